@@ -1,0 +1,143 @@
+"""The map artifact: everything a build produces, as plain arrays.
+
+A :class:`TermMap` is what the CLI, the risk scorer and the dashboard consume.
+It is built by :func:`tmlmap.build.build_map` and saved/loaded by
+:mod:`tmlmap.artifacts` (numpy ``.npz`` + JSON; no pickle).
+
+Shapes (``n_docs`` papers selected by the settings, ``n_terms`` vocabulary):
+
+* ``terms``: list of ``n_terms`` display strings; multiword terms use spaces
+  (``"differential privacy"``).
+* ``doc_freq``: ``(n_terms,)`` int, documents containing each term.
+* ``X``: ``(n_docs, n_terms)`` CSR, term counts per document (title +
+  abstract + keywords); ``X > 0`` is the binary incidence used for co-occurrence.
+* ``adjacency``: ``(n_terms, n_terms)`` symmetric CSR of the pruned, weighted
+  graph (weights per ``settings.weight``); zero diagonal.
+* ``cooccurrence``: ``(n_terms, n_terms)`` symmetric CSR of raw counts
+  (documents shared), before pruning; zero diagonal.
+* ``community``: ``(n_terms,)`` int community id; ids are ``0..k-1`` ordered
+  by community size (largest first).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+import scipy.sparse as sp
+
+from .settings import MapSettings
+
+if TYPE_CHECKING:  # pragma: no cover
+    import networkx as nx
+
+    from .normalize import TermExtractor
+
+
+@dataclass
+class Community:
+    """One community of terms.
+
+    ``topic`` is the matched topic lexicon key (``"privacy"``, ``"fairness"``,
+    ...) or None; ``name`` its display name (the topic's name or the top 3
+    terms); ``top_terms`` strongest first by within-community strength;
+    ``n_papers`` papers using at least one of its top terms... see
+    :func:`tmlmap.labels.label_communities`.
+    """
+
+    id: int
+    name: str
+    topic: str | None
+    size: int
+    top_terms: list[str]
+    n_papers: int = 0
+    share_papers: float = 0.0
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "id": self.id,
+            "name": self.name,
+            "topic": self.topic,
+            "size": self.size,
+            "top_terms": list(self.top_terms),
+            "n_papers": self.n_papers,
+            "share_papers": self.share_papers,
+        }
+
+
+@dataclass
+class TermMap:
+    settings: MapSettings
+    terms: list[str]
+    doc_freq: np.ndarray
+    doc_ids: list[str]
+    doc_years: np.ndarray
+    doc_venues: np.ndarray
+    X: sp.csr_matrix
+    cooccurrence: sp.csr_matrix
+    adjacency: sp.csr_matrix
+    community: np.ndarray
+    communities: list[Community]
+    modularity: float
+    stability_ari: float
+    corpus_fingerprint: str
+    extractor: TermExtractor
+    timings: dict[str, float] = field(default_factory=dict)
+    _index: dict[str, int] = field(default_factory=dict, repr=False)
+
+    def __post_init__(self) -> None:
+        self._index = {t: i for i, t in enumerate(self.terms)}
+
+    # -- lookups -----------------------------------------------------------
+    @property
+    def n_terms(self) -> int:
+        return len(self.terms)
+
+    @property
+    def n_docs(self) -> int:
+        return len(self.doc_ids)
+
+    @property
+    def n_edges(self) -> int:
+        return int(self.adjacency.nnz // 2)
+
+    def term_id(self, term: str) -> int | None:
+        """Index of ``term`` (display form, case-insensitive), or None."""
+        return self._index.get(" ".join(term.lower().split()))
+
+    def community_of(self, term: str) -> Community | None:
+        i = self.term_id(term)
+        return None if i is None else self.communities[int(self.community[i])]
+
+    def neighbours(self, term: str, k: int = 10) -> list[tuple[str, float]]:
+        """The ``k`` strongest neighbours of ``term`` in the pruned graph."""
+        i = self.term_id(term)
+        if i is None:
+            return []
+        row = self.adjacency.getrow(i)
+        order = np.argsort(-row.data, kind="stable")[:k]
+        return [(self.terms[row.indices[j]], float(row.data[j])) for j in order]
+
+    def closest_terms(self, term: str, n: int = 5) -> list[str]:
+        """Known terms spelled most like ``term`` (for 'did you mean')."""
+        import difflib
+
+        return difflib.get_close_matches(" ".join(term.lower().split()), self.terms, n=n, cutoff=0.6)
+
+    def transform(self, texts: list[str]) -> sp.csr_matrix:
+        """Term counts of new texts: ``(len(texts), n_terms)`` CSR."""
+        return self.extractor.transform(texts)
+
+    def to_networkx(self) -> nx.Graph:
+        """The pruned graph with ``weight``, ``community`` and ``df`` attributes."""
+        import networkx as nx
+
+        g = nx.Graph()
+        for i, t in enumerate(self.terms):
+            g.add_node(t, community=int(self.community[i]), df=int(self.doc_freq[i]))
+        coo = sp.triu(self.adjacency, k=1).tocoo()
+        g.add_weighted_edges_from(
+            (self.terms[a], self.terms[b], float(w)) for a, b, w in zip(coo.row, coo.col, coo.data, strict=True)
+        )
+        return g
