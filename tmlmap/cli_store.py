@@ -1,9 +1,267 @@
-"""Sub-commands (placeholder until this group lands)."""
+"""Corpus commands: ``import``, ``info``, ``search``; and :func:`open_store` for other CLIs.
+
+All use the global ``--db`` (default ``$TMLMAP_DB`` or ``<data dir>/corpus.sqlite``).
+Output for people goes to stdout; progress bars and diagnostics to stderr.
+Paper text is untrusted: control characters are removed before it reaches
+the terminal.
+"""
 
 from __future__ import annotations
 
 import argparse
+import json
+import re
+import sys
+import textwrap
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from .records import RecordError
+from .store import CorpusStore, ImportStats, SchemaError
+
+#: Errors listed per file by ``import`` before "... and N more".
+MAX_ERRORS_SHOWN = 20
+
+_CONTROL_RE = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u200b-\u200f\u202a-\u202e\u2066-\u2069]")
+
+
+def safe_text(text: str) -> str:
+    """``text`` without control/bidi characters (terminal escape injection)."""
+    return _CONTROL_RE.sub("", text)
+
+
+def _progress_bar(desc: str) -> tuple[Callable[[int, int | None], None], Callable[[], None]]:
+    """A ``progress(done, total)`` callback drawing a tqdm bar on stderr, and a closer."""
+    from tqdm import tqdm
+
+    state: dict[str, Any] = {}
+
+    def progress(done: int, total: int | None) -> None:
+        bar = state.get("bar")
+        if bar is None:
+            bar = state["bar"] = tqdm(total=total, desc=desc, unit="rec", file=sys.stderr,
+                                      disable=None, leave=False, dynamic_ncols=True)
+        if total is not None and bar.total != total:
+            bar.total = total
+        bar.update(done - bar.n)
+
+    def close() -> None:
+        if "bar" in state:
+            state["bar"].close()
+
+    return progress, close
+
+
+def open_store(args: argparse.Namespace | None = None, *, bootstrap: bool = True) -> CorpusStore:
+    """Open the corpus store for a CLI command.
+
+    Honours the global ``--db`` (``args.db``); on first run (empty database)
+    imports the embedded corpus with a progress bar on stderr, unless
+    ``bootstrap`` is false. Exits with a message (status 2) if the database
+    cannot be used.
+    """
+    path = getattr(args, "db", None) if args is not None else None
+    progress, close = _progress_bar("Building the corpus database (first run)")
+    try:
+        return CorpusStore.open(path, bootstrap=bootstrap, progress=progress)
+    except (SchemaError, RecordError, OSError) as exc:
+        close()
+        print(f"tmlmap: {exc}", file=sys.stderr)
+        raise SystemExit(2) from exc
+    finally:
+        close()
+
+
+# ---- import ---------------------------------------------------------------
+
+
+def cmd_import(args: argparse.Namespace) -> int:
+    store = open_store(args, bootstrap=not args.no_embedded)
+    total = ImportStats()
+    failed: list[str] = []
+    with store:
+        for name in args.files:
+            progress, close = _progress_bar(f"Importing {Path(name).name}")
+            try:
+                stats = store.import_file(name, format=args.format, strict=args.strict,
+                                          progress=progress)
+            except RecordError as exc:
+                close()
+                print(f"error: {safe_text(str(exc))}", file=sys.stderr)
+                failed.append(name)
+                if args.strict:
+                    print("stopped at the first bad record (--strict); batches before it were "
+                          "kept", file=sys.stderr)
+                continue
+            finally:
+                close()
+            good = stats.new + stats.updated + stats.unchanged + stats.merged
+            print(f"{safe_text(name)}: {stats}")
+            for message in stats.errors[:MAX_ERRORS_SHOWN]:
+                print(f"  skipped: {safe_text(message)}", file=sys.stderr)
+            if stats.n_errors > MAX_ERRORS_SHOWN:
+                print(f"  ... and {stats.n_errors - MAX_ERRORS_SHOWN:,} more skipped records",
+                      file=sys.stderr)
+            if good == 0 and stats.n_errors:
+                failed.append(name)
+            total += stats
+        if len(args.files) > 1:
+            print(f"total: {total}")
+        print(f"corpus: {store.count():,} papers in {store.path}")
+    if failed:
+        print(f"failed: {', '.join(safe_text(f) for f in failed)}", file=sys.stderr)
+        return 1
+    return 0
+
+
+# ---- info -----------------------------------------------------------------
+
+
+def _info_dict(store: CorpusStore) -> dict[str, Any]:
+    by_vy = store.counts_by_venue_year()
+    venues: dict[str, dict[str, int]] = {}
+    for venue, year, n in by_vy:
+        v = venues.setdefault(venue, {"papers": 0, "first_year": year, "last_year": year})
+        v["papers"] += n
+        v["first_year"] = min(v["first_year"], year)
+        v["last_year"] = max(v["last_year"], year)
+    return {
+        "db": str(store.path),
+        "total": store.count(),
+        "fingerprint": store.fingerprint(),
+        "venues": dict(sorted(venues.items(), key=lambda kv: (-kv[1]["papers"], kv[0]))),
+        "years": {str(y): n for y, n in store.counts_by_year()},
+        "by_venue_year": [[v, y, n] for v, y, n in by_vy],
+        "last_import": store.get_meta("last_import"),
+    }
+
+
+def cmd_info(args: argparse.Namespace) -> int:
+    with open_store(args) as store:
+        info = _info_dict(store)
+    if args.format == "json":
+        json.dump(info, sys.stdout, indent=2, ensure_ascii=False)
+        print()
+        return 0
+    print(f"database: {info['db']}")
+    print(f"papers:   {info['total']:,}")
+    print()
+    width = max([len("venue")] + [len(safe_text(v)) for v in info["venues"]])
+    print(f"{'venue':<{width}}  {'papers':>7}  years")
+    print(f"{'-' * width}  {'-' * 7}  ---------")
+    for venue, v in info["venues"].items():
+        years = (str(v["first_year"]) if v["first_year"] == v["last_year"]
+                 else f"{v['first_year']}-{v['last_year']}")
+        print(f"{safe_text(venue):<{width}}  {v['papers']:>7,}  {years}")
+    print(f"{'total':<{width}}  {info['total']:>7,}")
+    print()
+    print("papers by year:")
+    items = list(info["years"].items())
+    for i in range(0, len(items), 6):
+        print("  " + "   ".join(f"{y}: {n:>5,}" for y, n in items[i:i + 6]))
+    return 0
+
+
+# ---- search ---------------------------------------------------------------
+
+_YEARS_RE = re.compile(r"^\s*(\d{4})?\s*(?:(-|–|:|\.\.)\s*(\d{4})?)?\s*$")
+
+
+def parse_years(text: str) -> tuple[int | None, int | None]:
+    """``"2015-2022"`` -> (2015, 2022); ``"2019"`` -> (2019, 2019);
+    ``"2015-"`` / ``"-2020"`` are open ranges. Raises ``ValueError``."""
+    m = _YEARS_RE.match(text or "")
+    if not m or not (m.group(1) or m.group(3)):
+        raise ValueError(f"invalid year range {text!r}; use e.g. 2015-2022, 2019, 2015- or -2020")
+    lo = int(m.group(1)) if m.group(1) else None
+    hi = int(m.group(3)) if m.group(3) else None
+    if not m.group(2):
+        hi = lo
+    if lo is not None and hi is not None and lo > hi:
+        raise ValueError(f"invalid year range {text!r}: {lo} is after {hi}")
+    return lo, hi
+
+
+def _years_arg(text: str) -> tuple[int | None, int | None]:
+    try:
+        return parse_years(text)
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
+
+
+def _split_venues(values: list[str] | None) -> list[str] | None:
+    if not values:
+        return None
+    out = [v.strip() for value in values for v in value.split(",") if v.strip()]
+    return out or None
+
+
+def cmd_search(args: argparse.Namespace) -> int:
+    year_min, year_max = args.years or (None, None)
+    venues = _split_venues(args.venues)
+    with open_store(args) as store:
+        if venues:
+            known = {v.casefold(): v for v in store.venues()}
+            unknown = [v for v in venues if v.casefold() not in known]
+            if unknown:
+                print(f"warning: unknown venue(s) {', '.join(map(safe_text, unknown))}; "
+                      f"known: {', '.join(known.values())}", file=sys.stderr)
+            venues = [known.get(v.casefold(), v) for v in venues]
+        hits = store.search(args.query, venues=venues, year_min=year_min, year_max=year_max,
+                            limit=args.limit)
+    if args.format == "json":
+        json.dump([h.__dict__ for h in hits], sys.stdout, indent=2, ensure_ascii=False)
+        print()
+        return 0
+    if not hits:
+        print("no matching papers", file=sys.stderr)
+        return 0
+    for rank, h in enumerate(hits, start=1):
+        print(f"{rank:>3}. [{h.score:5.2f}] {safe_text(h.title)}")
+        print(f"     {safe_text(h.venue)} {h.year} | {safe_text(h.id)} | {safe_text(h.url)}")
+        snippet = safe_text(h.snippet)  # matches between « »
+        for line in textwrap.wrap(snippet, width=94):
+            print(f"     {line}")
+        print()
+    return 0
+
+
+# ---- registration ---------------------------------------------------------
 
 
 def register(sub: argparse._SubParsersAction) -> None:
-    """Add this module's sub-commands to ``sub``."""
+    """Add ``import``, ``info`` and ``search`` to ``sub``."""
+    p = sub.add_parser(
+        "import", help="import papers from JSONL(.gz), CSV or BibTeX files",
+        description="Import papers into the corpus database. Re-importing a file changes "
+                    "nothing; a changed record (same id) is updated in place; a near-duplicate "
+                    "(same normalized title, venue and year) is merged into the stored paper. "
+                    "Bad records are skipped and listed (file:line: field: problem).")
+    p.add_argument("files", nargs="+", metavar="FILE",
+                   help=".jsonl, .jsonl.gz, .csv (own columns or Scopus/Zotero exports) or .bib")
+    p.add_argument("--format", choices=("jsonl", "csv", "bib"),
+                   help="file format (default: from the file extension)")
+    p.add_argument("--strict", action="store_true",
+                   help="stop at the first bad record instead of skipping it")
+    p.add_argument("--no-embedded", action="store_true",
+                   help="do not load the embedded corpus into an empty database first")
+    p.set_defaults(func=cmd_import)
+
+    p = sub.add_parser("info", help="corpus size by venue and year",
+                       description="Show the number of papers, by venue and by year.")
+    p.add_argument("--format", choices=("table", "json"), default="table")
+    p.set_defaults(func=cmd_info)
+
+    p = sub.add_parser(
+        "search", help="full-text search of titles, abstracts and keywords",
+        description='Ranked full-text search (bm25). Words are AND-ed; "quoted phrases" '
+                    "match as phrases; word* is a prefix; OR between terms is honoured.")
+    p.add_argument("query", help='e.g. \'"differential privacy" fairness\'')
+    p.add_argument("--venues", nargs="+", metavar="VENUE",
+                   help="only these venues (space- or comma-separated)")
+    p.add_argument("--years", type=_years_arg, metavar="RANGE",
+                   help="year range, e.g. 2015-2022, 2019, 2015- or -2020")
+    p.add_argument("--limit", type=int, default=20, help="number of results (default 20)")
+    p.add_argument("--format", choices=("table", "json"), default="table")
+    p.set_defaults(func=cmd_search)
