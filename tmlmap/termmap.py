@@ -32,7 +32,7 @@ from .settings import MapSettings
 if TYPE_CHECKING:  # pragma: no cover
     import networkx as nx
 
-    from .normalize import TermExtractor
+    from .extractor import TermExtractor
 
 
 @dataclass
@@ -87,7 +87,7 @@ class TermMap:
     _index: dict[str, int] = field(default_factory=dict, repr=False)
 
     def __post_init__(self) -> None:
-        self._index = {t: i for i, t in enumerate(self.terms)}
+        self._index = {t.lower(): i for i, t in enumerate(self.terms)}
 
     # -- lookups -----------------------------------------------------------
     @property
@@ -103,8 +103,14 @@ class TermMap:
         return int(self.adjacency.nnz // 2)
 
     def term_id(self, term: str) -> int | None:
-        """Index of ``term`` (display form, case-insensitive), or None."""
-        return self._index.get(" ".join(term.lower().split()))
+        """Index of ``term``, or None.
+
+        ``term`` is matched as displayed (case-insensitive) or, failing that,
+        normalized like the corpus ("Adversarial Examples" finds
+        "adversarial example").
+        """
+        i = self._index.get(" ".join(term.lower().split()))
+        return i if i is not None else self.extractor.lookup(term)
 
     def community_of(self, term: str) -> Community | None:
         i = self.term_id(term)

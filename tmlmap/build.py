@@ -1,0 +1,256 @@
+"""Build a :class:`~tmlmap.termmap.TermMap` from papers: the pipeline, stage by stage.
+
+normalize -> phrases -> vocabulary -> co-occurrence -> pruning -> communities
+-> labels. Each stage lives in its own module; this one only wires them,
+times them and reports progress. :func:`load_or_build` adds the artifact
+cache: a map is rebuilt only when the corpus or a setting changed.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import time
+from collections.abc import Callable, Sequence
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+from . import artifacts
+from .backbone import disparity_filter, min_count_filter, top_k_filter
+from .communities import detect_communities
+from .cooccurrence import cooccurrence_matrix, edge_weights, select_rows
+from .extractor import TermExtractor, counts_matrix
+from .labels import label_communities
+from .normalize import Normalizer, TokenStream
+from .records import Paper
+from .settings import MapSettings
+from .termmap import TermMap
+from .thesaurus import read_thesaurus
+from .vocabulary import document_frequency, select_vocabulary
+
+if TYPE_CHECKING:  # pragma: no cover
+    from .store import CorpusStore
+
+#: ``progress(stage, fraction)`` with ``fraction`` in [0, 1] within the stage.
+Progress = Callable[[str, float], None]
+
+STAGES = ("normalize", "phrases", "vocabulary", "cooccurrence", "pruning", "communities", "labels")
+#: Bump when tokenization changes, to invalidate cached token streams.
+NORMALIZER_VERSION = "1"
+
+
+def paper_text(paper: Paper, *, with_keywords: bool = True) -> str:
+    """The text a paper contributes: title, abstract and (optionally) author keywords.
+
+    Parts are separated by a full stop so no phrase spans two of them.
+    """
+    parts = [paper.title, paper.abstract]
+    if with_keywords and paper.keywords:
+        parts.append(" . ".join(paper.keywords))
+    return " . ".join(parts)
+
+
+def corpus_fingerprint(papers: Sequence[Paper]) -> str:
+    """A content hash of the papers' ids and texts (order-sensitive)."""
+    h = hashlib.sha256()
+    for p in papers:
+        h.update(p.id.encode())
+        h.update(b"\0")
+        h.update(paper_text(p).encode())
+        h.update(b"\1")
+    return h.hexdigest()[:16]
+
+
+def _noop(stage: str, fraction: float) -> None:
+    pass
+
+
+def _tokenize(
+    extractor: TermExtractor,
+    texts: list[str],
+    fingerprint: str,
+    cache_dir: Path | None,
+    progress: Progress,
+) -> TokenStream:
+    """Tokenize the corpus, or load the cached token stream for the same texts."""
+    cache = None
+    if cache_dir is not None:
+        cache = Path(cache_dir) / f"tokens-{fingerprint}-v{NORMALIZER_VERSION}"
+        loaded = artifacts.load_token_cache(cache)
+        if loaded is not None:
+            stream, forms, surface = loaded
+            extractor.form_index = {k: i for i, k in enumerate(forms)}
+            extractor.surface = surface
+            progress("normalize", 1.0)
+            return stream
+    stream = extractor.tokenize_corpus(texts, progress=lambda d, n: progress("normalize", d / max(n, 1)))
+    if cache is not None:
+        artifacts.save_token_cache(cache, stream, extractor._forms_list(), extractor.surface)
+    return stream
+
+
+def build_map(
+    papers: Sequence[Paper],
+    settings: MapSettings | None = None,
+    *,
+    progress: Progress | None = None,
+    cache_dir: str | Path | None = None,
+    normalizer: Normalizer | None = None,
+) -> TermMap:
+    """Build the map of ``papers`` under ``settings`` (defaults: :class:`MapSettings`).
+
+    ``cache_dir`` (optional) keeps the tokenized corpus so a rebuild with
+    other settings skips spaCy. Raises ValueError when the selection holds
+    too few papers or terms to make a map.
+    """
+    settings = settings or MapSettings()
+    progress = progress or _noop
+    timings: dict[str, float] = {}
+    papers = sorted(papers, key=lambda p: p.id)
+    fingerprint = corpus_fingerprint(papers)
+    extractor = TermExtractor(normalizer)
+
+    t = time.perf_counter()
+    texts = [paper_text(p) for p in papers]
+    stream = _tokenize(extractor, texts, fingerprint, Path(cache_dir) if cache_dir else None, progress)
+    timings["normalize"] = time.perf_counter() - t
+
+    t = time.perf_counter()
+    progress("phrases", 0.0)
+    thesaurus = read_thesaurus(settings.thesaurus) if settings.thesaurus else []
+    stream = extractor.fit_phrases(
+        stream, min_count=settings.phrase_min_count, min_npmi=settings.phrase_min_npmi, thesaurus=thesaurus
+    )
+    progress("phrases", 1.0)
+    timings["phrases"] = time.perf_counter() - t
+
+    t = time.perf_counter()
+    progress("vocabulary", 0.0)
+    years = np.asarray([p.year for p in papers], dtype=np.int64)
+    venues = np.asarray([p.venue for p in papers], dtype=object)
+    rows = select_rows(
+        len(papers), years, venues, venue_set=settings.venues, year_min=settings.year_min, year_max=settings.year_max
+    )
+    if rows.sum() < 2:
+        raise ValueError(f"only {int(rows.sum())} papers match the venue/year filter; a map needs at least 2")
+    X_forms = counts_matrix(stream, len(extractor.forms))[rows]
+    vocab = select_vocabulary(
+        X_forms,
+        extractor.forms,
+        min_df=settings.min_df,
+        max_df_share=settings.max_df_share,
+        max_terms=settings.max_terms,
+        by=settings.vocab_by,
+    )
+    if len(vocab) < 2:
+        raise ValueError(
+            f"only {len(vocab)} terms pass min_df={settings.min_df} and max_df_share={settings.max_df_share} "
+            f"in {int(rows.sum())} papers; lower min_df or widen the selection"
+        )
+    extractor.set_vocabulary(vocab)
+    X = X_forms[:, vocab].tocsr()
+    doc_freq = document_frequency(X)
+    progress("vocabulary", 1.0)
+    timings["vocabulary"] = time.perf_counter() - t
+
+    t = time.perf_counter()
+    progress("cooccurrence", 0.0)
+    C = cooccurrence_matrix(X)
+    W = edge_weights(C, doc_freq, X.shape[0], settings.weight)
+    progress("cooccurrence", 1.0)
+    timings["cooccurrence"] = time.perf_counter() - t
+
+    t = time.perf_counter()
+    progress("pruning", 0.0)
+    W = min_count_filter(W, C, settings.min_count)
+    if settings.backbone_alpha is not None:
+        W = disparity_filter(W, settings.backbone_alpha)
+    if settings.top_k:
+        W = top_k_filter(W, settings.top_k)
+    progress("pruning", 1.0)
+    timings["pruning"] = time.perf_counter() - t
+
+    t = time.perf_counter()
+    progress("communities", 0.0)
+    partition = detect_communities(
+        W,
+        resolution=settings.resolution,
+        seed=settings.seed,
+        backend=settings.backend,
+        consensus_runs=settings.consensus_runs,
+    )
+    progress("communities", 1.0)
+    timings["communities"] = time.perf_counter() - t
+
+    t = time.perf_counter()
+    terms = extractor.display
+    communities = label_communities(W, partition.membership, terms, extractor.lookup, X)
+    progress("labels", 1.0)
+    timings["labels"] = time.perf_counter() - t
+
+    sel = np.flatnonzero(rows)
+    return TermMap(
+        settings=settings,
+        terms=list(terms),
+        doc_freq=doc_freq,
+        doc_ids=[papers[i].id for i in sel.tolist()],
+        doc_years=years[sel],
+        doc_venues=venues[sel].astype(str),
+        X=X,
+        cooccurrence=C,
+        adjacency=W,
+        community=partition.membership,
+        communities=communities,
+        modularity=partition.modularity,
+        stability_ari=partition.stability_ari,
+        corpus_fingerprint=fingerprint,
+        extractor=extractor,
+        timings=timings,
+    )
+
+
+def map_key(store_fingerprint: str, settings: MapSettings) -> str:
+    """Cache key of a map: corpus fingerprint + settings hash + pipeline version."""
+    blob = json.dumps([store_fingerprint, settings.key(), artifacts.FORMAT_VERSION, NORMALIZER_VERSION])
+    return hashlib.sha256(blob.encode()).hexdigest()[:20]
+
+
+def load_or_build(
+    store: CorpusStore,
+    settings: MapSettings | None = None,
+    *,
+    progress: Progress | None = None,
+    cache_dir: str | Path | None = None,
+    force: bool = False,
+) -> TermMap:
+    """The map of ``store`` under ``settings``: loaded from the cache if the
+    corpus and settings are unchanged, else built and saved.
+
+    ``cache_dir`` defaults to :func:`tmlmap.config.cache_dir`.
+    """
+    from .config import cache_dir as default_cache_dir
+
+    settings = settings or MapSettings()
+    cache = Path(cache_dir) if cache_dir else default_cache_dir()
+    key = map_key(store.fingerprint(), settings)
+    path = cache / f"map-{key}"
+    if not force:
+        loaded = artifacts.load_map(path)
+        if loaded is not None:
+            if progress:
+                for stage in STAGES:
+                    progress(stage, 1.0)
+            return loaded
+    term_map = build_map(store.papers(), settings, progress=progress, cache_dir=cache)
+    artifacts.save_map(term_map, path)
+    return term_map
+
+
+def is_stale(store: CorpusStore, settings: MapSettings | None = None, cache_dir: str | Path | None = None) -> bool:
+    """True when no cached map matches the store's current corpus and ``settings``."""
+    from .config import cache_dir as default_cache_dir
+
+    cache = Path(cache_dir) if cache_dir else default_cache_dir()
+    return not artifacts.exists(cache / f"map-{map_key(store.fingerprint(), settings or MapSettings())}")

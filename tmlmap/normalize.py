@@ -1,0 +1,241 @@
+"""Stage 1, normalize: text -> a flat stream of normalized word ids.
+
+The tokenizer is spaCy's (``spacy.blank("en")``, or ``en_core_web_sm``'s when
+that model is installed); lemmas come from the lookup table of
+``spacy-lookups-data``. Tokens are read out of each ``Doc`` as hash arrays
+(``Doc.to_array``), so every *distinct* surface form is classified and
+lemmatized once, not every token.
+
+A :class:`TokenStream` is the corpus in flat numpy form:
+
+* ``tokens``: ``(n_positions,)`` int64; ``>= 0`` a form id (index into
+  ``forms``), :data:`BOUNDARY` where a stop word, number, punctuation mark,
+  URL or maths broke the text (phrases never span a boundary). Every document
+  ends with a boundary.
+* ``indptr``: ``(n_docs + 1,)`` int64, document ``d`` is
+  ``tokens[indptr[d]:indptr[d + 1]]``.
+* ``starts``/``ends``: ``(n_positions,)`` character offsets in the document's
+  text (used to highlight terms), or None.
+
+Dropped: spaCy's English stop words and the research boilerplate of
+:data:`tmlmap.lexicons.RESEARCH_BOILERPLATE`, numbers, URLs, e-mail
+addresses, LaTeX maths (``$...$``, ``\\(...\\)``, commands such as ``\\alpha``),
+tokens of one letter, tokens that are not words (digits or symbols inside).
+Hyphens inside compounds ("privacy-preserving") are transparent: the parts
+stay adjacent so the phrase stage can join them.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass
+
+import numpy as np
+
+from .lexicons import RESEARCH_BOILERPLATE
+
+BOUNDARY = -1
+UNKNOWN = -2  # a word not in the fitted form table (transform only)
+_TRANSPARENT = -3  # removed without breaking adjacency (hyphens)
+
+_WORD = re.compile(r"^[a-z][a-z']*(?:-[a-z']+)*[a-z]$")
+_MATH = re.compile(r"\$\$.*?\$\$|\$[^$]{0,300}?\$|\\\(.*?\\\)|\\\[.*?\\\]", re.S)
+_TEX_CMD = re.compile(r"\\[a-zA-Z]+\*?")
+_URL = re.compile(r"(?:https?://|www\.)\S+|\S+@\S+\.\w+")
+_MARKUP = re.compile(r"<[^>]{0,200}>")
+
+
+def clean_text(text: str) -> str:
+    """Remove maths, TeX commands, URLs and HTML tags, keeping offsets.
+
+    Each removed span is replaced by the same number of characters (a ``|``
+    then spaces), so character offsets into the result are offsets into the
+    input and a removed span still breaks phrases.
+    """
+
+    def blank(m: re.Match[str]) -> str:
+        n = m.end() - m.start()
+        return "|" + " " * (n - 1)
+
+    for pattern in (_MATH, _URL, _MARKUP, _TEX_CMD):
+        text = pattern.sub(blank, text)
+    return text
+
+
+@dataclass
+class TokenStream:
+    """A corpus as flat arrays (see the module docstring for shapes)."""
+
+    tokens: np.ndarray
+    indptr: np.ndarray
+    starts: np.ndarray | None = None
+    ends: np.ndarray | None = None
+
+    @property
+    def n_docs(self) -> int:
+        return len(self.indptr) - 1
+
+    def doc_index(self) -> np.ndarray:
+        """``(n_positions,)`` the document of every position."""
+        return np.repeat(np.arange(self.n_docs, dtype=np.int64), np.diff(self.indptr))
+
+    def select(self, keep: np.ndarray) -> TokenStream:
+        """Keep positions where ``keep`` is True, fixing ``indptr``."""
+        doc = self.doc_index()
+        counts = np.bincount(doc[keep], minlength=self.n_docs)
+        indptr = np.zeros(self.n_docs + 1, dtype=np.int64)
+        np.cumsum(counts, out=indptr[1:])
+        return TokenStream(
+            self.tokens[keep],
+            indptr,
+            None if self.starts is None else self.starts[keep],
+            None if self.ends is None else self.ends[keep],
+        )
+
+
+def _load_nlp():  # pragma: no cover - exercised through Normalizer
+    import spacy
+
+    try:
+        nlp = spacy.load("en_core_web_sm", exclude=["parser", "ner", "tagger", "attribute_ruler", "lemmatizer", "tok2vec", "senter"])
+    except OSError:
+        nlp = spacy.blank("en")
+    from spacy.lookups import load_lookups
+
+    table = load_lookups("en", ["lemma_lookup"]).get_table("lemma_lookup")
+    return nlp, table
+
+
+class Normalizer:
+    """Tokenize, filter and lemmatize texts into form *keys*.
+
+    A form key is the lowercase lookup lemma of a word (``"classifiers"`` ->
+    ``"classifier"``). :meth:`surface_counts` keeps how often each lowercase
+    surface form was seen, so the map can display the most common spelling
+    (``"federated learning"`` rather than the lemma ``"federate learn"``).
+    """
+
+    def __init__(self, extra_stop_words: Iterable[str] = ()) -> None:
+        from spacy.lang.en.stop_words import STOP_WORDS
+
+        self.nlp, self._lemma_table = _load_nlp()
+        self.stop_words = frozenset(STOP_WORDS) | RESEARCH_BOILERPLATE | frozenset(extra_stop_words)
+        # lowercase hash -> key (str), or None for a boundary, or "" for transparent
+        self._hash_cache: dict[int, str | None] = {}
+
+    # -- single words ------------------------------------------------------
+    def lemma(self, lower: str) -> str:
+        """Lookup lemma of a lowercase word (hyphenated parts lemmatized separately)."""
+        if "-" in lower:
+            return "-".join(self._lemma_table.get(p, p) for p in lower.split("-"))
+        return self._lemma_table.get(lower, lower)
+
+    def key_of(self, lower: str) -> str | None:
+        """The form key of one lowercase token, ``""`` if transparent, None if dropped."""
+        if lower in ("-", "\u2010", "\u2011", "\u2013"):
+            return ""
+        lower = lower.replace("\u2019", "'").strip("'")
+        if len(lower) < 2 or not _WORD.match(lower) or lower in self.stop_words:
+            return None
+        if lower.endswith("'s"):
+            lower = lower[:-2]
+        key = self.lemma(lower)
+        if len(key) < 2 or key in self.stop_words:
+            return None
+        return key
+
+    # -- texts -------------------------------------------------------------
+    def keys(self, text: str) -> list[tuple[str | None, int, int]]:
+        """``(key or None for a boundary, start, end)`` per token of one text."""
+        out: list[tuple[str | None, int, int]] = []
+        for tok in self.nlp.tokenizer(clean_text(text)):
+            key = self.key_of(tok.lower_)
+            if key == "":
+                continue
+            out.append((key, tok.idx, tok.idx + len(tok)))
+        return out
+
+    def stream(
+        self,
+        texts: Sequence[str],
+        form_index: dict[str, int],
+        *,
+        grow: bool,
+        surface: dict[str, dict[str, int]] | None = None,
+        with_offsets: bool = False,
+        progress: Callable[[int, int], None] | None = None,
+        batch_size: int = 500,
+    ) -> TokenStream:
+        """Turn ``texts`` into a :class:`TokenStream` of form ids.
+
+        ``form_index`` maps form keys to ids; with ``grow`` new keys are added
+        (fitting), otherwise unseen words become :data:`UNKNOWN`. ``surface``
+        (if given) accumulates lowercase surface-form counts per key.
+        """
+        from spacy.attrs import IDX, LENGTH, LOWER
+
+        n = len(texts)
+        hashes: list[np.ndarray] = []
+        offsets: list[np.ndarray] = []
+        lengths = np.zeros(n, dtype=np.int64)
+        for d, doc in enumerate(self.nlp.tokenizer.pipe((clean_text(t) for t in texts), batch_size=batch_size)):
+            arr = doc.to_array([LOWER, IDX, LENGTH]) if len(doc) else np.zeros((0, 3), dtype=np.uint64)
+            hashes.append(arr[:, 0])
+            if with_offsets:
+                offsets.append(arr[:, 1:].astype(np.int64))
+            lengths[d] = len(doc)
+            if progress is not None and (d + 1) % batch_size == 0:
+                progress(d + 1, n)
+        if progress is not None:
+            progress(n, n)
+        all_hashes = np.concatenate(hashes) if hashes else np.zeros(0, dtype=np.uint64)
+        uniq, inverse = np.unique(all_hashes, return_inverse=True)
+        # Classify each distinct lowercase form once.
+        strings = self.nlp.vocab.strings
+        ids = np.empty(len(uniq), dtype=np.int64)
+        for u, h in enumerate(uniq.tolist()):
+            key = self._hash_cache.get(h, 0)
+            if key == 0:
+                key = self.key_of(strings[h])
+                self._hash_cache[h] = key
+            if key is None:
+                ids[u] = BOUNDARY
+            elif key == "":
+                ids[u] = _TRANSPARENT
+            else:
+                fid = form_index.get(key)
+                if fid is None:
+                    if grow:
+                        fid = len(form_index)
+                        form_index[key] = fid
+                    else:
+                        fid = UNKNOWN
+                ids[u] = fid
+        tokens = ids[inverse.reshape(-1)]
+        if surface is not None and len(all_hashes):
+            counts = np.bincount(inverse.reshape(-1), minlength=len(uniq))
+            for u in np.flatnonzero(ids >= 0).tolist():
+                key_counts = surface.setdefault(self._hash_cache[int(uniq[u])], {})
+                s = strings[int(uniq[u])]
+                key_counts[s] = key_counts.get(s, 0) + int(counts[u])
+        # Append one boundary per document so nothing spans two documents.
+        indptr = np.zeros(n + 1, dtype=np.int64)
+        np.cumsum(lengths + 1, out=indptr[1:])
+        doc_end = indptr[1:] - 1
+        full = np.full(indptr[-1], BOUNDARY, dtype=np.int64)
+        body = np.ones(indptr[-1], dtype=bool)
+        body[doc_end] = False
+        full[body] = tokens
+        starts = ends = None
+        if with_offsets:
+            off = np.concatenate(offsets) if offsets else np.zeros((0, 2), dtype=np.int64)
+            starts = np.zeros(indptr[-1], dtype=np.int64)
+            ends = np.zeros(indptr[-1], dtype=np.int64)
+            starts[body] = off[:, 0]
+            ends[body] = off[:, 0] + off[:, 1]
+        stream = TokenStream(full, indptr, starts, ends)
+        # Drop transparent tokens and collapse runs of boundaries.
+        prev = np.concatenate(([BOUNDARY], full[:-1]))
+        keep = (full != _TRANSPARENT) & ~((full == BOUNDARY) & (prev == BOUNDARY) & body)
+        return stream.select(keep)

@@ -1,0 +1,99 @@
+"""Stage 2, phrases: detect multiword terms from the corpus and join them.
+
+Adjacent word pairs are scored by normalized pointwise mutual information
+(Bouma 2009) over token positions,
+
+    npmi(a, b) = log(p_ab / (p_a p_b)) / -log(p_ab),
+
+with ``p`` the share of positions; a pair becomes a phrase when it occurs in
+at least ``min_count`` documents and its NPMI is at least ``min_npmi``.
+Joining is vectorized: in a run of overlapping accepted pairs ("a b c" with
+"a b" and "b c" both accepted) pairs are taken greedily from the left. Two
+passes find phrases of up to four words ("membership inference" +
+"attack"). Everything works on the flat arrays of
+:class:`~tmlmap.normalize.TokenStream`.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from .normalize import TokenStream
+
+
+def _pairs(tokens: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Positions ``i`` where ``(tokens[i], tokens[i+1])`` are two words."""
+    a, b = tokens[:-1], tokens[1:]
+    valid = np.flatnonzero((a >= 0) & (b >= 0))
+    return valid, a[valid]
+
+
+def score_pairs(stream: TokenStream, n_forms: int) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """Count and score every adjacent word pair of the corpus.
+
+    Returns ``(codes, doc_counts, counts, npmi)`` with one entry per distinct
+    pair; ``codes = a * n_forms + b``. ``doc_counts`` counts documents,
+    ``counts`` positions.
+    """
+    tokens = stream.tokens
+    pos, _ = _pairs(tokens)
+    if len(pos) == 0:
+        empty = np.zeros(0)
+        return empty.astype(np.int64), empty.astype(np.int64), empty.astype(np.int64), empty
+    codes = tokens[pos] * n_forms + tokens[pos + 1]
+    uniq, inverse, counts = np.unique(codes, return_inverse=True, return_counts=True)
+    doc = stream.doc_index()[pos]
+    doc_pair = np.unique(doc * len(uniq) + inverse)
+    doc_counts = np.bincount(doc_pair % len(uniq), minlength=len(uniq))
+    words = tokens[tokens >= 0]
+    n = len(words)
+    unigram = np.bincount(words, minlength=n_forms)
+    p_ab = counts / n
+    p_a = unigram[uniq // n_forms] / n
+    p_b = unigram[uniq % n_forms] / n
+    with np.errstate(divide="ignore", invalid="ignore"):
+        npmi = np.log(p_ab / (p_a * p_b)) / -np.log(p_ab)
+    npmi[p_ab >= 1] = 1.0
+    return uniq, doc_counts, counts, npmi
+
+
+def detect_phrases(stream: TokenStream, n_forms: int, *, min_count: int, min_npmi: float) -> np.ndarray:
+    """Pair codes (``a * n_forms + b``) accepted as phrases, sorted."""
+    codes, doc_counts, _, npmi = score_pairs(stream, n_forms)
+    return np.sort(codes[(doc_counts >= min_count) & (npmi >= min_npmi)])
+
+
+def merge_phrases(stream: TokenStream, n_forms: int, accepted: np.ndarray, phrase_ids: np.ndarray) -> TokenStream:
+    """Replace accepted pairs by their phrase id.
+
+    ``accepted`` are sorted pair codes, ``phrase_ids`` the form id given to
+    each. The second word's position is removed; the phrase spans both words'
+    character offsets.
+    """
+    tokens = stream.tokens
+    if len(accepted) == 0 or len(tokens) < 2:
+        return stream
+    pos, _ = _pairs(tokens)
+    codes = tokens[pos] * n_forms + tokens[pos + 1]
+    where = np.searchsorted(accepted, codes)
+    where[where >= len(accepted)] = 0
+    hit = accepted[where] == codes
+    acc = np.zeros(len(tokens), dtype=bool)
+    acc[pos[hit]] = True
+    phrase_at = np.full(len(tokens), -1, dtype=np.int64)
+    phrase_at[pos[hit]] = phrase_ids[where[hit]]
+    # Greedy from the left inside runs of consecutive accepted positions.
+    idx = np.arange(len(tokens))
+    run_start = acc & ~np.concatenate(([False], acc[:-1]))
+    start_idx = np.maximum.accumulate(np.where(run_start, idx, 0))
+    take = acc & ((idx - start_idx) % 2 == 0)
+    new_tokens = tokens.copy()
+    new_tokens[take] = phrase_at[take]
+    keep = np.ones(len(tokens), dtype=bool)
+    keep[np.flatnonzero(take) + 1] = False
+    ends = None
+    if stream.ends is not None:
+        ends = stream.ends.copy()
+        ends[take] = stream.ends[np.flatnonzero(take) + 1]
+    merged = TokenStream(new_tokens, stream.indptr, stream.starts, ends)
+    return merged.select(keep)
