@@ -1,0 +1,174 @@
+"""``python -m scrapers refresh SPEC... [--preset trustworthy-ml] [--db PATH] [--since YEAR] [--force] [--dry-run] [--rebuild]``.
+
+Also installed as ``tmlmap-scrape``. Exit codes: 0 all sources fine (some
+pages may have failed: see the summary), 1 a source failed entirely, 2 bad
+arguments or specs, 130 interrupted (what was complete is stored).
+"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import sys
+from typing import Any
+
+from .specs import PRESETS, SPEC_HELP, ScrapeConfig, SpecError, expand, parse_spec
+
+
+def build_parser(prog: str = "tmlmap-scrape") -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog=prog,
+        description="Refresh the tmlmap corpus from conference proceedings and APIs.",
+        epilog=SPEC_HELP,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+    sub.required = True
+    add_refresh_parser(sub)
+    return parser
+
+
+def add_refresh_parser(sub: Any) -> argparse.ArgumentParser:
+    p = sub.add_parser(
+        "refresh",
+        help="fetch papers from sources into the corpus",
+        description="Fetch papers from the named sources into the corpus database.",
+        epilog=SPEC_HELP,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    p.add_argument("specs", nargs="*", metavar="SPEC", help="source specs (see below)")
+    p.add_argument("--preset", choices=sorted(PRESETS), help="add a documented list of venues")
+    p.add_argument(
+        "--db",
+        metavar="PATH",
+        help="corpus database (default: $TMLMAP_DB or <data dir>/corpus.sqlite)",
+    )
+    p.add_argument("--since", type=int, metavar="YEAR", help="keep only papers from YEAR on")
+    p.add_argument(
+        "--force", action="store_true", help="refetch everything, bypassing the HTTP cache"
+    )
+    p.add_argument("--dry-run", action="store_true", help="fetch and validate, but write nothing")
+    p.add_argument("--rebuild", action="store_true", help="rebuild the map right after the refresh")
+    p.add_argument("--no-progress", action="store_true", help="no progress bars")
+    p.add_argument("-v", "--verbose", action="store_true", help="log every warning as it happens")
+    p.set_defaults(func=run_refresh)
+    return p
+
+
+def register(sub: Any) -> None:
+    """Add ``refresh`` to another CLI's sub-commands (e.g. ``tmlmap``)."""
+    add_refresh_parser(sub)
+
+
+def _open_store(args: argparse.Namespace) -> Any:
+    try:
+        from tmlmap.cli_store import open_store  # type: ignore[attr-defined]
+    except ImportError:
+        open_store = None
+    if open_store is not None:
+        return open_store(args)
+    from tmlmap.store import CorpusStore  # type: ignore[import-not-found]
+
+    return CorpusStore.open(args.db)
+
+
+class _Bars:
+    """One tqdm bar per source, driven by refresh's progress callback."""
+
+    def __init__(self, enabled: bool) -> None:
+        self.enabled = enabled
+        self.bars: dict[str, Any] = {}
+
+    def __call__(self, label: str, done: int, total: int | None) -> None:
+        if not self.enabled:
+            return
+        from tqdm import tqdm
+
+        bar = self.bars.get(label)
+        if bar is None:
+            for other in self.bars.values():
+                other.close()
+            bar = self.bars[label] = tqdm(
+                total=total, desc=label[:40], unit="paper", file=sys.stderr
+            )
+        if total is not None and bar.total != total:
+            bar.total = total
+            bar.refresh()
+        bar.update(done - bar.n)
+
+    def close(self) -> None:
+        for bar in self.bars.values():
+            bar.close()
+
+
+def run_refresh(args: argparse.Namespace, config: ScrapeConfig | None = None) -> int:
+    from .refresh import RefreshInterrupted, refresh
+
+    logging.basicConfig(
+        level=logging.INFO if args.verbose else logging.ERROR, format="%(levelname)s %(message)s"
+    )
+    try:
+        specs = expand(list(args.specs), args.preset, since=args.since)
+        if not specs:
+            raise SpecError("", "no specs given (name at least one, or --preset)")
+        for spec in specs:  # fail fast, before opening anything
+            parse_spec(spec, config)
+    except SpecError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    try:
+        store = _open_store(args)
+    except ImportError as exc:
+        print(f"error: the corpus store is not available ({exc})", file=sys.stderr)
+        return 1
+    bars = _Bars(enabled=not args.no_progress and sys.stderr.isatty())
+    try:
+        try:
+            summary = refresh(
+                specs,
+                store,
+                force=args.force,
+                since=args.since,
+                dry_run=args.dry_run,
+                progress=bars,
+                config=config,
+            )
+        except RefreshInterrupted as exc:
+            bars.close()
+            print(exc.summary.format(), file=sys.stderr)
+            return 130
+        bars.close()
+        print(summary.format())
+        if args.rebuild and summary.changed and not args.dry_run:
+            _rebuild(store)
+        elif summary.changed and not args.dry_run:
+            print("the map is now stale; it is rebuilt on next use (or pass --rebuild)")
+        return 0 if summary.ok else 1
+    finally:
+        close = getattr(store, "close", None)
+        if close is not None:
+            close()
+
+
+def _rebuild(store: Any) -> None:
+    try:
+        from tmlmap.build import load_or_build  # type: ignore[import-not-found]
+    except ImportError:
+        print(
+            "warning: --rebuild: the map engine (tmlmap.build.load_or_build) is not available yet; "
+            "the map will be rebuilt on next use",
+            file=sys.stderr,
+        )
+        return
+    print("rebuilding the map ...", file=sys.stderr)
+    load_or_build(store)
+    print("map rebuilt", file=sys.stderr)
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    try:
+        return int(args.func(args) or 0)
+    except KeyboardInterrupt:
+        print("interrupted", file=sys.stderr)
+        return 130

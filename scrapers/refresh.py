@@ -1,0 +1,356 @@
+"""The refresh run: specs -> sources -> validated papers -> the store, in transactional batches.
+
+For each source, in order: read its listing (paged APIs stream page by
+page); a stub whose record is complete is validated and queued; a stub that
+needs its paper page is skipped when the paper is already stored with the
+same title (unless ``force``), otherwise its page is fetched by a small pool
+of workers. Queued papers go to ``store.upsert`` in batches (one transaction
+each), so an interruption (Ctrl-C) loses nothing already stored and never
+leaves half a paper: on interruption the papers already complete are written
+first, then the interruption goes on. A bad page is a warning naming its URL
+and the run goes on; a source whose listing cannot be read at all is a failed
+source (the CLI exits non-zero).
+"""
+
+from __future__ import annotations
+
+import concurrent.futures as cf
+import datetime as dt
+import logging
+import re
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from typing import Any, Protocol
+
+from tmlmap.records import Paper, RecordError, validate_record
+
+from .base import ParseError, Source, Stub
+from .http import Fetcher, FetchError
+from .specs import ScrapeConfig, parse_spec
+
+log = logging.getLogger(__name__)
+
+#: progress(source_label, done, total_or_None)
+ProgressFn = Callable[[str, int, int | None], None]
+
+
+class RefreshInterrupted(KeyboardInterrupt):
+    """Ctrl-C during :func:`refresh`; ``summary`` tells what was stored before it."""
+
+    def __init__(self, summary: RefreshSummary) -> None:
+        super().__init__("refresh interrupted")
+        self.summary = summary
+
+
+class StoreLike(Protocol):
+    """What a refresh needs of :class:`tmlmap.store.CorpusStore`."""
+
+    def get(self, paper_id: str) -> Paper | None: ...
+
+    def upsert(
+        self, papers: Iterable[Paper], *, batch_size: int = ..., progress: Any = ...
+    ) -> Any: ...
+
+    def set_meta(self, key: str, value: str) -> None: ...
+
+
+@dataclass
+class SourceResult:
+    """What happened to one source.
+
+    ``fetched``: valid records read (from the network or the cache);
+    ``new``/``updated``/``unchanged``/``merged``: the store's verdicts;
+    ``skipped``: papers already stored whose page was not fetched again;
+    ``filtered``: valid papers older than ``since``; ``failed``: (url,
+    reason) of pages that could not be fetched or parsed; ``invalid``: (url,
+    reason) of records that failed validation; ``error``: why the source
+    stopped early, if it did.
+    """
+
+    label: str
+    fetched: int = 0
+    new: int = 0
+    updated: int = 0
+    unchanged: int = 0
+    merged: int = 0
+    skipped: int = 0
+    filtered: int = 0
+    failed: list[tuple[str, str]] = field(default_factory=list)
+    invalid: list[tuple[str, str]] = field(default_factory=list)
+    error: str | None = None
+
+    @property
+    def failed_entirely(self) -> bool:
+        """The source yielded nothing usable and something went wrong."""
+        got = self.fetched + self.skipped
+        return (self.error is not None and got == 0) or (got == 0 and bool(self.failed))
+
+
+@dataclass
+class RefreshSummary:
+    """The outcome of :func:`refresh`, per source and in total."""
+
+    sources: list[SourceResult] = field(default_factory=list)
+    dry_run: bool = False
+    interrupted: bool = False
+    network_requests: int = 0
+    cache_hits: int = 0
+
+    def total(self, name: str) -> int:
+        return sum(len(v) if isinstance(v := getattr(s, name), list) else v for s in self.sources)
+
+    @property
+    def ok(self) -> bool:
+        """No source failed entirely and the run was not interrupted."""
+        return not self.interrupted and not any(s.failed_entirely for s in self.sources)
+
+    @property
+    def changed(self) -> bool:
+        return self.total("new") + self.total("updated") + self.total("merged") > 0
+
+    def format(self, *, max_urls: int = 20) -> str:
+        """A human-readable report: one line per source, totals, then failing URLs."""
+        verb = "would be " if self.dry_run else ""
+        lines = []
+        for s in self.sources:
+            status = "FAILED" if s.failed_entirely else ("partial" if s.error else "ok")
+            lines.append(
+                f"{s.label}: {status}; fetched {s.fetched}, {verb}new {s.new}, {verb}updated {s.updated}, "
+                f"unchanged {s.unchanged}, skipped (already stored) {s.skipped}, "
+                f"failed {len(s.failed)}, invalid {len(s.invalid)}"
+                + (f", older than --since {s.filtered}" if s.filtered else "")
+                + (f"\n  stopped: {s.error}" if s.error else "")
+            )
+        lines.append(
+            f"total: fetched {self.total('fetched')}, {verb}new {self.total('new')}, "
+            f"{verb}updated {self.total('updated')}, unchanged {self.total('unchanged')}, "
+            f"skipped {self.total('skipped')}, failed {self.total('failed')}, invalid {self.total('invalid')} "
+            f"({self.network_requests} requests, {self.cache_hits} from cache)"
+        )
+        for title, attr in (("failed", "failed"), ("invalid records", "invalid")):
+            items = [(s.label, url, why) for s in self.sources for url, why in getattr(s, attr)]
+            if items:
+                lines.append(f"{title}:")
+                for _label, url, why in items[:max_urls]:
+                    lines.append(f"  {url}  ({why})" if url else f"  {why}")
+                if len(items) > max_urls:
+                    lines.append(f"  ... and {len(items) - max_urls} more")
+        if self.interrupted:
+            lines.append(
+                "interrupted: papers completed before the interruption were stored; run again to resume"
+            )
+        return "\n".join(lines)
+
+
+def _norm_title(title: str) -> str:
+    return re.sub(r"\W+", " ", title).strip().lower()
+
+
+class _Run:
+    """State of one source's refresh (batching, counting, skipping)."""
+
+    def __init__(
+        self,
+        source: Source,
+        store: StoreLike,
+        fetcher: Fetcher,
+        config: ScrapeConfig,
+        *,
+        force: bool,
+        since: int | None,
+        dry_run: bool,
+        progress: ProgressFn | None,
+    ) -> None:
+        self.source = source
+        self.store = store
+        self.fetcher = fetcher
+        self.config = config
+        self.force = force
+        self.since = since
+        self.dry_run = dry_run
+        self.progress = progress
+        self.result = SourceResult(source.label)
+        self.buffer: list[Paper] = []
+        self.done = 0
+        self.seen: set[str] = set()
+
+    # -- bookkeeping ---------------------------------------------------------
+
+    def tick(self) -> None:
+        self.done += 1
+        if self.progress is not None:
+            self.progress(self.source.label, self.done, self.source.total)
+
+    def already_stored(self, stub: Stub) -> bool:
+        if self.force:
+            return False
+        for pid in (stub.id, *stub.aliases):
+            existing = self.store.get(pid)
+            if existing is not None and (
+                not stub.title or _norm_title(existing.title) == _norm_title(stub.title)
+            ):
+                return True
+        return False
+
+    def accept(self, stub: Stub, raw: dict[str, Any]) -> None:
+        try:
+            paper = validate_record(raw, where=stub.url or stub.id)
+        except RecordError as exc:
+            log.warning("invalid record: %s", exc)
+            self.result.invalid.append((stub.url, str(exc).removeprefix(f"{stub.url}: ")))
+            return
+        self.result.fetched += 1
+        if self.since is not None and paper.year < self.since:
+            self.result.filtered += 1
+            return
+        self.buffer.append(paper)
+        if len(self.buffer) >= self.config.batch_size:
+            self.flush()
+
+    def fail(self, stub: Stub, exc: BaseException) -> None:
+        url = getattr(exc, "url", None) or stub.url
+        reason = str(exc).removeprefix(f"{url}: ")
+        log.warning("failed: %s: %s", url, reason)
+        self.result.failed.append((url, reason))
+
+    def flush(self) -> None:
+        if not self.buffer:
+            return
+        batch, self.buffer = self.buffer, []
+        r = self.result
+        if self.dry_run:
+            for paper in batch:
+                existing = self.store.get(paper.id)
+                if existing is None:
+                    r.new += 1
+                elif existing == paper:
+                    r.unchanged += 1
+                else:
+                    r.updated += 1
+            return
+        stats = self.store.upsert(batch, batch_size=self.config.batch_size)
+        r.new += int(getattr(stats, "new", 0))
+        r.updated += int(getattr(stats, "updated", 0))
+        r.unchanged += int(getattr(stats, "unchanged", 0))
+        r.merged += int(getattr(stats, "merged", 0))
+        for err in getattr(stats, "errors", None) or []:
+            r.invalid.append(("", str(err)))
+
+    # -- the run ---------------------------------------------------------------
+
+    def run(self) -> SourceResult:
+        workers = max(1, self.config.workers)
+        pool = cf.ThreadPoolExecutor(max_workers=workers, thread_name_prefix="scrape")
+        pending: dict[cf.Future[dict[str, Any]], Stub] = {}
+        interrupted = False
+
+        def harvest(futures: Iterable[cf.Future[dict[str, Any]]]) -> None:
+            for fut in futures:
+                stub = pending.pop(fut)
+                try:
+                    raw = fut.result()
+                except (FetchError, ParseError) as exc:
+                    self.fail(stub, exc)
+                except Exception as exc:  # noqa: BLE001 - a bad page must not stop the run
+                    self.fail(stub, RuntimeError(f"{type(exc).__name__}: {exc}"))
+                else:
+                    self.accept(stub, raw)
+                self.tick()
+
+        try:
+            try:
+                for stub in self.source.listing(self.fetcher):
+                    if stub.id in self.seen:
+                        continue
+                    self.seen.add(stub.id)
+                    if not stub.needs_detail:
+                        self.accept(stub, stub.raw)
+                        self.tick()
+                    elif self.already_stored(stub):
+                        self.result.skipped += 1
+                        self.tick()
+                    else:
+                        pending[pool.submit(self.source.detail, self.fetcher, stub)] = stub
+                        if len(pending) >= 2 * workers:
+                            done, _ = cf.wait(list(pending), return_when=cf.FIRST_COMPLETED)
+                            harvest(done)
+                while pending:
+                    done, _ = cf.wait(list(pending), return_when=cf.FIRST_COMPLETED)
+                    harvest(done)
+            except (FetchError, ParseError) as exc:
+                self.result.error = str(exc)
+                url = getattr(exc, "url", "")
+                self.result.failed.append((url, str(exc).removeprefix(f"{url}: ")))
+                log.error("%s: %s", self.source.label, exc)
+                while pending:  # papers already being fetched are still worth keeping
+                    done, _ = cf.wait(list(pending), return_when=cf.FIRST_COMPLETED)
+                    harvest(done)
+        except BaseException:
+            interrupted = True
+            for fut in list(pending):
+                fut.cancel()
+            harvest([f for f in list(pending) if f.done() and not f.cancelled()])
+            raise
+        finally:
+            pool.shutdown(wait=not interrupted, cancel_futures=True)
+            self.flush()
+        return self.result
+
+
+def refresh(
+    specs: list[str],
+    store: StoreLike,
+    *,
+    force: bool = False,
+    since: int | None = None,
+    dry_run: bool = False,
+    progress: ProgressFn | None = None,
+    config: ScrapeConfig | None = None,
+) -> RefreshSummary:
+    """Refresh ``store`` from the sources ``specs`` name; return a :class:`RefreshSummary`.
+
+    ``force`` refetches everything (bypassing the HTTP cache and the
+    already-stored check); ``since`` keeps papers from that year on (and
+    drops specs about earlier years); ``dry_run`` fetches and validates but
+    writes nothing; ``progress(source_label, done, total)`` is called after
+    each paper (total is None until the source knows it). All specs are
+    checked before anything is fetched (:class:`~scrapers.specs.SpecError`).
+    A KeyboardInterrupt stops the run after storing the papers completed so
+    far and is re-raised as :class:`RefreshInterrupted` carrying the summary.
+    """
+    config = config or ScrapeConfig()
+    sources = [parse_spec(spec, config, since=since) for spec in specs]
+    summary = RefreshSummary(dry_run=dry_run)
+    fetcher = Fetcher(config.http, force=force)
+    try:
+        for source in sources:
+            if progress is not None:
+                progress(source.label, 0, source.total)
+            run = _Run(
+                source,
+                store,
+                fetcher,
+                config,
+                force=force,
+                since=since,
+                dry_run=dry_run,
+                progress=progress,
+            )
+            summary.sources.append(run.result)
+            try:
+                run.run()
+            except KeyboardInterrupt as exc:
+                summary.interrupted = True
+                raise RefreshInterrupted(summary) from exc
+    finally:
+        summary.network_requests = fetcher.stats["network"]
+        summary.cache_hits = fetcher.stats["cache_hits"]
+        fetcher.close()
+        if not dry_run and any(s.fetched for s in summary.sources):
+            try:
+                store.set_meta(
+                    "last_refresh", dt.datetime.now(dt.UTC).isoformat(timespec="seconds")
+                )
+            except Exception as exc:  # noqa: BLE001 - bookkeeping must not mask the run's outcome
+                log.warning("could not record last_refresh: %s", exc)
+    return summary
