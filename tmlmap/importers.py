@@ -307,7 +307,7 @@ def _clean_fields(obj: dict[str, Any], *, tex: bool) -> dict[str, Any]:
     for name in ("authors", "keywords"):
         value = out.get(name)
         if isinstance(value, str):
-            value = value.split(";")
+            value = value.split(";") if value.strip() else []
         if isinstance(value, list):
             out[name] = [clean_text(v, tex=tex) if isinstance(v, str) else v for v in value]
     return out
@@ -525,7 +525,11 @@ def read_bibtex(path: str | Path) -> Iterator[tuple[str, Raw]]:
             yield where, _bib_record(fields, str(block.key), path)
         else:
             err = getattr(block, "error", None)
-            msg = str(err).splitlines()[0] if err else "unparseable BibTeX block"
+            lines = [ln.strip() for ln in str(err or "").splitlines() if ln.strip()]
+            first = next((ln.strip() for ln in (getattr(block, "raw", "") or "").splitlines()
+                          if ln.strip()), "")
+            msg = (f"unparseable BibTeX block starting {first[:80]!r}"
+                   + (f": {' '.join(lines)[:300]}" if lines else ""))
             if type(block).__name__ == "DuplicateBlockKeyBlock":
                 msg = f"duplicate citation key {block.key!r}; entry skipped"
                 where = f"{path}:{line} (@{block.key})"

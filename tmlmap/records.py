@@ -85,6 +85,8 @@ def _str_list(value: Any, name: str, where: str) -> list[str]:
 
 
 def _year(value: Any, where: str) -> int:
+    if value is None or (isinstance(value, str) and not value.strip()):
+        raise RecordError("is missing or empty", where=where, field="year")
     if isinstance(value, bool):
         raise RecordError("expected a year, got a boolean", where=where, field="year")
     if isinstance(value, str) and value.strip().isdigit():

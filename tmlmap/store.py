@@ -216,7 +216,8 @@ def fts_query(query: str, *, any_term: bool = False) -> str:
 
     Bare words and ``"quoted phrases"`` become FTS5 string literals (so no
     user text is ever parsed as FTS5 syntax); a trailing ``*`` on a word asks
-    for a prefix match; the literal ``OR`` between terms is honoured. Terms are
+    for a prefix match (of the porter-stemmed index terms: ``interpret*``
+    finds "interpretability", indexed as "interpret", but ``interpretab*`` does not); the literal ``OR`` between terms is honoured. Terms are
     AND-ed unless ``any_term``. Returns ``""`` when nothing searchable is left.
     """
     query = (query or "")[:MAX_QUERY_CHARS].replace("\x00", " ")
