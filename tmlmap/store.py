@@ -867,6 +867,14 @@ class CorpusStore:
                 conn.execute("INSERT OR REPLACE INTO meta(key, value) VALUES (?, ?)",
                              (key, json.dumps(value, ensure_ascii=False)))
 
+    def backup(self, dest: str | os.PathLike[str]) -> Path:
+        """Copy the whole database to ``dest`` (a consistent snapshot, online)."""
+        dest = Path(dest)
+        dest.parent.mkdir(parents=True, exist_ok=True)
+        with self._lock, contextlib.closing(sqlite3.connect(str(dest))) as dst:
+            self.conn.backup(dst)
+        return dest
+
     def integrity_check(self) -> list[str]:
         """SQLite and FTS5 integrity checks; ``[]`` when everything is fine."""
         problems: list[str] = []
