@@ -11,7 +11,7 @@ from typing import Any
 
 from bs4 import BeautifulSoup
 
-from .http import Fetcher
+from .http import Fetcher, Page
 
 
 class ParseError(Exception):
@@ -93,6 +93,19 @@ def clean(text: str | None) -> str:
 def soup(markup: str) -> BeautifulSoup:
     """Parse HTML leniently (lxml); broken or truncated markup still yields a tree."""
     return BeautifulSoup(markup, "lxml")
+
+
+def complete_html(page: Page) -> BeautifulSoup:
+    """Parse a page that must be a whole HTML document.
+
+    A body cut short (a dropped connection behind a proxy, a server that
+    died mid-page) still parses, and would give a truncated abstract; the
+    sites we read always end their pages with ``</html>``, so a page
+    without it is refused (:class:`ParseError`) instead of stored half.
+    """
+    if b"</html" not in page.content[-4096:].lower():
+        raise ParseError(page.url, "page looks truncated (no closing </html>)")
+    return soup(page.text)
 
 
 def node_text(node: Any) -> str:

@@ -367,6 +367,16 @@ class Fetcher:
     def __exit__(self, *exc: object) -> None:
         self.close()
 
+    def forget(self, url: str) -> None:
+        """Drop ``url`` from the HTTP cache (its copy was unusable, e.g. truncated)."""
+        cache = getattr(self.session, "cache", None)
+        if cache is None or not url:
+            return
+        try:
+            cache.delete(urls=[url])
+        except Exception as exc:  # noqa: BLE001 - best effort
+            log.debug("could not drop %s from the cache: %s", url, exc)
+
     # -- robots.txt --------------------------------------------------------
 
     def _robots_for(self, url: str) -> RobotFileParser | None:

@@ -22,7 +22,17 @@ import re
 from collections.abc import Iterator
 from typing import Any
 
-from .base import ParseError, Source, Stub, meta_all, meta_content, node_text, soup, split_authors
+from .base import (
+    ParseError,
+    Source,
+    Stub,
+    complete_html,
+    meta_all,
+    meta_content,
+    node_text,
+    soup,
+    split_authors,
+)
 from .http import Fetcher
 
 _HREF = re.compile(
@@ -79,7 +89,7 @@ class NeurIPSSource(Source):
 
     def detail(self, fetcher: Fetcher, stub: Stub) -> dict[str, Any]:
         page = fetcher.get(stub.url, listing=False)
-        doc = soup(page.text)
+        doc = complete_html(page)
         abstract = node_text(doc.select_one("p.paper-abstract, div.paper-abstract"))
         if not abstract:
             for heading in doc.find_all(["h4", "h3", "h2"]):

@@ -46,6 +46,7 @@ from .base import (
     Source,
     Stub,
     clean,
+    complete_html,
     meta_all,
     meta_content,
     node_text,
@@ -140,7 +141,7 @@ class PMLRSource(Source):
 
     def detail(self, fetcher: Fetcher, stub: Stub) -> dict[str, Any]:
         page = fetcher.get(stub.url, listing=False)
-        doc = soup(page.text)
+        doc = complete_html(page)
         raw = dict(stub.raw)
         abstract = node_text(doc.select_one("div#abstract"))
         if not abstract:

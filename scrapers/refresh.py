@@ -242,14 +242,16 @@ class _Run:
         workers = max(1, self.config.workers)
         pool = cf.ThreadPoolExecutor(max_workers=workers, thread_name_prefix="scrape")
         pending: dict[cf.Future[dict[str, Any]], Stub] = {}
-        interrupted = False
 
         def harvest(futures: Iterable[cf.Future[dict[str, Any]]]) -> None:
             for fut in futures:
                 stub = pending.pop(fut)
                 try:
                     raw = fut.result()
-                except (FetchError, ParseError) as exc:
+                except ParseError as exc:
+                    self.fetcher.forget(exc.url)  # a bad copy must not stay in the cache
+                    self.fail(stub, exc)
+                except FetchError as exc:
                     self.fail(stub, exc)
                 except Exception as exc:  # noqa: BLE001 - a bad page must not stop the run
                     self.fail(stub, RuntimeError(f"{type(exc).__name__}: {exc}"))
@@ -280,19 +282,21 @@ class _Run:
             except (FetchError, ParseError) as exc:
                 self.result.error = str(exc)
                 url = getattr(exc, "url", "")
+                if isinstance(exc, ParseError):
+                    self.fetcher.forget(url)
                 self.result.failed.append((url, str(exc).removeprefix(f"{url}: ")))
                 log.error("%s: %s", self.source.label, exc)
                 while pending:  # papers already being fetched are still worth keeping
                     done, _ = cf.wait(list(pending), return_when=cf.FIRST_COMPLETED)
                     harvest(done)
         except BaseException:
-            interrupted = True
-            for fut in list(pending):
-                fut.cancel()
+            # Ctrl-C: start nothing new, let the requests under way finish
+            # (each is bounded by its timeout), keep every paper completed.
+            pool.shutdown(wait=True, cancel_futures=True)
             harvest([f for f in list(pending) if f.done() and not f.cancelled()])
             raise
         finally:
-            pool.shutdown(wait=not interrupted, cancel_futures=True)
+            pool.shutdown(wait=True, cancel_futures=True)
             self.flush()
         return self.result
 

@@ -43,6 +43,10 @@ class FakeSite:
         self.routes: dict[str, list[tuple[dict[str, str], list[Reply]]]] = {}
         self.hits: Counter[str] = Counter()
         self.log: list[str] = []
+        self.times: list[tuple[float, str]] = []  # (monotonic time, path) of each request
+        self.agents: list[str] = []  # User-Agent of each request
+        self.inflight = 0
+        self.max_inflight = 0
         self.lock = threading.Lock()
 
     def add(self, path: str, *replies: Reply | bytes, query: dict[str, str] | None = None, ctype: str = "text/html; charset=utf-8") -> None:
@@ -63,6 +67,7 @@ class FakeSite:
         with self.lock:
             self.hits[parts.path] += 1
             self.log.append(raw_path)
+            self.times.append((time.monotonic(), parts.path))
             for want, replies in self.routes.get(parts.path, []):
                 if all(query.get(k) == v for k, v in want.items()):
                     return replies.pop(0) if len(replies) > 1 else replies[0]
@@ -77,6 +82,18 @@ class _Handler(BaseHTTPRequestHandler):
     site: FakeSite
 
     def do_GET(self) -> None:  # noqa: N802 - http.server's naming
+        with self.site.lock:
+            self.site.inflight += 1
+            self.site.max_inflight = max(self.site.max_inflight, self.site.inflight)
+        try:
+            self._answer()
+        finally:
+            with self.site.lock:
+                self.site.inflight -= 1
+
+    def _answer(self) -> None:
+        with self.site.lock:
+            self.site.agents.append(self.headers.get("User-Agent", ""))
         reply = self.site.reply_for(self.path)
         if reply.delay:
             time.sleep(min(reply.delay, MAX_DELAY))
