@@ -151,3 +151,20 @@ def test_parse_years_rejects(text: str) -> None:
 def test_safe_text() -> None:
     assert safe_text("a\x1b[0mb\u200bc\td") == "a[0mbc\td"  # tab kept
     assert safe_text("Ünïcode — ok") == "Ünïcode — ok"
+
+
+def test_ci_runs_the_readme_test_command() -> None:
+    """The Quick start has exactly two one-line commands, and .ci/run runs the second."""
+    import re
+
+    readme = (REPO / "README.md").read_text(encoding="utf-8")
+    quick = readme.split("## Quick start", 1)[1].split("\n## ", 1)[0]
+    commands = [block.strip() for block in re.findall(r"```bash\n(.*?)```", quick, re.S)]
+    assert len(commands) == 2 and all("\n" not in c for c in commands)
+    assert commands[0].endswith(".venv/bin/streamlit run app.py")
+    ci = (REPO / ".ci" / "run").read_text(encoding="utf-8").splitlines()
+    assert commands[1] in [line.strip() for line in ci]
+    assert os.access(REPO / ".ci" / "run", os.X_OK)
+    for section in ("Map engine", "Risk scoring", "Scrapers", "Dashboard", "Benchmarks",
+                    "Evaluation"):
+        assert f"\n## {section}\n" in readme
