@@ -169,6 +169,17 @@ def build_map(
         W = disparity_filter(W, settings.backbone_alpha)
     if settings.top_k:
         W = top_k_filter(W, settings.top_k)
+    # Terms left without any edge carry no structure: they leave the map.
+    linked = np.diff(W.indptr) > 0
+    if not linked.all():
+        if linked.sum() < 2:
+            raise ValueError("fewer than 2 terms keep an edge after pruning; relax min_count/backbone_alpha/top_k")
+        vocab = vocab[linked]
+        extractor.set_vocabulary(vocab)
+        X = X[:, linked].tocsr()
+        doc_freq = doc_freq[linked]
+        C = C[linked][:, linked].tocsr()
+        W = W[linked][:, linked].tocsr()
     progress("pruning", 1.0)
     timings["pruning"] = time.perf_counter() - t
 
@@ -186,10 +197,13 @@ def build_map(
 
     t = time.perf_counter()
     terms = extractor.display
-    communities = label_communities(W, partition.membership, terms, extractor.lookup, X)
+    communities = label_communities(W, partition.membership, terms, extractor.lookup, X, C=C)
     progress("labels", 1.0)
     timings["labels"] = time.perf_counter() - t
 
+    # Keep raw counts only on the map's edges: the full matrix is ~40x larger
+    # and nothing downstream needs pairs the pruning removed.
+    C = C.multiply(W > 0).tocsr()
     sel = np.flatnonzero(rows)
     return TermMap(
         settings=settings,

@@ -141,10 +141,17 @@ class TermExtractor:
         self.display = [self._display(self.forms[f]) for f in self.term_forms.tolist()]
 
     def _display(self, key: str) -> str:
+        """The most common spelling of each word; inside a phrase, plural
+        modifiers are shown singular ("attack success rate", not "attacks
+        success rate")."""
+        parts = key.split(" ")
         words = []
-        for part in key.split(" "):
+        for n, part in enumerate(parts):
             seen = self.surface.get(part)
-            words.append(max(sorted(seen), key=seen.__getitem__) if seen else part)
+            word = max(sorted(seen), key=seen.__getitem__) if seen else part
+            if n < len(parts) - 1 and word in (part + "s", part + "es"):
+                word = part
+            words.append(word)
         return " ".join(words)
 
     # -- applying ------------------------------------------------------------

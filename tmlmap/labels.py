@@ -1,8 +1,10 @@
 """Stage 7, labels: top terms and a name for every community.
 
-A term's within-community strength is the sum of its edge weights to terms
-of the same community; a community's ``top_terms`` are its terms by that
-strength, strongest first.
+A term's within-community strength is the sum of its raw co-occurrence
+counts over the map's edges to terms of the same community; a community's
+``top_terms`` are its terms by that strength, strongest first. Raw counts,
+not the normalized edge weights, rank the terms: association strength
+favours rare, specific terms, which make poor labels.
 
 Naming: each topic lexicon of :data:`tmlmap.lexicons.TOPICS` is scored
 against each community by the within-community strength of the lexicon's
@@ -58,14 +60,20 @@ def label_communities(
     lookup: Callable[[str], int | None],
     X: sp.csr_matrix | None = None,
     n_top: int = 10,
+    C: sp.csr_matrix | None = None,
 ) -> list[Community]:
     """Build the :class:`~tmlmap.termmap.Community` list (ids = membership ids).
+
+    ``C`` (raw co-occurrence counts, same shape as ``W``) ranks the top terms
+    over the edges of ``W``; without it, ``W``'s weights do.
 
     ``X`` (``(n_docs, n_terms)``) gives each community's paper count: papers
     whose strongest community (by summed within-community strength of the
     paper's terms) is this one.
     """
     k = int(membership.max()) + 1
+    if C is not None:
+        W = sp.csr_matrix(C).multiply(W > 0).tocsr()
     ranked = top_terms_by_community(W, membership)
     strength = within_strength(W, membership)
     topic_ids = topic_term_ids(lookup)

@@ -14,7 +14,7 @@ Shapes (``n_docs`` papers selected by the settings, ``n_terms`` vocabulary):
 * ``adjacency``: ``(n_terms, n_terms)`` symmetric CSR of the pruned, weighted
   graph (weights per ``settings.weight``); zero diagonal.
 * ``cooccurrence``: ``(n_terms, n_terms)`` symmetric CSR of raw counts
-  (documents shared), before pruning; zero diagonal.
+  (documents shared) on the edges of ``adjacency``; zero diagonal.
 * ``community``: ``(n_terms,)`` int community id; ids are ``0..k-1`` ordered
   by community size (largest first).
 """
