@@ -168,3 +168,20 @@ def test_ci_runs_the_readme_test_command() -> None:
     for section in ("Map engine", "Risk scoring", "Scrapers", "Dashboard", "Benchmarks",
                     "Evaluation"):
         assert f"\n## {section}\n" in readme
+
+
+def test_info_shows_last_refresh(tmp_path: Path, capsys) -> None:
+    db = tmp_path / "r.sqlite"
+    with CorpusStore(db) as s:
+        s.upsert([])
+    assert main(["--db", str(db), "import", "--no-embedded",
+                 str(FIXTURES / "zotero_export.csv")]) == 0
+    with CorpusStore(db) as s:
+        s.set_meta("last_refresh", "2026-11-22T01:02:03+00:00")
+    capsys.readouterr()
+    assert main(["--db", str(db), "info", "--format", "json"]) == 0
+    info = json.loads(capsys.readouterr().out)
+    assert info["last_refresh"] == "2026-11-22T01:02:03+00:00" and info["total"] == 3
+    assert "zotero_export.csv" in info["last_import"]["file"]
+    assert main(["--db", str(db), "info"]) == 0
+    assert "last refresh from the sources: 2026-11-22T01:02:03+00:00" in capsys.readouterr().out

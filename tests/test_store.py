@@ -105,8 +105,9 @@ def test_meta_round_trip(store: CorpusStore) -> None:
 
 
 def test_import_stats_str_and_sum() -> None:
-    a = ImportStats(new=2, errors=["x"], n_errors=1)
-    a += ImportStats(updated=1, merged=3, unchanged=4, errors=["y"], n_errors=1)
+    a = ImportStats(new=2, errors=["x"])
+    a += ImportStats(updated=1, merged=3, unchanged=4, errors=["y"])
+    assert a.n_errors == 2 and a.processed == 12
     assert (a.new, a.updated, a.merged, a.unchanged, a.errors) == (2, 1, 3, 4, ["x", "y"])
     assert str(a) == "2 new, 1 updated, 4 unchanged, 3 merged, 2 skipped with errors"
 

@@ -134,6 +134,7 @@ def _info_dict(store: CorpusStore) -> dict[str, Any]:
         "years": {str(y): n for y, n in store.counts_by_year()},
         "by_venue_year": [[v, y, n] for v, y, n in by_vy],
         "last_import": store.get_meta("last_import"),
+        "last_refresh": store.get_meta("last_refresh"),
     }
 
 
@@ -146,6 +147,8 @@ def cmd_info(args: argparse.Namespace) -> int:
         return 0
     print(f"database: {info['db']}")
     print(f"papers:   {info['total']:,}")
+    if info["last_refresh"]:
+        print(f"last refresh from the sources: {safe_text(str(info['last_refresh']))}")
     print()
     width = max([len("venue")] + [len(safe_text(v)) for v in info["venues"]])
     print(f"{'venue':<{width}}  {'papers':>7}  years")

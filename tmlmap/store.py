@@ -85,6 +85,9 @@ class ImportStats:
     errors: list[str] = field(default_factory=list)
     n_errors: int = 0
 
+    def __post_init__(self) -> None:
+        self.n_errors = max(self.n_errors, len(self.errors))
+
     def add_error(self, message: str) -> None:
         self.n_errors += 1
         if len(self.errors) < MAX_ERRORS_KEPT:
