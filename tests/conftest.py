@@ -94,3 +94,18 @@ def real_store(tmp_path_factory: pytest.TempPathFactory) -> Iterator[CorpusStore
     assert not stats.errors, stats.errors[:5]
     yield store
     store.close()
+
+
+@pytest.fixture(scope="session")
+def map_cache_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A session-wide cache for token streams and map artifacts."""
+    return tmp_path_factory.mktemp("map_cache")
+
+
+@pytest.fixture(scope="session")
+def real_map(real_store: CorpusStore, map_cache_dir: Path):
+    """The map of the whole embedded corpus with default settings, built once per session."""
+    from tmlmap.build import load_or_build
+    from tmlmap.settings import MapSettings
+
+    return load_or_build(real_store, MapSettings(), cache_dir=map_cache_dir)
