@@ -1,0 +1,400 @@
+"""Fairness- and privacy-risk scores of free-text project descriptions.
+
+How a description is scored (:class:`RiskScorer`):
+
+1. **Text hygiene.** Input is untrusted: non-``str`` input is rejected with a
+   clear error, control characters and NULs are removed, markup/URLs/maths
+   are blanked by the normalizer, and texts longer than
+   :data:`MAX_CHARS` characters are truncated (a warning says so).
+2. **Terms.** The map's own extractor turns the text into map terms (same
+   lemmatization and phrases as the corpus).
+3. **Raw score** per topic (``fairness``, ``privacy``): the tf-idf weighted
+   mean of the terms' diffusion fingerprints ``p(topic | term)``
+   (:mod:`tmlmap.fingerprint`), i.e. the share of the description's weighted
+   vocabulary that the map attributes to the topic. Context words count
+   through the graph: "recidivism", "loan" or "applicants" sit next to the
+   fairness seeds, so a description about them scores high without ever
+   saying "fairness".
+4. **Calibration** to [0, 1]: a one-feature logistic regression of a
+   *silver label* on ``logit(raw score)``, fitted on the corpus papers. The
+   silver label of a paper for a topic is "its text uses at least
+   :data:`SILVER_MIN_SEEDS` distinct lexicon seed words of the topic"
+   (:data:`tmlmap.lexicons.TOPICS`). So ``fairness_risk`` reads as "the
+   probability that a research paper with this score is about fairness". The
+   mapping is monotone: it never changes a ranking, only its scale.
+   ``*_percentile`` is the share (0-100) of corpus papers whose raw score is
+   at most the description's.
+5. **Confidence** in [0, 1]: ``(1 - exp(-n_terms / 6)) * min(1, coverage /
+   0.5)`` where ``n_terms`` is the number of distinct map terms found and
+   ``coverage`` the share of the text's content words (not stop words) that
+   are map terms. Few recognised terms (short, off-topic or non-English text)
+   give a low confidence and a warning.
+6. **Evidence.** ``top_terms``: the (term, topic) pairs contributing most to
+   the raw fairness/privacy scores; ``contribution`` is the term's additive
+   part of that raw score (``w_t p(topic | t) / sum(w)``; the parts of one
+   topic sum to its raw score). ``nearest_papers``:
+   cosine similarity of L2-normalized tf-idf vectors over map terms.
+
+:meth:`RiskReport.to_dict` gives exactly the seven contract fields;
+:meth:`RiskReport.to_full_dict` adds ``warnings``, ``spans`` (character
+offsets of map terms with their dominant topic) and the raw scores.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+import scipy.sparse as sp
+
+from .extractor import counts_matrix
+from .fingerprint import BACKGROUND, Fingerprints, fingerprints
+from .lexicons import TOPICS
+from .normalize import UNKNOWN, TokenStream
+from .relevance import TopicScorer, keyword_affinity, smooth_idf, tfidf
+
+if TYPE_CHECKING:  # pragma: no cover
+    from .store import CorpusStore
+    from .termmap import TermMap
+
+#: Longest text scored, in characters; longer input is truncated with a warning.
+MAX_CHARS = 20_000
+#: The contract fields of :meth:`RiskReport.to_dict`, in order.
+CONTRACT_FIELDS = (
+    "fairness_risk",
+    "privacy_risk",
+    "fairness_percentile",
+    "privacy_percentile",
+    "confidence",
+    "top_terms",
+    "nearest_papers",
+)
+RISK_TOPICS = ("fairness", "privacy")
+#: Silver label for calibration: distinct lexicon seeds a paper must use.
+SILVER_MIN_SEEDS = 2
+#: Below this confidence a report carries a "low confidence" warning.
+LOW_CONFIDENCE = 0.3
+#: Confidence scales: hits for ~63% of full weight, coverage counted as full.
+CONF_HITS_SCALE = 6.0
+CONF_FULL_COVERAGE = 0.5
+
+_CONTROL_RE = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u200b-\u200f\u202a-\u202e\u2066-\u2069\ufffe\uffff]")
+_LATIN_WORD_RE = re.compile(r"[A-Za-z]{2,}")
+_ANY_WORD_RE = re.compile(r"[^\W\d_]{2,}")
+
+
+def clean_input(text: str) -> tuple[str, list[str]]:
+    """Sanitize untrusted text: ``(clean, warnings)``.
+
+    Removes control/bidi characters and lone surrogates, truncates to
+    :data:`MAX_CHARS`. Raises TypeError for non-``str`` input.
+    """
+    if not isinstance(text, str):
+        raise TypeError(f"text must be a str, got {type(text).__name__}")
+    warnings: list[str] = []
+    if len(text) > MAX_CHARS:
+        warnings.append(f"text truncated from {len(text):,} to {MAX_CHARS:,} characters")
+        text = text[:MAX_CHARS]
+    text = text.encode("utf-8", "replace").decode("utf-8")  # lone surrogates -> '?'
+    cleaned = _CONTROL_RE.sub(" ", text)
+    n_bad = sum(1 for _ in _CONTROL_RE.finditer(text))
+    if n_bad > max(10, len(text) // 20):
+        warnings.append(f"removed {n_bad:,} control characters: the input may be binary data")
+    return cleaned, warnings
+
+
+@dataclass
+class RiskReport:
+    """The risk assessment of one description (see the module docstring)."""
+
+    fairness_risk: float
+    privacy_risk: float
+    fairness_percentile: float
+    privacy_percentile: float
+    confidence: float
+    top_terms: list[dict[str, Any]] = field(default_factory=list)
+    nearest_papers: list[dict[str, Any]] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
+    spans: list[dict[str, Any]] = field(default_factory=list)
+    raw: dict[str, float] = field(default_factory=dict)
+
+    def to_dict(self) -> dict[str, Any]:
+        """Exactly the JSON contract fields (:data:`CONTRACT_FIELDS`)."""
+        return {
+            "fairness_risk": self.fairness_risk,
+            "privacy_risk": self.privacy_risk,
+            "fairness_percentile": self.fairness_percentile,
+            "privacy_percentile": self.privacy_percentile,
+            "confidence": self.confidence,
+            "top_terms": [dict(t) for t in self.top_terms],
+            "nearest_papers": [dict(p) for p in self.nearest_papers],
+        }
+
+    def to_full_dict(self) -> dict[str, Any]:
+        """The contract fields plus ``warnings``, ``spans`` and ``raw`` scores."""
+        d = self.to_dict()
+        d["warnings"] = list(self.warnings)
+        d["spans"] = [dict(s) for s in self.spans]
+        d["raw"] = dict(self.raw)
+        return d
+
+
+def _logit(p: np.ndarray) -> np.ndarray:
+    p = np.clip(np.asarray(p, dtype=np.float64), 1e-6, 1 - 1e-6)
+    return np.log(p / (1 - p))
+
+
+@dataclass
+class Calibration:
+    """Monotone map raw score -> [0, 1]: ``sigmoid(a * logit(raw) + b)``; ``base_rate`` of the silver label."""
+
+    a: float
+    b: float
+    base_rate: float
+    n_positive: int
+
+    def __call__(self, raw: np.ndarray) -> np.ndarray:
+        z = self.a * _logit(raw) + self.b
+        return 1.0 / (1.0 + np.exp(-z))
+
+
+def fit_calibration(raw: np.ndarray, silver: np.ndarray) -> Calibration:
+    """Fit :class:`Calibration` on corpus raw scores ``(n,)`` and silver labels ``(n,)`` bool.
+
+    With fewer than 5 positives or negatives, falls back to the identity-like
+    map ``a=1, b=0`` (raw score as is).
+    """
+    silver = np.asarray(silver, dtype=bool)
+    n_pos = int(silver.sum())
+    if n_pos < 5 or len(silver) - n_pos < 5:
+        return Calibration(1.0, 0.0, float(silver.mean()) if len(silver) else 0.0, n_pos)
+    from sklearn.linear_model import LogisticRegression
+
+    x = _logit(raw)[:, None]
+    lr = LogisticRegression(C=1e4, max_iter=1000).fit(x, silver)
+    a = float(lr.coef_[0, 0])
+    if a <= 0:  # a non-monotone calibration would invert the ranking
+        return Calibration(1.0, 0.0, float(silver.mean()), n_pos)
+    return Calibration(a, float(lr.intercept_[0]), float(silver.mean()), n_pos)
+
+
+def silver_labels(term_map: TermMap, topic: str, min_seeds: int = SILVER_MIN_SEEDS) -> np.ndarray:
+    """``(n_docs,)`` bool: the paper uses at least ``min_seeds`` distinct lexicon seeds of ``topic``."""
+    K = keyword_affinity(term_map, [topic])[:, 0]
+    B = (term_map.X > 0).astype(np.float64)
+    return np.asarray(B @ K).ravel() >= min_seeds
+
+
+class RiskScorer:
+    """Scores project descriptions for fairness and privacy risk against a map.
+
+    ``term_map``: a built :class:`~tmlmap.termmap.TermMap`. ``store``:
+    optional corpus store for paper titles/URLs in ``nearest_papers``.
+    ``method``: ``"diffusion"`` (default), ``"reference"`` or ``"keyword"``
+    (baselines, for evaluation). ``n_top_terms``/``n_nearest``: evidence list
+    lengths. Fitting (fingerprints, corpus scores, calibration) takes a few
+    seconds once per map; scoring is vectorized.
+    """
+
+    def __init__(
+        self,
+        term_map: TermMap,
+        store: CorpusStore | None = None,
+        *,
+        method: str = "diffusion",
+        n_top_terms: int = 10,
+        n_nearest: int = 5,
+        fp: Fingerprints | None = None,
+    ) -> None:
+        if n_top_terms < 0 or n_nearest < 0:
+            raise ValueError("n_top_terms and n_nearest must be >= 0")
+        self.term_map = term_map
+        self.store = store
+        self.method = method
+        self.n_top_terms = n_top_terms
+        self.n_nearest = n_nearest
+        self.scorer = TopicScorer(term_map, method, RISK_TOPICS, fp=fp)
+        self.idf = smooth_idf(term_map.doc_freq, term_map.n_docs)
+        diff = fingerprints(term_map, "diffusion")
+        self._dominant = np.asarray(diff.dominant_topic(), dtype=object)
+        self._corpus_tfidf_T = tfidf(term_map.X, self.idf, normalize=True).T.tocsr()
+        corpus_raw = self.scorer.score(term_map.X)
+        self._corpus_sorted = np.sort(corpus_raw, axis=0)
+        self.calibration = {
+            t: fit_calibration(corpus_raw[:, j], silver_labels(term_map, t)) for j, t in enumerate(RISK_TOPICS)
+        }
+        self._paper_cache: dict[str, dict[str, Any]] = {}
+
+    # -- scoring -------------------------------------------------------------
+    def score(self, text: str) -> RiskReport:
+        """Score one description (see :meth:`score_many`)."""
+        return self.score_many([text])[0]
+
+    def score_many(self, texts: Sequence[str], *, with_spans: bool = True) -> list[RiskReport]:
+        """Score descriptions; returns one :class:`RiskReport` per text, in order.
+
+        Never raises for odd text (empty, markup, binary junk, huge): such
+        input yields a zero-confidence report with warnings. Raises TypeError
+        if an item is not a ``str``.
+        """
+        texts = list(texts)
+        cleaned: list[str] = []
+        warns: list[list[str]] = []
+        for t in texts:
+            c, w = clean_input(t)
+            cleaned.append(c)
+            warns.append(w)
+        if not texts:
+            return []
+        ex = self.term_map.extractor
+        forms = ex.form_stream(cleaned, with_offsets=with_spans)
+        known = forms.tokens >= 0
+        term_tokens = np.full(len(forms.tokens), -1, dtype=np.int64)
+        term_tokens[known] = ex.form_to_term[forms.tokens[known]]
+        doc = forms.doc_index()
+        n_content = np.bincount(doc[forms.tokens != -1], minlength=len(texts))  # known + unknown words
+        n_unknown = np.bincount(doc[forms.tokens == UNKNOWN], minlength=len(texts))  # never seen in the corpus
+        n_hits = np.bincount(doc[term_tokens >= 0], minlength=len(texts))
+        hit_pairs = np.unique(doc[term_tokens >= 0] * self.term_map.n_terms + term_tokens[term_tokens >= 0])
+        n_distinct = np.bincount(hit_pairs // max(self.term_map.n_terms, 1), minlength=len(texts))
+        counts = counts_matrix(TokenStream(term_tokens, forms.indptr), self.term_map.n_terms)
+        raw = self.scorer.score(counts)  # (n, 2)
+        risk = np.column_stack([self.calibration[t](raw[:, j]) for j, t in enumerate(RISK_TOPICS)])
+        pct = np.column_stack(
+            [
+                100.0 * np.searchsorted(self._corpus_sorted[:, j], raw[:, j], side="right") / max(self.term_map.n_docs, 1)
+                for j in range(len(RISK_TOPICS))
+            ]
+        )
+        coverage = np.divide(n_hits, n_content, out=np.zeros(len(texts)), where=n_content > 0)
+        conf = (1 - np.exp(-n_distinct / CONF_HITS_SCALE)) * np.minimum(1.0, coverage / CONF_FULL_COVERAGE)
+        empty = n_hits == 0
+        risk[empty] = 0.0
+        pct[empty] = 0.0
+        nearest = self._nearest(counts)
+        contrib = self._contributions(counts)
+        reports = []
+        for i in range(len(texts)):
+            w = list(warns[i])
+            if not cleaned[i].strip():
+                w.append("empty text: nothing to score")
+            elif n_hits[i] == 0:
+                if not _LATIN_WORD_RE.search(cleaned[i]) and _ANY_WORD_RE.search(cleaned[i]):
+                    w.append("no map terms found: the text does not look like English")
+                else:
+                    w.append("no map terms found in the text: scores are 0 and meaningless")
+            elif conf[i] < LOW_CONFIDENCE:
+                w.append(
+                    f"low confidence: only {int(n_distinct[i])} distinct map terms "
+                    f"({coverage[i]:.0%} of content words); the scores may not be meaningful"
+                )
+            if n_content[i] >= 4 and n_unknown[i] > 0.5 * n_content[i]:
+                w.append("most words are unknown to the map: is the text in English?")
+            spans: list[dict[str, Any]] = []
+            if with_spans:
+                lo, hi = forms.indptr[i], forms.indptr[i + 1]
+                hit = lo + np.flatnonzero(term_tokens[lo:hi] >= 0)
+                assert forms.starts is not None and forms.ends is not None
+                for p in hit.tolist():
+                    tid = int(term_tokens[p])
+                    topic = self._dominant[tid]
+                    spans.append(
+                        {
+                            "start": int(forms.starts[p]),
+                            "end": int(forms.ends[p]),
+                            "term": self.term_map.terms[tid],
+                            "topic": None if topic == BACKGROUND else topic,
+                        }
+                    )
+            reports.append(
+                RiskReport(
+                    fairness_risk=round(float(risk[i, 0]), 4),
+                    privacy_risk=round(float(risk[i, 1]), 4),
+                    fairness_percentile=round(float(pct[i, 0]), 2),
+                    privacy_percentile=round(float(pct[i, 1]), 2),
+                    confidence=round(float(conf[i]), 4),
+                    top_terms=contrib[i],
+                    nearest_papers=nearest[i],
+                    warnings=w,
+                    spans=spans,
+                    raw={t: float(raw[i, j]) for j, t in enumerate(RISK_TOPICS)}
+                    | {"n_term_hits": int(n_hits[i]), "n_distinct_terms": int(n_distinct[i]),
+                       "coverage": float(coverage[i])},
+                )
+            )
+        return reports
+
+    def raw_scores(self, texts: Sequence[str]) -> np.ndarray:
+        """``(n, 2)`` uncalibrated fairness/privacy scores (for evaluation)."""
+        counts = self.term_map.transform([clean_input(t)[0] for t in texts])
+        return self.scorer.score(counts)
+
+    # -- evidence ------------------------------------------------------------
+    def _contributions(self, counts: sp.csr_matrix) -> list[list[dict[str, Any]]]:
+        W = self.scorer.weights(counts).tocsr()
+        out: list[list[dict[str, Any]]] = []
+        if self.n_top_terms == 0:
+            return [[] for _ in range(W.shape[0])]
+        aff = self.scorer.affinity  # (n_terms, 2)
+        total = np.asarray(W.sum(axis=1)).ravel()
+        for i in range(W.shape[0]):
+            lo, hi = W.indptr[i], W.indptr[i + 1]
+            idx, w = W.indices[lo:hi], W.data[lo:hi]
+            if len(idx) == 0 or total[i] <= 0:
+                out.append([])
+                continue
+            flat = (w[:, None] * aff[idx] / total[i]).ravel()  # additive parts of the raw scores
+            order = np.lexsort((np.arange(len(flat)), -flat))[: self.n_top_terms]
+            items = []
+            for f in order.tolist():
+                if flat[f] <= 0:
+                    break
+                t, j = divmod(f, len(RISK_TOPICS))
+                items.append({"term": self.term_map.terms[int(idx[t])], "topic": RISK_TOPICS[j],
+                              "contribution": round(float(flat[f]), 5)})
+            out.append(items)
+        return out
+
+    def _paper(self, row: int, similarity: float) -> dict[str, Any]:
+        doc_id = self.term_map.doc_ids[row]
+        info = self._paper_cache.get(doc_id)
+        if info is None:
+            info = {"id": doc_id, "title": None, "venue": str(self.term_map.doc_venues[row]),
+                    "year": int(self.term_map.doc_years[row]), "url": None}
+            if self.store is not None:
+                try:
+                    p = self.store.get(doc_id)
+                except Exception:  # noqa: BLE001 - evidence is best effort
+                    p = None
+                if p is not None:
+                    info.update(title=p.title, venue=p.venue, year=int(p.year), url=p.url or None)
+            if len(self._paper_cache) < 100_000:
+                self._paper_cache[doc_id] = info
+        return info | {"similarity": round(similarity, 4)}
+
+    def _nearest(self, counts: sp.csr_matrix, chunk: int = 512) -> list[list[dict[str, Any]]]:
+        n = counts.shape[0]
+        if self.n_nearest == 0:
+            return [[] for _ in range(n)]
+        Q = tfidf(counts, self.idf, normalize=True)
+        out: list[list[dict[str, Any]]] = []
+        k = self.n_nearest
+        for lo in range(0, n, chunk):
+            S = (Q[lo : lo + chunk] @ self._corpus_tfidf_T).toarray()  # (c, n_docs)
+            if S.shape[1] > k:
+                top = np.argpartition(-S, k - 1, axis=1)[:, :k]
+            else:
+                top = np.tile(np.arange(S.shape[1]), (S.shape[0], 1))
+            for r in range(S.shape[0]):
+                cand = top[r]
+                cand = cand[np.lexsort((cand, -S[r, cand]))]
+                out.append([self._paper(int(c), float(S[r, c])) for c in cand.tolist() if S[r, c] > 0])
+        return out
+
+
+def describe_topics() -> dict[str, str]:
+    """Display names of the risk topics."""
+    return {t: TOPICS[t].name for t in RISK_TOPICS}
