@@ -69,7 +69,7 @@ class HttpSettings:
         default_factory=lambda: {"export.arxiv.org": 3.0, "arxiv.org": 3.0}
     )
     concurrency: int = 4
-    per_host: int = 2
+    per_host: int = 1
     timeout: tuple[float, float] = (10.0, 60.0)
     max_retries: int = 4
     backoff_base: float = 1.0
@@ -295,6 +295,16 @@ def _retry_after_seconds(value: str | None) -> float | None:
     return max(0.0, when.timestamp() - time.time())
 
 
+def _root_cause(exc: BaseException) -> str:
+    """The innermost reason of a requests/urllib3 error, short enough for a summary line."""
+    text = str(exc)
+    m = re.search(r"Caused by \w+\([\"']?(.*?)[\"']?\)\)?$", text, re.S)
+    if m:
+        text = m.group(1)
+    text = re.sub(r"^<[^>]+>: |^\w+\(host='[^']*', port=\d+\): ", "", text)
+    return text if len(text) <= 200 else text[:197] + "..."
+
+
 def default_cache_path() -> Path:
     """``<tmlmap data dir>/http_cache.sqlite``."""
     from tmlmap.config import data_dir
@@ -389,7 +399,10 @@ class Fetcher:
         parser: RobotFileParser | None = RobotFileParser(robots_url)
         try:
             page = self._get(
-                robots_url, ttl=self.settings.listing_ttl, accept_status=(200, 401, 403, 404, 410)
+                robots_url,
+                ttl=self.settings.listing_ttl,
+                accept_status=(200, 401, 403, 404, 410),
+                max_retries=1,
             )
         except FetchError as exc:
             log.warning("robots.txt unreachable (%s); proceeding as allowed", exc)
@@ -436,8 +449,16 @@ class Fetcher:
         ttl = self.settings.listing_ttl if listing else self.settings.page_ttl
         return self._get(full, ttl=ttl)
 
-    def _get(self, url: str, *, ttl: float, accept_status: tuple[int, ...] = (200,)) -> Page:
+    def _get(
+        self,
+        url: str,
+        *,
+        ttl: float,
+        accept_status: tuple[int, ...] = (200,),
+        max_retries: int | None = None,
+    ) -> Page:
         s = self.settings
+        retries = s.max_retries if max_retries is None else max_retries
         attempt = 0
         while True:
             kwargs: dict[str, Any] = {"timeout": s.timeout, "allow_redirects": True}
@@ -456,7 +477,7 @@ class Fetcher:
                 requests.exceptions.ChunkedEncodingError,
                 requests.exceptions.ContentDecodingError,
             ) as exc:
-                reason = f"{type(exc).__name__}: {exc}"
+                reason = f"{type(exc).__name__}: {_root_cause(exc)}"
                 status = None
             except requests.RequestException as exc:
                 raise FetchError(url, f"{type(exc).__name__}: {exc}") from exc
@@ -479,7 +500,7 @@ class Fetcher:
                 ra = _retry_after_seconds(resp.headers.get("Retry-After"))
                 if ra is not None:
                     wait = min(ra, s.max_retry_after)
-            if attempt >= s.max_retries:
+            if attempt >= retries:
                 raise FetchError(
                     url, f"{reason} (gave up after {attempt + 1} tries)", status=status
                 )

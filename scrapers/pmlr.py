@@ -16,22 +16,27 @@ Ids are ``pmlr-v{N}-{key}`` (e.g. ``pmlr-v81-binns18a``); the embedded
 corpus's older ``{venue}{year}-v{N}/{key}`` ids are checked as aliases so
 those papers are not fetched again.
 
-Volume table (conference, year) -> volume. Checked against each volume's
-``_config.yml`` in the ``mlresearch/v{N}`` repositories (shortname, year) or
-against papers of the embedded corpus (marked ``corpus``); the rest are from
-the PMLR volume index as we know it and are marked ``index``:
+Volume table (conference, year) -> volume, every entry checked:
 
 =========  =====================================================================
-ICML       2013 v28, 2014 v32, 2015 v37, 2016 v48, 2017 v70, 2018 v80,
-           2019 v97 (corpus), 2020 v119, 2021 v139, 2022 v162, 2023 v202,
-           2024 v235 (_config), 2025 v267 (_config)
+ICML       2013 v28, 2014 v32, 2015 v37, 2016 v48, 2017 v70, 2018 v80, 2019 v97,
+           2020 v119, 2021 v139, 2022 v162, 2023 v202, 2024 v235, 2025 v267
 AISTATS    2017 v54, 2018 v84, 2019 v89, 2020 v108, 2021 v130, 2022 v151,
-           2023 v206 (corpus), 2024 v238 (corpus), 2025 v258 (_config)
-COLT       2020 v125, 2021 v134, 2022 v178, 2023 v195 (index), 2024 v247 (_config)
-CLeaR      2022 v177, 2024 v236 (index), 2023 v213 (_config)
-UAI        2022 v180, 2023 v216, 2024 v244 (index)
-FAT*       2018 v81 (corpus)
+           2023 v206, 2024 v238, 2025 v258
+COLT       2020 v125, 2021 v134, 2022 v178, 2023 v195, 2024 v247
+CLeaR      2022 v177, 2023 v213, 2024 v236
+UAI        2022 v180, 2023 v216, 2024 v244
+FAT*       2018 v81
 =========  =====================================================================
+
+How: ICML 2013-2019, AISTATS 2017-2023 and FAT* 2018 against the PMLR URLs
+of the embedded corpus's papers; ICML 2020-2025, AISTATS 2024-2025, COLT 2022
+and 2024, CLeaR 2022-2023 and UAI 2022 and 2024 against the ``shortname`` and
+``year`` of each volume's ``_config.yml`` (``mlresearch/v{N}`` repositories);
+COLT 2020, 2021, 2023, CLeaR 2024 and UAI 2023 against published citations
+("Proceedings of Thirty Third Conference on Learning Theory, volume 125 ...")
+and paper URLs. Any other volume works as ``pmlr:vN`` (venue ``PMLR vN``,
+year from the volume heading or the paper pages).
 """
 
 from __future__ import annotations

@@ -285,7 +285,7 @@ class _Run:
                 if isinstance(exc, ParseError):
                     self.fetcher.forget(url)
                 self.result.failed.append((url, str(exc).removeprefix(f"{url}: ")))
-                log.error("%s: %s", self.source.label, exc)
+                log.warning("%s stopped: %s", self.source.label, exc)
                 while pending:  # papers already being fetched are still worth keeping
                     done, _ = cf.wait(list(pending), return_when=cf.FIRST_COMPLETED)
                     harvest(done)

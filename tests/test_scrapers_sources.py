@@ -183,3 +183,29 @@ def test_several_specs_in_one_run(server: LocalServer, store: CorpusStore, tmp_p
     assert [s.label for s in summary.sources] == ["pmlr:v81", "neurips:2023", "openalex:facct:2023"]
     assert store.count() == 8 and summary.total("new") == 8
     assert store.get_meta("last_refresh")
+
+
+def test_pmlr_volume_outside_the_table(server: LocalServer, store: CorpusStore, tmp_path: Path) -> None:
+    from tests.scraper_server import Reply, fixture
+
+    index = fixture("pmlr", "v81_index.html").replace(b"/v81/", b"/v999/")
+    index = index.replace(b"Volume 81: Conference on Fairness, Accountability and Transparency, 23-24 February 2018",
+                          b"Volume 999: Workshop on Trust, 3 May 2021")  # fmt: skip
+    server.site.add("/pmlr/v999/", Reply(index))
+    for key in PMLR_KEYS:
+        server.site.add(f"/pmlr/v999/{key}.html", Reply(fixture("pmlr", f"{key}.html")))
+    summary = run(server, store, tmp_path, "pmlr:v999")
+    assert summary.ok and store.count() == 3
+    p = store.get("pmlr-v999-binns18a")
+    assert p is not None and (p.venue, p.year) == ("PMLR v999", 2021)
+
+
+def test_unreachable_site_fails_the_source_quickly(store: CorpusStore, tmp_path: Path) -> None:
+    import socket
+
+    with socket.socket() as sock:  # a port on 127.0.0.1 that nobody listens on
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    summary = refresh(["pmlr:v81"], store, config=make_config(f"http://127.0.0.1:{port}", tmp_path / "c.sqlite"))
+    assert not summary.ok and summary.sources[0].failed_entirely
+    assert "Connection refused" in (summary.sources[0].error or "")
