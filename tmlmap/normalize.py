@@ -135,7 +135,7 @@ class Normalizer:
         """The form key of one lowercase token, ``""`` if transparent, None if dropped."""
         if lower in ("-", "\u2010", "\u2011", "\u2013"):
             return ""
-        lower = lower.replace("\u2019", "'").strip("'")
+        lower = lower.replace("\u2019", "'").strip("'-")
         if len(lower) < 2 or not _WORD.match(lower) or lower in self.stop_words:
             return None
         if lower.endswith("'s"):

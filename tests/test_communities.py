@@ -1,0 +1,142 @@
+"""Communities: planted partitions recovered, modularity, determinism, consensus, labels."""
+
+from __future__ import annotations
+
+import random
+
+import networkx as nx
+import numpy as np
+import pytest
+import scipy.sparse as sp
+from sklearn.metrics import normalized_mutual_info_score
+
+from tmlmap.build import build_map
+from tmlmap.communities import (
+    consensus_graph,
+    detect_communities,
+    louvain,
+    mean_pairwise_ari,
+    modularity,
+    relabel_by_size,
+)
+from tmlmap.records import Paper
+from tmlmap.settings import MapSettings
+
+N_TOPICS = 5
+WORDS_PER_TOPIC = 25
+
+
+def _word(rng: random.Random) -> str:
+    return "".join(rng.choice("bcdfghjklmnpqrstvwxz") + rng.choice("aeiou") for _ in range(4))
+
+
+def planted_corpus(seed: int = 7, n_docs: int = 1500, noise: float = 0.15) -> tuple[list[Paper], dict[str, int]]:
+    """Abstracts whose words come from one of five disjoint topics (plus noise)."""
+    rng = random.Random(seed)
+    vocab: dict[str, int] = {}
+    while len(vocab) < N_TOPICS * WORDS_PER_TOPIC:
+        vocab.setdefault(_word(rng), len(vocab) // WORDS_PER_TOPIC)
+    by_topic = [[w for w, t in vocab.items() if t == k] for k in range(N_TOPICS)]
+    words = list(vocab)
+    papers = []
+    for d in range(n_docs):
+        topic = d % N_TOPICS
+        doc = [rng.choice(words) if rng.random() < noise else rng.choice(by_topic[topic]) for _ in range(14)]
+        papers.append(Paper(id=f"p{d:05d}", title=doc[0], abstract=". ".join(doc[1:]), venue="SYN", year=2000 + d % 20))
+    return papers, vocab
+
+
+@pytest.fixture(scope="module")
+def planted():
+    return planted_corpus()
+
+
+SYN_SETTINGS = MapSettings(min_df=2, max_df_share=0.9, phrase_min_npmi=0.99, backbone_alpha=None, resolution=1.0)
+
+
+def _nmi(term_map, vocab: dict[str, int]) -> float:
+    truth, found = [], []
+    for word, topic in vocab.items():
+        i = term_map.term_id(word)
+        if i is not None:
+            truth.append(topic)
+            found.append(int(term_map.community[i]))
+    assert len(truth) >= 0.95 * len(vocab)
+    return normalized_mutual_info_score(truth, found)
+
+
+@pytest.mark.parametrize("weight", ["association", "npmi", "jaccard"])
+def test_planted_partition_is_recovered(planted, weight):
+    papers, vocab = planted
+    term_map = build_map(papers, SYN_SETTINGS.replace(weight=weight))
+    assert _nmi(term_map, vocab) >= 0.9
+    assert term_map.modularity > 0.3
+
+
+def test_planted_partition_with_python_louvain(planted):
+    papers, vocab = planted
+    term_map = build_map(papers, SYN_SETTINGS.replace(backend="louvain", consensus_runs=2))
+    assert _nmi(term_map, vocab) >= 0.9
+
+
+def test_same_corpus_settings_and_seed_give_the_same_map(planted):
+    papers, _ = planted
+    a = build_map(papers, SYN_SETTINGS)
+    b = build_map(list(reversed(papers)), SYN_SETTINGS)  # input order must not matter
+    assert a.terms == b.terms
+    np.testing.assert_array_equal(a.community, b.community)
+    assert (a.adjacency != b.adjacency).nnz == 0
+    assert [c.to_dict() for c in a.communities] == [c.to_dict() for c in b.communities]
+
+
+def _two_cliques() -> sp.csr_matrix:
+    g = nx.Graph()
+    g.add_edges_from((a, b) for a in range(5) for b in range(a + 1, 5))
+    g.add_edges_from((a, b) for a in range(5, 10) for b in range(a + 1, 10))
+    g.add_edge(4, 5)
+    return nx.to_scipy_sparse_array(g, nodelist=range(10), format="csr").astype(float)
+
+
+def test_modularity_matches_networkx():
+    W = sp.csr_matrix(_two_cliques())
+    membership = np.array([0] * 5 + [1] * 5)
+    g = nx.from_scipy_sparse_array(W)
+    want = nx.community.modularity(g, [set(range(5)), set(range(5, 10))], weight="weight")
+    assert modularity(W, membership) == pytest.approx(want)
+    assert modularity(W, membership, resolution=2.0) == pytest.approx(
+        nx.community.modularity(g, [set(range(5)), set(range(5, 10))], weight="weight", resolution=2.0))
+
+
+@pytest.mark.parametrize("backend", ["igraph", "louvain"])
+def test_louvain_backends_split_two_cliques(backend):
+    m = louvain(sp.csr_matrix(_two_cliques()), seed=3, backend=backend)
+    assert len(set(m[:5])) == 1 and len(set(m[5:])) == 1 and m[0] != m[9]
+
+
+def test_unknown_backend():
+    with pytest.raises(ValueError, match="unknown Louvain backend"):
+        louvain(sp.csr_matrix(_two_cliques()), backend="magic")
+
+
+def test_relabel_by_size_orders_largest_first():
+    assert relabel_by_size(np.array([7, 3, 3, 9, 3, 7])).tolist() == [1, 0, 0, 2, 0, 1]
+
+
+def test_consensus_graph_and_ari():
+    W = sp.csr_matrix(_two_cliques())
+    a = np.array([0] * 5 + [1] * 5)
+    b = np.array([0] * 6 + [1] * 4)
+    D = consensus_graph(W, [a, a, b])
+    assert D[4, 5] == 0  # together in 1 of 3 runs -> dropped
+    assert D[0, 1] == pytest.approx(1.0)
+    assert mean_pairwise_ari([a, a]) == pytest.approx(1.0)
+    assert mean_pairwise_ari([a]) == 1.0
+    assert mean_pairwise_ari([a, b]) < 1.0
+
+
+def test_detect_communities_reports_modularity_and_stability():
+    part = detect_communities(sp.csr_matrix(_two_cliques()), seed=1, consensus_runs=3)
+    assert part.runs == 3
+    assert part.stability_ari == pytest.approx(1.0)
+    assert part.modularity == pytest.approx(modularity(sp.csr_matrix(_two_cliques()), part.membership))
+    assert sorted(np.bincount(part.membership).tolist()) == [5, 5]

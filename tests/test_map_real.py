@@ -1,0 +1,108 @@
+"""The map of the real embedded corpus with default settings (built once per session)."""
+
+from __future__ import annotations
+
+from collections import Counter
+
+import numpy as np
+import pytest
+
+from tmlmap import artifacts, build
+from tmlmap.lexicons import TOPICS
+from tmlmap.settings import MapSettings
+
+
+def _topic_terms(term_map, topic: str) -> list[int]:
+    ids = {term_map.term_id(s) for s in TOPICS[topic].seeds}
+    return sorted(i for i in ids if i is not None)
+
+
+@pytest.mark.parametrize("topic", ["privacy", "fairness"])
+def test_topic_terms_concentrate_in_their_anchor_community(real_map, topic):
+    ids = _topic_terms(real_map, topic)
+    assert len(ids) >= 8, "the map should know most of the topic's lexicon"
+    anchor = int(real_map.community[real_map.term_id(topic)])
+    share = np.mean([real_map.community[i] == anchor for i in ids])
+    assert share >= 0.8, Counter(int(real_map.community[i]) for i in ids)
+    assert real_map.communities[anchor].topic == topic
+
+
+def test_privacy_and_fairness_are_different_communities(real_map):
+    assert real_map.community[real_map.term_id("privacy")] != real_map.community[real_map.term_id("fairness")]
+    for term in ("differential privacy", "membership inference", "privacy-preserving", "private"):
+        assert real_map.term_id(term) is not None, term
+        assert real_map.community[real_map.term_id(term)] == real_map.community[real_map.term_id("privacy")], term
+    for term in ("demographic parity", "disparate impact", "discrimination", "fair"):
+        assert real_map.term_id(term) is not None, term
+        assert real_map.community[real_map.term_id(term)] == real_map.community[real_map.term_id("fairness")], term
+
+
+def test_map_covers_the_corpus_and_is_well_formed(real_map):
+    assert real_map.n_docs == 22_868
+    assert real_map.X.shape == (22_868, real_map.n_terms)
+    assert real_map.adjacency.shape == (real_map.n_terms, real_map.n_terms)
+    assert (real_map.adjacency != real_map.adjacency.T).nnz == 0
+    assert real_map.adjacency.diagonal().sum() == 0
+    assert np.all(np.diff(real_map.adjacency.indptr) > 0), "no isolated terms"
+    assert real_map.modularity > 0.3
+    sizes = [c.size for c in real_map.communities]
+    assert sizes == sorted(sizes, reverse=True)
+    assert sum(sizes) == real_map.n_terms
+    # multiword terms were detected from the corpus
+    for phrase in ("federated learning", "adversarial examples", "reinforcement learning"):
+        assert real_map.term_id(phrase) is not None, phrase
+
+
+def test_same_settings_and_seed_rebuild_identically(real_store, real_map, map_cache_dir):
+    again = build.build_map(real_store.papers(), MapSettings(), cache_dir=map_cache_dir)
+    assert again.terms == real_map.terms
+    np.testing.assert_array_equal(again.community, real_map.community)
+    assert [c.name for c in again.communities] == [c.name for c in real_map.communities]
+
+
+def test_warm_load_does_not_rebuild(real_store, real_map, map_cache_dir, monkeypatch):
+    def fail(*args, **kwargs):
+        raise AssertionError("the cached map should have been loaded")
+
+    monkeypatch.setattr(build, "build_map", fail)
+    loaded = build.load_or_build(real_store, MapSettings(), cache_dir=map_cache_dir)
+    assert loaded.terms == real_map.terms
+    np.testing.assert_array_equal(loaded.community, real_map.community)
+    assert (loaded.X != real_map.X).nnz == 0
+    assert loaded.term_id("differential privacy") == real_map.term_id("differential privacy")
+
+
+def test_map_is_stale_after_the_corpus_changes(small_store, tmp_path):
+    settings = MapSettings(consensus_runs=1)
+    first = build.load_or_build(small_store, settings, cache_dir=tmp_path)
+    assert not build.is_stale(small_store, settings, cache_dir=tmp_path)
+    assert build.is_stale(small_store, settings.replace(seed=5), cache_dir=tmp_path)
+    paper = small_store.get(first.doc_ids[0])
+    from dataclasses import replace
+
+    small_store.upsert([replace(paper, abstract=paper.abstract + " Fairness of loan approval.")])
+    assert build.is_stale(small_store, settings, cache_dir=tmp_path)
+
+
+def test_artifacts_round_trip_and_reject_corruption(small_store, tmp_path):
+    term_map = build.build_map(small_store.papers(), MapSettings(consensus_runs=1))
+    path = tmp_path / "m"
+    artifacts.save_map(term_map, path)
+    back = artifacts.load_map(path)
+    assert back.terms == term_map.terms and back.settings == term_map.settings
+    assert (back.adjacency != term_map.adjacency).nnz == 0
+    np.testing.assert_array_equal(back.transform(["fairness in hiring"]).toarray(),
+                                  term_map.transform(["fairness in hiring"]).toarray())
+    (path / "arrays.npz").write_bytes(b"not a zip")
+    assert artifacts.load_map(path) is None
+    assert artifacts.load_map(tmp_path / "missing") is None
+
+
+def test_filters_select_rows_before_the_product(small_store):
+    all_map = build.build_map(small_store.papers(), MapSettings(consensus_runs=1))
+    recent = build.build_map(small_store.papers(), MapSettings(consensus_runs=1, year_min=2018))
+    assert recent.n_docs < all_map.n_docs
+    assert recent.doc_years.min() >= 2018
+    assert set(recent.doc_ids) <= set(all_map.doc_ids)
+    with pytest.raises(ValueError, match="papers match"):
+        build.build_map(small_store.papers(), MapSettings(venues=("NoSuchVenue",)))

@@ -1,0 +1,138 @@
+"""Normalization, phrase detection/joining, thesaurus and the fitted extractor."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from tmlmap.extractor import TermExtractor, counts_matrix
+from tmlmap.normalize import BOUNDARY, Normalizer, TokenStream, clean_text
+from tmlmap.phrases import merge_phrases, score_pairs
+from tmlmap.thesaurus import ThesaurusError, read_thesaurus
+
+
+@pytest.fixture(scope="module")
+def normalizer() -> Normalizer:
+    return Normalizer()
+
+
+def keys(normalizer: Normalizer, text: str) -> list[str | None]:
+    return [k for k, _, _ in normalizer.keys(text)]
+
+
+def test_drops_stop_words_numbers_urls_maths_and_boilerplate(normalizer):
+    got = keys(normalizer, "We propose 3 novel classifiers, see https://x.org/a and $\\epsilon$-DP in 2020.")
+    words = [k for k in got if k]
+    assert words == ["classifier", "dp"]
+
+
+def test_lemmatizes_and_lowercases(normalizer):
+    words = [k for k in keys(normalizer, "Training Classifiers with Attacks on Networks") if k]
+    assert words == ["train", "classifier", "attack", "network"]
+
+
+def test_clean_text_keeps_offsets():
+    text = "a $x^2$ b http://u.rl c <b>d</b>"
+    cleaned = clean_text(text)
+    assert len(cleaned) == len(text)
+    assert cleaned.index("b ") == text.index("b ")
+    assert "x^2" not in cleaned and "http" not in cleaned and "<b>" not in cleaned
+
+
+def test_stream_marks_boundaries_and_ends_every_document(normalizer):
+    index: dict[str, int] = {}
+    stream = normalizer.stream(["privacy of data", "", "differential privacy"], index, grow=True)
+    assert stream.n_docs == 3
+    ends = stream.indptr[1:] - 1
+    assert np.all(stream.tokens[ends] == BOUNDARY)
+    doc0 = stream.tokens[stream.indptr[0]:stream.indptr[1]]
+    assert doc0.tolist() == [index["privacy"], BOUNDARY, index["datum"], BOUNDARY]
+
+
+def test_hyphens_are_transparent(normalizer):
+    index: dict[str, int] = {}
+    stream = normalizer.stream(["privacy-preserving learning"], index, grow=True)
+    assert stream.tokens.tolist() == [index["privacy"], index["preserve"], index["learn"], BOUNDARY]
+
+
+def test_unknown_words_do_not_grow_a_fitted_table(normalizer):
+    index = {"privacy": 0}
+    stream = normalizer.stream(["privacy zebra"], index, grow=False)
+    assert stream.tokens.tolist()[:2] == [0, -2]
+    assert index == {"privacy": 0}
+
+
+def _stream(docs: list[list[int]]) -> TokenStream:
+    tokens, indptr = [], [0]
+    for d in docs:
+        tokens += d + [BOUNDARY]
+        indptr.append(len(tokens))
+    return TokenStream(np.asarray(tokens, dtype=np.int64), np.asarray(indptr, dtype=np.int64))
+
+
+def test_pair_scores_by_hand():
+    # forms 0,1 always together; 2 and 3 random-ish
+    stream = _stream([[0, 1, 2], [0, 1, 3], [2, 3], [0, 1]])
+    codes, doc_counts, counts, npmi = score_pairs(stream, 4)
+    table = {int(c): (int(d), int(n), float(s)) for c, d, n, s in zip(codes, doc_counts, counts, npmi, strict=True)}
+    n_words = 9
+    p01 = 3 / n_words
+    p0 = p1 = 3 / n_words
+    assert table[0 * 4 + 1][:2] == (3, 3)
+    assert table[0 * 4 + 1][2] == pytest.approx(np.log(p01 / (p0 * p1)) / -np.log(p01))
+    assert 1 * 4 + 0 not in table  # order matters
+
+
+def test_merge_is_greedy_from_the_left():
+    stream = _stream([[0, 1, 2, 1, 2]])
+    accepted = np.array([0 * 5 + 1, 1 * 5 + 2], dtype=np.int64)
+    merged = merge_phrases(stream, 5, accepted, np.array([10, 11]))
+    # accepted pairs start at positions 0 ("0 1"), 1 ("1 2") and 3 ("1 2"): runs
+    # [0, 1] and [3]; the left pair of the overlapping run wins.
+    assert merged.tokens.tolist() == [10, 2, 11, BOUNDARY]
+
+
+def test_extractor_finds_phrases_and_spans():
+    texts = [f"Differential privacy for {w}." for w in ("graphs", "images", "text", "speech", "robots", "genes")]
+    texts += ["Privacy matters.", "Differential equations."]
+    ex = TermExtractor()
+    stream = ex.tokenize_corpus(texts)
+    stream = ex.fit_phrases(stream, min_count=3, min_npmi=0.2)
+    assert "differential privacy" in ex.forms
+    X = counts_matrix(stream, len(ex.forms))
+    vocab = np.flatnonzero(np.asarray((X > 0).sum(axis=0)).ravel() >= 1)
+    ex.set_vocabulary(vocab)
+    tid = ex.lookup("Differential Privacy")
+    assert tid is not None and ex.display[tid] == "differential privacy"
+    text = "A study of differential privacy."
+    spans = ex.spans(text)
+    assert (text.index("differential"), text.index(".") , tid) in spans
+    counts = ex.transform(["differential privacy and differential privacy", ""])
+    assert counts.shape == (2, len(vocab))
+    assert counts[0, tid] == 2 and counts[1].nnz == 0
+
+
+def test_thesaurus_merges_and_removes(tmp_path):
+    path = tmp_path / "thesaurus.csv"
+    path.write_text("variant,preferred\nDP,differential privacy\nmatters,\n", encoding="utf-8")
+    rows = read_thesaurus(path)
+    assert rows == [("DP", "differential privacy"), ("matters", "")]
+    texts = [f"Differential privacy for {w}." for w in ("graphs", "images", "text", "speech")]
+    texts += ["DP matters.", "DP helps."]
+    ex = TermExtractor()
+    stream = ex.fit_phrases(ex.tokenize_corpus(texts), min_count=3, min_npmi=0.2, thesaurus=rows)
+    dp = ex.lookup_form("differential privacy")
+    assert ex.lookup_form("DP") == dp
+    X = counts_matrix(stream, len(ex.forms))
+    assert X[:, dp].sum() == 6
+    assert X[:, ex.form_index["matter"]].sum() == 0
+
+
+def test_thesaurus_errors_name_file_and_line(tmp_path):
+    bad = tmp_path / "bad.csv"
+    bad.write_text("from,to\na,b\n", encoding="utf-8")
+    with pytest.raises(ThesaurusError, match="bad.csv:1"):
+        read_thesaurus(bad)
+    bad.write_text("variant,preferred\n,b\n", encoding="utf-8")
+    with pytest.raises(ThesaurusError, match="bad.csv:2: empty variant"):
+        read_thesaurus(bad)
