@@ -31,10 +31,11 @@ Two methods, both computed for all terms at once:
     posterior whose rows sum to 1 without a background column.
 
 ``"reference"`` (Derzsy, Majumdar & Malik 2021)
-    Seed terms score 1. Any other term scores, over the seeds it can reach,
-    ``mean(dist) / max(dist)`` of its weighted shortest-path lengths to them;
-    0 if it reaches none. Edge weights become lengths as ``length = 1 / w``
-    (strong association = short edge). Computed with
+    Seed terms score 1. Any other term scores from the mean of its weighted
+    shortest-path lengths to the seeds it can reach, divided by a maximum
+    (see :func:`reference_topic_scores` for the two readings); 0 if it
+    reaches none. Edge weights become lengths as ``length = 1 / w`` (strong
+    association = short edge). Computed with
     :func:`scipy.sparse.csgraph.dijkstra` from all seeds at once.
 
 Seeds of a topic: the concept words of :data:`tmlmap.lexicons.TOPICS` found in
@@ -262,13 +263,32 @@ def diffusion_community_affinity(
 # ---------------------------------------------------------------------------
 
 
-def reference_topic_scores(adjacency: sp.spmatrix, seeds: Mapping[str, Sequence[int]]) -> np.ndarray:
+REFERENCE_READINGS = ("proximity", "literal")
+
+
+def reference_topic_scores(
+    adjacency: sp.spmatrix, seeds: Mapping[str, Sequence[int]], *, reading: str = "proximity"
+) -> np.ndarray:
     """Derzsy et al.'s word scores: ``(n_terms, n_topics)`` in [0, 1].
 
-    Lengths are ``1 / w``. For topic ``k`` with seeds ``S_k``: 1 on the seeds;
-    elsewhere ``mean_s dist(i, s) / max_s dist(i, s)`` over the reachable
-    seeds ``s``; 0 when no seed is reachable.
+    Lengths are ``1 / w`` (strong association = short edge). For topic ``k``
+    with seeds ``S_k``, ``m_i`` is the mean shortest-path length from term
+    ``i`` to the seeds it reaches. Seeds score 1, terms reaching no seed 0,
+    other terms:
+
+    * ``reading="proximity"`` (default): ``1 - m_i / max_j m_j``, the mean
+      distance divided by its maximum over all terms, turned into a closeness
+      so that terms near the seeds score high, like the seeds themselves.
+    * ``reading="literal"``: ``m_i / max_s dist(i, s)``, the per-term mean
+      over the per-term maximum.
+
+    The paper's wording ("mean of the weighted shortest-path lengths divided
+    by their maximum") admits both; on our development split the literal
+    reading ranks worse than chance, so the proximity reading is the default
+    (see ``tmlmap/EVALUATION_SECTION.md``).
     """
+    if reading not in REFERENCE_READINGS:
+        raise ValueError(f"reading must be one of {REFERENCE_READINGS}")
     W = _check_adjacency(adjacency)
     n = W.shape[0]
     L = W.copy()
@@ -287,9 +307,14 @@ def reference_topic_scores(adjacency: sp.spmatrix, seeds: Mapping[str, Sequence[
         Dk = D[[pos[int(s)] for s in ids]]  # (|S_k|, n)
         reach = np.isfinite(Dk) & (Dk > 0)
         cnt = reach.sum(axis=0)
-        s = np.where(reach, Dk, 0.0).sum(axis=0)
-        mx = np.where(reach, Dk, 0.0).max(axis=0)
-        score = np.divide(s, cnt * mx, out=np.zeros(n), where=(cnt > 0) & (mx > 0))
+        total = np.where(reach, Dk, 0.0).sum(axis=0)
+        mean = np.divide(total, cnt, out=np.zeros(n), where=cnt > 0)
+        if reading == "literal":
+            mx = np.where(reach, Dk, 0.0).max(axis=0)
+            score = np.divide(mean, mx, out=np.zeros(n), where=(cnt > 0) & (mx > 0))
+        else:
+            top = mean.max() if n else 0.0
+            score = np.where(cnt > 0, 1.0 - mean / top, 0.0) if top > 0 else np.zeros(n)
         score[ids] = 1.0
         out[:, k] = score
     return out
@@ -343,6 +368,7 @@ def compute_fingerprints(
     restart: float = 0.25,
     background_weight: float = 1.0,
     communities: bool = True,
+    reading: str = "proximity",
 ) -> Fingerprints:
     """Fingerprints of every term of ``term_map`` (see the module docstring).
 
@@ -354,7 +380,8 @@ def compute_fingerprints(
     keys = list(seed_ids)
     params: dict[str, object] = {"n_community_seeds": n_community_seeds}
     if method == "reference":
-        T = reference_topic_scores(term_map.adjacency, seed_ids)
+        T = reference_topic_scores(term_map.adjacency, seed_ids, reading=reading)
+        params["reading"] = reading
         return Fingerprints(method, keys, T, None, seed_ids, params)
     S = seed_matrix(seed_ids, term_map.n_terms)
     T = diffusion_topic_affinity(term_map.adjacency, S, restart=restart, background_weight=background_weight)

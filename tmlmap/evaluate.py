@@ -1,0 +1,204 @@
+"""Evaluation of the topic/risk scores: papers (reference style) and project descriptions.
+
+(a) **Papers, temporal split, reference style.** The map is built only on the
+papers published up to ``year_max`` (default 2020). Later papers that carry
+author keywords (ICLR 2021, NeurIPS 2022 in the embedded corpus) are labelled
+by those keywords (:data:`KEYWORD_PATTERNS`) and scored from their title and
+abstract only (``paper_text(p, with_keywords=False)``), so the label source
+never enters the score. AUC per topic for the three methods.
+
+(b) **Project descriptions.** ``data/risk_devset.jsonl`` (hand-written,
+labels ``fairness``/``privacy``, ``split`` dev/test) scored against the map
+of the whole corpus; AUC per split and method.
+
+Methods: ``diffusion`` (default, :mod:`tmlmap.fingerprint`), ``reference``
+(Derzsy et al.: shortest paths, paper rule 3/0.5), ``keyword`` (share of
+lexicon seed words). AUCs come with a percentile-bootstrap 95% interval.
+"""
+
+from __future__ import annotations
+
+import json
+import platform
+import re
+from collections.abc import Callable, Sequence
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+
+from .build import build_map, paper_text
+from .config import EMBEDDED_DATA_DIR
+from .relevance import SCORE_METHODS, TopicScorer
+from .risk import RISK_TOPICS, clean_input
+from .settings import MapSettings
+
+if TYPE_CHECKING:  # pragma: no cover
+    from .records import Paper
+    from .store import CorpusStore
+    from .termmap import TermMap
+
+DEVSET = EMBEDDED_DATA_DIR / "risk_devset.jsonl"
+
+#: Author-keyword patterns (case-insensitive, matched per keyword) that make a
+#: paper positive for a topic. "bias" alone is excluded (inductive, implicit,
+#: spectral bias are not about fairness), and so is "federated" alone.
+KEYWORD_PATTERNS: dict[str, re.Pattern[str]] = {
+    "fairness": re.compile(
+        r"\b(fair|fairness|unfair|unfairness|discrimination|demographic parity|equalized odds|"
+        r"equal opportunity|disparate impact|algorithmic bias|social bias(es)?|gender bias|racial bias|"
+        r"bias mitigation|protected attributes?|sensitive attributes?)\b",
+        re.I,
+    ),
+    "privacy": re.compile(
+        r"\b(privacy|private|differential privacy|differentially private|membership inference|"
+        r"model inversion|anonymi[sz]ation|privacy[- ]preserving|data leakage|gradient leakage|"
+        r"reconstruction attacks?|machine unlearning|secure aggregation)\b",
+        re.I,
+    ),
+}
+
+
+def keyword_label(keywords: Sequence[str], topic: str) -> bool:
+    """True when one of ``keywords`` matches :data:`KEYWORD_PATTERNS` ``[topic]``."""
+    pattern = KEYWORD_PATTERNS[topic]
+    return any(pattern.search(k) for k in keywords)
+
+
+def auc(labels: np.ndarray, scores: np.ndarray) -> float:
+    """ROC AUC (ties count 1/2); NaN when only one class is present."""
+    y = np.asarray(labels, dtype=bool)
+    s = np.asarray(scores, dtype=np.float64)
+    n_pos, n_neg = int(y.sum()), int((~y).sum())
+    if n_pos == 0 or n_neg == 0:
+        return float("nan")
+    from scipy.stats import rankdata
+
+    r = rankdata(s)
+    return float((r[y].sum() - n_pos * (n_pos + 1) / 2) / (n_pos * n_neg))
+
+
+def auc_ci(labels: np.ndarray, scores: np.ndarray, *, n_boot: int = 1000, seed: int = 0) -> tuple[float, float]:
+    """Percentile-bootstrap 95% interval of :func:`auc` (stratified by class)."""
+    y = np.asarray(labels, dtype=bool)
+    s = np.asarray(scores, dtype=np.float64)
+    pos, neg = np.flatnonzero(y), np.flatnonzero(~y)
+    if len(pos) == 0 or len(neg) == 0:
+        return float("nan"), float("nan")
+    rng = np.random.default_rng(seed)
+    vals = np.empty(n_boot)
+    for b in range(n_boot):
+        idx = np.concatenate([rng.choice(pos, len(pos)), rng.choice(neg, len(neg))])
+        vals[b] = auc(y[idx], s[idx])
+    lo, hi = np.percentile(vals, [2.5, 97.5])
+    return float(lo), float(hi)
+
+
+def _method_scores(term_map: TermMap, texts: Sequence[str]) -> dict[str, np.ndarray]:
+    counts = term_map.transform([clean_input(t)[0] for t in texts])
+    return {m: TopicScorer(term_map, m, RISK_TOPICS).score(counts) for m in SCORE_METHODS}
+
+
+def _rows(labels: dict[str, np.ndarray], scores: dict[str, np.ndarray], what: str) -> list[dict[str, Any]]:
+    out = []
+    for j, topic in enumerate(RISK_TOPICS):
+        y = labels[topic]
+        for method, sc in scores.items():
+            lo, hi = auc_ci(y, sc[:, j])
+            out.append({"evaluation": what, "topic": topic, "method": method, "auc": auc(y, sc[:, j]),
+                        "ci_low": lo, "ci_high": hi, "n": int(len(y)), "n_positive": int(y.sum())})
+    return out
+
+
+def evaluate_papers(
+    papers: Sequence[Paper],
+    *,
+    year_max: int = 2020,
+    settings: MapSettings | None = None,
+    cache_dir: str | Path | None = None,
+    progress: Callable[[str, float], None] | None = None,
+) -> list[dict[str, Any]]:
+    """(a): build on papers with ``year <= year_max``; label and score later papers with keywords."""
+    train = [p for p in papers if p.year <= year_max]
+    test = [p for p in papers if p.year > year_max and p.keywords]
+    if not train or not test:
+        raise ValueError(f"need papers up to {year_max} and later papers with author keywords")
+    term_map = build_map(train, settings or MapSettings(), progress=progress, cache_dir=cache_dir)
+    labels = {t: np.asarray([keyword_label(p.keywords, t) for p in test]) for t in RISK_TOPICS}
+    scores = _method_scores(term_map, [paper_text(p, with_keywords=False) for p in test])
+    venues = sorted({f"{p.venue} {p.year}" for p in test})
+    rows = _rows(labels, scores, f"papers after {year_max} ({', '.join(venues)})")
+    for r in rows:
+        r["train_papers"] = len(train)
+    return rows
+
+
+def load_devset(path: str | Path = DEVSET) -> list[dict[str, Any]]:
+    """The project-description set: dicts with id, text, fairness, privacy, split."""
+    rows = []
+    with open(path, encoding="utf-8") as fh:
+        for i, line in enumerate(fh, start=1):
+            if not line.strip():
+                continue
+            r = json.loads(line)
+            missing = {"id", "text", "fairness", "privacy", "split"} - set(r)
+            if missing:
+                raise ValueError(f"{path}:{i}: missing fields {sorted(missing)}")
+            rows.append(r)
+    return rows
+
+
+def evaluate_devset(term_map: TermMap, path: str | Path = DEVSET) -> list[dict[str, Any]]:
+    """(b): AUC per split (dev, test) and method on the project descriptions."""
+    rows = load_devset(path)
+    out: list[dict[str, Any]] = []
+    for split in ("dev", "test"):
+        part = [r for r in rows if r["split"] == split]
+        if not part:
+            continue
+        labels = {t: np.asarray([bool(r[t]) for r in part]) for t in RISK_TOPICS}
+        out += _rows(labels, _method_scores(term_map, [r["text"] for r in part]), f"project descriptions, {split} split")
+    return out
+
+
+def machine_info() -> str:
+    """A one-line description of the machine (CPU count, platform, Python)."""
+    import os
+
+    return f"{platform.machine()} {platform.system()} {platform.release()}, {os.cpu_count()} CPUs, Python {platform.python_version()}"
+
+
+def results_table(rows: Sequence[dict[str, Any]]) -> str:
+    """Markdown table: one line per evaluation and topic, one AUC column per method."""
+    lines = ["| evaluation | topic | n (positive) | diffusion (default) | reference (Derzsy) | keyword lexicon |",
+             "|---|---|---|---|---|---|"]
+    keys: list[tuple[str, str]] = []
+    for r in rows:
+        if (r["evaluation"], r["topic"]) not in keys:
+            keys.append((r["evaluation"], r["topic"]))
+    for ev, topic in keys:
+        cells = {}
+        n = ""
+        for r in rows:
+            if r["evaluation"] == ev and r["topic"] == topic:
+                cells[r["method"]] = f"{r['auc']:.3f} [{r['ci_low']:.2f}, {r['ci_high']:.2f}]"
+                n = f"{r['n']} ({r['n_positive']})"
+        lines.append(f"| {ev} | {topic} | {n} | {cells.get('diffusion', '')} | {cells.get('reference', '')} | "
+                     f"{cells.get('keyword', '')} |")
+    return "\n".join(lines)
+
+
+def run_evaluation(
+    store: CorpusStore,
+    term_map: TermMap,
+    *,
+    year_max: int = 2020,
+    devset: str | Path = DEVSET,
+    cache_dir: str | Path | None = None,
+    progress: Callable[[str, float], None] | None = None,
+) -> dict[str, Any]:
+    """Both evaluations; returns ``{"date", "machine", "rows"}``."""
+    rows = evaluate_papers(store.papers(), year_max=year_max, cache_dir=cache_dir, progress=progress)
+    rows += evaluate_devset(term_map, devset)
+    return {"date": datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC"), "machine": machine_info(), "rows": rows}
