@@ -5,7 +5,8 @@ every call polite and robust:
 
 * a ``User-Agent`` naming the tool and its project URL;
 * ``robots.txt`` honoured (``urllib.robotparser``), fetched through the same
-  session and cached per host; a ``Crawl-delay`` longer than ours is obeyed;
+  session and cached per host, following RFC 9309 (unreachable = disallow);
+  a ``Crawl-delay`` longer than ours is obeyed;
 * a per-host minimum delay between requests that reach the network (cache
   hits are free) and a limit on concurrent requests, overall and per host;
 * a timeout on every call;
@@ -195,7 +196,7 @@ class HostThrottle:
     def __init__(self, settings: HttpSettings) -> None:
         self.settings = settings
         self._lock = threading.Lock()
-        self._next: dict[str, float] = {}
+        self._last: dict[str, float] = {}
         self._host_sems: dict[str, threading.BoundedSemaphore] = {}
         self._global = threading.BoundedSemaphore(max(1, settings.concurrency))
         self._extra_delay: dict[str, float] = {}
@@ -222,8 +223,9 @@ class HostThrottle:
         self._sem(host).acquire()
         with self._lock:
             now = time.monotonic()
-            slot = max(now, self._next.get(host, 0.0))
-            self._next[host] = slot + self.delay_for(host)
+            last = self._last.get(host)
+            slot = now if last is None else max(now, last + self.delay_for(host))
+            self._last[host] = slot
         wait = slot - time.monotonic()
         if wait > 0:
             time.sleep(wait)
@@ -331,7 +333,7 @@ class Fetcher:
         self._sleep = sleep
         self.throttle = HostThrottle(self.settings)
         self.session = self._make_session()
-        self._robots: dict[str, RobotFileParser | None] = {}
+        self._robots: dict[str, tuple[RobotFileParser, str]] = {}
         self._robots_lock = threading.Lock()
         self._stats_lock = threading.Lock()
         self.stats = {"network": 0, "cache_hits": 0, "retries": 0}
@@ -366,6 +368,12 @@ class Fetcher:
         session.mount("http://", adapter)
         session.mount("https://", adapter)
         session.headers["User-Agent"] = s.user_agent
+        cache = getattr(session, "cache", None)
+        if cache is not None:
+            try:  # keep the cache from growing without bound
+                cache.delete(expired=True)
+            except Exception as exc:  # noqa: BLE001 - best effort
+                log.debug("could not sweep the HTTP cache: %s", exc)
         return session
 
     def close(self) -> None:
@@ -389,45 +397,52 @@ class Fetcher:
 
     # -- robots.txt --------------------------------------------------------
 
-    def _robots_for(self, url: str) -> RobotFileParser | None:
+    def _robots_for(self, url: str) -> tuple[RobotFileParser, str]:
+        """The parsed robots.txt of ``url``'s origin (fetched once per run) and, if it
+        could not be fetched, why.
+
+        Per RFC 9309: 401/403 disallow everything, other 4xx allow everything,
+        and an unreachable robots.txt (5xx or network errors, after retries)
+        disallows everything.
+        """
         parts = urlsplit(url)
         origin = f"{parts.scheme}://{parts.netloc}"
-        with self._robots_lock:
-            if origin in self._robots:
-                return self._robots[origin]
-        robots_url = origin + "/robots.txt"
-        parser: RobotFileParser | None = RobotFileParser(robots_url)
-        try:
-            page = self._get(
-                robots_url,
-                ttl=self.settings.listing_ttl,
-                accept_status=(200, 401, 403, 404, 410),
-                max_retries=1,
-            )
-        except FetchError as exc:
-            log.warning("robots.txt unreachable (%s); proceeding as allowed", exc)
-            parser = None
-        else:
-            assert parser is not None
-            if page.status in (401, 403):
+        with self._robots_lock:  # one fetch per origin, even with many workers
+            cached = self._robots.get(origin)
+            if cached is not None:
+                return cached
+            robots_url = origin + "/robots.txt"
+            parser = RobotFileParser(robots_url)
+            problem = ""
+            try:
+                page = self._get(
+                    robots_url,
+                    ttl=self.settings.listing_ttl,
+                    accept_status=(200, 401, 403, 404, 410),
+                )
+            except FetchError as exc:
+                log.warning("robots.txt unreachable, not crawling %s: %s", origin, exc)
                 parser.disallow_all = True
-            elif page.status != 200:
-                parser.allow_all = True
+                problem = str(exc).removeprefix(f"{robots_url}: ")
             else:
-                parser.parse(page.text.splitlines())
-                delay = parser.crawl_delay(self.settings.user_agent)
-                if delay:
-                    self.throttle.set_crawl_delay(parts.netloc.lower(), float(delay))
-        with self._robots_lock:
-            self._robots[origin] = parser
-        return parser
+                if page.status in (401, 403):
+                    parser.disallow_all = True
+                elif page.status != 200:
+                    parser.allow_all = True
+                else:
+                    parser.parse(page.text.splitlines())
+                    delay = parser.crawl_delay(self.settings.user_agent)
+                    if delay:
+                        self.throttle.set_crawl_delay(parts.netloc.lower(), float(delay))
+            self._robots[origin] = (parser, problem)
+            return parser, problem
 
     def allowed(self, url: str) -> bool:
         """Whether robots.txt lets our User-Agent fetch ``url``."""
         if not self.settings.respect_robots:
             return True
-        parser = self._robots_for(url)
-        return True if parser is None else parser.can_fetch(self.settings.user_agent, url)
+        parser, _ = self._robots_for(url)
+        return parser.can_fetch(self.settings.user_agent, url)
 
     # -- GET ---------------------------------------------------------------
 
@@ -445,7 +460,13 @@ class Fetcher:
         """
         full = requests.Request("GET", url, params=params).prepare().url or url
         if not self.allowed(full):
-            raise RobotsDisallowed(full, "disallowed by robots.txt")
+            _, problem = self._robots_for(full)
+            why = (
+                f"robots.txt unreachable ({problem}), so not crawled (RFC 9309)"
+                if problem
+                else "disallowed by robots.txt"
+            )
+            raise RobotsDisallowed(full, why)
         ttl = self.settings.listing_ttl if listing else self.settings.page_ttl
         return self._get(full, ttl=ttl)
 

@@ -177,6 +177,26 @@ def test_robots_disallow_for_paper_pages_only(server: LocalServer, store: Corpus
     assert "robots.txt" in summary.sources[0].failed[0][1]
 
 
+def test_unreachable_robots_txt_means_do_not_crawl(server: LocalServer, store: CorpusStore, tmp_path: Path) -> None:
+    server.site.add("/robots.txt", Reply(b"down", status=503))
+    summary = pmlr(server, store, tmp_path)
+    assert summary.sources[0].failed_entirely and "RFC 9309" in (summary.sources[0].error or "")
+    assert server.site.hits["/robots.txt"] == 3 and server.site.hits_under("/pmlr/") == 0
+
+
+def test_missing_robots_txt_allows_everything(server: LocalServer, store: CorpusStore, tmp_path: Path) -> None:
+    server.site.add("/robots.txt", Reply(b"no such file", status=404))
+    assert pmlr(server, store, tmp_path).ok and store.count() == 3
+
+
+def test_crawl_delay_is_obeyed(server: LocalServer, store: CorpusStore, tmp_path: Path) -> None:
+    server.site.add("/robots.txt", b"User-agent: *\nCrawl-delay: 1\n", ctype="text/plain")
+    summary = refresh(["acl:2024.trustnlp-1"], store, config=make_config(server.url, tmp_path / "c.sqlite"))
+    assert summary.ok
+    (t_robots, _), (t_bib, _) = server.site.times
+    assert t_bib - t_robots >= 0.95
+
+
 def test_oversized_response_is_refused(server: LocalServer, store: CorpusStore, tmp_path: Path) -> None:
     summary = pmlr(server, store, tmp_path, http={"max_bytes": 1000})
     assert summary.sources[0].failed_entirely
