@@ -118,6 +118,7 @@ class RefreshSummary:
                 f"{s.label}: {status}; fetched {s.fetched}, {verb}new {s.new}, {verb}updated {s.updated}, "
                 f"unchanged {s.unchanged}, skipped (already stored) {s.skipped}, "
                 f"failed {len(s.failed)}, invalid {len(s.invalid)}"
+                + (f", merged into existing papers {s.merged}" if s.merged else "")
                 + (f", older than --since {s.filtered}" if s.filtered else "")
                 + (f"\n  stopped: {s.error}" if s.error else "")
             )
