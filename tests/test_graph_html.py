@@ -71,11 +71,18 @@ def test_safe_json() -> None:
 
 
 def test_top_n_and_edge_cap() -> None:
-    _, data = page(GraphOptions(n_terms=4, max_edges=2))
+    _, data = page(GraphOptions(n_terms=4, max_edges=2, rank_by="frequency"))
     assert sorted(data.term_ids) == [0, 1, 2, 3]  # the four most frequent terms
     assert len(data.edges) == 2
     weights = sorted(e["value"] for e in data.edges)
     assert weights == [2.0, 5.0]  # strongest links among them
+    # by links: 1 and 3 have 3 links each, then 0 (2 links, df 50) beats 2 and 3's peers
+    _, data = page(GraphOptions(n_terms=3, rank_by="degree"))
+    assert sorted(data.term_ids) == [0, 1, 3]
+    _, data = page(GraphOptions(n_terms=2, rank_by="strength"))
+    assert sorted(data.term_ids) == [0, 3]  # strengths 7.5 (term 3) and 7.0 (term 0)
+    with pytest.raises(ValueError):
+        page(GraphOptions(rank_by="nope"))
     html_page, data = page(GraphOptions(n_terms=6, max_edges=100))
     assert len(embedded(html_page, "nodeData")) == 6 == len(data.nodes)
     assert len(data.edges) == 6
@@ -111,7 +118,7 @@ def test_overlay_colours_by_mean_year() -> None:
 
 
 def test_highlight_term_and_neighbours() -> None:
-    _, data = page(GraphOptions(n_terms=1, highlight=3))
+    _, data = page(GraphOptions(n_terms=1, highlight=3, rank_by="frequency"))
     ids = data.term_ids
     assert 3 in ids and {1, 4, 5} <= set(ids)  # neighbours forced in
     by_label = {n["label"]: n for n in data.nodes}

@@ -56,6 +56,7 @@ def test_top_terms_and_strongest_edges() -> None:
     df = np.array([5, 9, 9, 1, 7])
     assert top_terms(df, 2).tolist() == [1, 2]
     assert top_terms(df, 2, must_include=[3]).tolist() == [1, 2, 3]
+    assert top_terms(np.array([1, 2, 2, 0]), 1, tiebreak=np.array([0, 1, 5, 9])).tolist() == [2]
     a = sp.csr_matrix(np.array([
         [0, 3, 1, 0, 0],
         [3, 0, 2, 0, 5],

@@ -1,7 +1,8 @@
 """The term network as a self-contained HTML page (pyvis / vis.js), safe and offline.
 
-:func:`network_html` draws the ``n_terms`` most frequent terms of a map and at
-most ``max_edges`` of their strongest links:
+:func:`network_html` draws the ``n_terms`` top terms of a map (by number of
+links, link strength or papers: :data:`RANK_BY`) and at most ``max_edges`` of
+their strongest links:
 
 * node colour = community (legend of community names), or, in *overlay*
   mode, the average publication year of the papers using the term (VOSviewer's
@@ -73,13 +74,21 @@ def ramp_colour(fraction: float) -> str:
     return "#" + "".join(f"{round(x + (y - x) * t):02x}" for x, y in zip(a, b, strict=True))
 
 
+#: How the drawn terms are chosen: most links in the pruned graph (default; the
+#: subgraph of the best-connected terms keeps many links), highest total link
+#: strength (VOSviewer's "total link strength"), or most papers.
+RANK_BY = ("degree", "strength", "frequency")
+
+
 @dataclass(frozen=True)
 class GraphOptions:
-    """What to draw: ``n_terms`` most frequent terms, at most ``max_edges`` links,
-    ``physics`` initially on/off, ``overlay`` (colour by average year),
-    ``highlight`` (term index or None), canvas ``height_px``, layout ``seed``."""
+    """What to draw: the ``n_terms`` top terms by ``rank_by`` (:data:`RANK_BY`),
+    at most ``max_edges`` links, ``physics`` initially on/off, ``overlay`` (colour
+    by average year), ``highlight`` (term index or None), canvas ``height_px``,
+    layout ``seed``."""
 
     n_terms: int = 300
+    rank_by: str = "degree"
     max_edges: int = 1500
     physics: bool = False
     overlay: bool = False
@@ -125,7 +134,15 @@ def graph_data(terms: Sequence[str], doc_freq: np.ndarray, community: np.ndarray
         order = np.argsort(-row.data, kind="stable")
         neighbours = {int(row.indices[j]) for j in order}
         must = [h, *[int(row.indices[j]) for j in order[:15]]]
-    nodes_idx = top_terms(doc_freq, options.n_terms, must_include=must)
+    if options.rank_by == "degree":
+        score = np.diff(adjacency.indptr).astype(float)
+    elif options.rank_by == "strength":
+        score = np.asarray(adjacency.sum(axis=1)).ravel()
+    elif options.rank_by == "frequency":
+        score = doc_freq.astype(float)
+    else:
+        raise ValueError(f"rank_by must be one of {RANK_BY}")
+    nodes_idx = top_terms(score, options.n_terms, must_include=must, tiebreak=doc_freq)
     ei, ej, ew = strongest_edges(adjacency, nodes_idx, options.max_edges)
     if h is not None:  # the highlighted term's links always drawn
         pos_h = int(np.searchsorted(nodes_idx, h))

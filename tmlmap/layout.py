@@ -23,13 +23,16 @@ CANVAS = 1000.0
 _IGRAPH_RNG_LOCK = threading.Lock()
 
 
-def top_terms(doc_freq: np.ndarray, n: int, *, must_include: Sequence[int] = ()) -> np.ndarray:
-    """Indices of the ``n`` most frequent terms (ties by index), plus ``must_include``.
+def top_terms(score: np.ndarray, n: int, *, must_include: Sequence[int] = (),
+              tiebreak: np.ndarray | None = None) -> np.ndarray:
+    """Indices of the ``n`` terms with the highest ``score``, plus ``must_include``.
 
-    ``doc_freq``: ``(n_terms,)``. Returns sorted unique indices.
+    ``score``/``tiebreak``: ``(n_terms,)``; ties go to the higher ``tiebreak``,
+    then the lower index. Returns sorted unique indices.
     """
-    doc_freq = np.asarray(doc_freq)
-    order = np.lexsort((np.arange(len(doc_freq)), -doc_freq))[:max(int(n), 0)]
+    score = np.asarray(score)
+    tb = np.zeros(len(score)) if tiebreak is None else np.asarray(tiebreak)
+    order = np.lexsort((np.arange(len(score)), -tb, -score))[:max(int(n), 0)]
     return np.unique(np.concatenate([order, np.asarray(list(must_include), dtype=np.int64)]))
 
 

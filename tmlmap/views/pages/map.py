@@ -1,0 +1,98 @@
+"""Map page: the term network (pyvis), search/highlight a term, its neighbours and papers."""
+
+from __future__ import annotations
+
+import time
+
+import numpy as np
+import pandas as pd
+import streamlit as st
+
+from tmlmap.graph_html import RANK_BY, GraphOptions, network_html
+from tmlmap.trends import term_mean_year
+from tmlmap.views import state
+from tmlmap.views.widgets import download_csv, md_text, method_note, paper_rows, paper_table
+
+RANK_LABELS = {"degree": "most links", "strength": "link strength", "frequency": "most papers"}
+
+st.title("Map of trustworthy-ML research")
+store = state.get_store()
+term_map = state.current_map()
+settings = term_map.settings
+st.caption(f"{term_map.n_docs:,} papers · {term_map.n_terms:,} terms · {term_map.n_edges:,} links · "
+           f"{len(term_map.communities)} communities (modularity {term_map.modularity:.2f}, "
+           f"stability ARI {term_map.stability_ari:.2f}) · weighting: {settings.weight}")
+
+c1, c0, c2, c3, c4 = st.columns([2.4, 1.6, 2, 1.1, 1.1])
+query = c1.text_input("Find a term", key="map_query", placeholder="e.g. fairness, differential privacy")
+rank_by = c0.selectbox("Terms chosen by", RANK_BY, key="map_rank_by", format_func=RANK_LABELS.get)
+max_edges = c2.slider("Most links drawn", 100, 5000, 1500, step=100, key="map_max_edges",
+                      help="A cap on the links drawn keeps the browser responsive.")
+overlay = c3.toggle("Year overlay", key="map_overlay",
+                    help="Colour terms by the average publication year of their papers.")
+physics = c4.toggle("Physics", key="map_physics", help="Let vis.js move the nodes (slower).")
+
+highlight: int | None = None
+if query.strip():
+    highlight = term_map.term_id(query)
+    if highlight is None:
+        close = term_map.closest_terms(query)
+        hint = f" Did you mean: {', '.join(md_text(t) for t in close)}?" if close else ""
+        st.warning(f"'{md_text(query)}' is not a term of this map.{hint}")
+
+mean_year = state.derived(term_map, "mean_year", lambda: term_mean_year(term_map.X, term_map.doc_years))
+options = GraphOptions(n_terms=state.terms_shown(), rank_by=rank_by, max_edges=int(max_edges), physics=bool(physics),
+                       overlay=bool(overlay), highlight=highlight, seed=settings.seed)
+t0 = time.perf_counter()
+page_html, data = state.derived(term_map, "graph", lambda: network_html(term_map, options,
+                                                                        mean_year=mean_year), options)
+build_s = time.perf_counter() - t0
+st.iframe(page_html, height=options.height_px + 12, alt="Term network")
+st.caption(f"{len(data.nodes):,} terms and {len(data.edges):,} links drawn (graph prepared in "
+           f"{build_s:.2f} s). Drag to pan, scroll to zoom, hover a term for details.")
+
+nodes_df = pd.DataFrame({
+    "term": [term_map.terms[i] for i in data.term_ids],
+    "community": [term_map.communities[int(term_map.community[i])].name for i in data.term_ids],
+    "papers": [int(term_map.doc_freq[i]) for i in data.term_ids],
+    "average_year": [round(float(mean_year[i]), 2) if np.isfinite(mean_year[i]) else None
+                     for i in data.term_ids],
+    "x": [n["x"] for n in data.nodes], "y": [n["y"] for n in data.nodes],
+})
+download_csv(nodes_df, "tmlmap-terms-shown.csv", key="dl_map_nodes", label="Download the terms shown (CSV)")
+
+st.subheader("A term, its neighbours and papers")
+shown_terms = sorted(nodes_df["term"], key=str.lower)
+default_term = term_map.terms[highlight] if highlight is not None else None
+if default_term is not None and default_term not in shown_terms:
+    shown_terms.insert(0, default_term)
+selected = st.selectbox("Term", shown_terms, index=shown_terms.index(default_term) if default_term else None,
+                        key=f"map_selected_term_{highlight}", placeholder="Choose a term")
+if selected:
+    tid = term_map.term_id(selected)
+    if tid is not None:
+        comm = term_map.communities[int(term_map.community[tid])]
+        st.markdown(f"**{md_text(selected)}** is used by {int(term_map.doc_freq[tid]):,} papers and "
+                    f"belongs to the community **{md_text(comm.name)}**.")
+        left, right = st.columns(2)
+        with left:
+            nb = term_map.neighbours(selected, 15)
+            nb_df = pd.DataFrame({
+                "neighbour": [t for t, _ in nb],
+                "weight": [round(w, 4) for _, w in nb],
+                "community": [term_map.communities[int(term_map.community[term_map.term_id(t)])].name
+                              for t, _ in nb],
+            })
+            st.markdown("Strongest neighbours")
+            st.dataframe(nb_df, hide_index=True, key="map_nb_table")
+            download_csv(nb_df, f"tmlmap-neighbours-{tid}.csv", key="dl_map_nb")
+        with right:
+            col = term_map.X.getcol(tid).tocoo()
+            order = np.lexsort((-term_map.doc_years[col.row], -col.data))[:20]
+            ids = [term_map.doc_ids[int(col.row[j])] for j in order]
+            papers_df = paper_rows(store, ids, {"uses": [int(col.data[j]) for j in order]})
+            st.markdown(f"Papers using it ({col.nnz:,}; the 20 using it most)")
+            paper_table(papers_df, key="map_papers_table")
+            download_csv(papers_df, f"tmlmap-papers-{tid}.csv", key="dl_map_papers")
+
+method_note("map")

@@ -1,0 +1,157 @@
+"""Risk scorer page: fairness and privacy risk of a project description."""
+
+from __future__ import annotations
+
+import json
+
+import altair as alt
+import pandas as pd
+import streamlit as st
+
+from tmlmap.lexicons import TOPICS
+from tmlmap.risk import MAX_CHARS, RiskReport, RiskScorer
+from tmlmap.views import state
+from tmlmap.views.widgets import (
+    TOPIC_COLOURS,
+    download_csv,
+    highlight_html,
+    md_text,
+    method_note,
+    paper_table,
+    safe_html_block,
+)
+
+EXAMPLES = {
+    "Recidivism risk for bail decisions": (
+        "We will train a gradient-boosted model on court records to predict which defendants are "
+        "likely to be re-arrested, and give judges a risk score at pre-trial bail hearings."),
+    "Screening job applicants": (
+        "A tool that ranks job applicants from their CVs and video interviews so recruiters can "
+        "shortlist candidates faster, trained on past hiring decisions."),
+    "Hospital records for readmission": (
+        "Predict 30-day readmission from electronic health records of patients across several "
+        "hospitals, sharing model updates instead of raw patient data."),
+    "River level forecasting": (
+        "Forecast river levels for the next 48 hours from upstream sensor data and rainfall "
+        "measurements to plan maintenance of flood barriers."),
+}
+_TEXT = "risk_text"
+_REPORT = "risk_report"
+
+st.title("Risk scorer")
+st.write("Describe a machine-learning project in a few sentences. The scorer reads it against the "
+         "map and estimates how much it touches fairness and privacy concerns, with evidence.")
+store = state.get_store()
+term_map = state.current_map()
+
+
+def _load_example() -> None:
+    name = st.session_state.get("risk_example")
+    if name in EXAMPLES:
+        st.session_state[_TEXT] = EXAMPLES[name]
+        st.session_state.pop(_REPORT, None)
+
+
+st.selectbox("Try an example", list(EXAMPLES), index=None, key="risk_example",
+             placeholder="Choose an example description", on_change=_load_example)
+text = st.text_area("Project description", key=_TEXT, height=180,
+                    placeholder="e.g. We will build a model that approves small-business loans from ...")
+upload = st.file_uploader("...or upload a .txt / .md file", type=["txt", "md"], key="risk_upload")
+if upload is not None:
+    raw = upload.getvalue()
+    text = raw.decode("utf-8", errors="replace")
+    st.caption(f"Using the uploaded file {md_text(upload.name)} ({len(raw):,} bytes).")
+go = st.button("Score the description", type="primary", key="risk_go")
+
+
+def _fit_scorer() -> RiskScorer:
+    with st.spinner("Preparing the risk scorer for this map (once per map)..."):
+        return RiskScorer(term_map, store)
+
+
+def _markdown_report(description: str, report: RiskReport) -> str:
+    lines = ["# tmlmap risk report", "", "## Description", "", "```text", description.replace("```", "'''"),
+             "```", "", "## Scores", "",
+             "| | risk | percentile among corpus papers |", "|---|---|---|",
+             f"| fairness | {report.fairness_risk:.3f} | {report.fairness_percentile:.1f} |",
+             f"| privacy | {report.privacy_risk:.3f} | {report.privacy_percentile:.1f} |", "",
+             f"Confidence: {report.confidence:.2f}", ""]
+    if report.warnings:
+        lines += ["## Warnings", ""] + [f"- {md_text(w)}" for w in report.warnings] + [""]
+    lines += ["## Top contributing terms", "", "| term | topic | contribution |", "|---|---|---|"]
+    lines += [f"| {md_text(t['term'])} | {md_text(t['topic'])} | {float(t['contribution']):.3f} |"
+              for t in report.top_terms]
+    lines += ["", "## Nearest papers", "", "| title | venue | year | similarity |", "|---|---|---|---|"]
+    lines += [f"| {md_text(p['title'])} | {md_text(p['venue'])} | {p['year']} | {float(p['similarity']):.3f} |"
+              for p in report.nearest_papers]
+    lines += ["", f"Map: {term_map.n_docs:,} papers, {term_map.n_terms:,} terms, settings "
+              f"{term_map.settings.key()}."]
+    return "\n".join(lines) + "\n"
+
+
+if go:
+    st.session_state.pop(_REPORT, None)
+    if not text or not text.strip():
+        st.warning("The description is empty: type or upload a project description first.")
+    elif len(text) > MAX_CHARS:
+        st.error(f"The description is too long: {len(text):,} characters, the limit is "
+                 f"{MAX_CHARS:,}. Shorten it to the project's aims, data and intended use.")
+    else:
+        scorer = state.derived(term_map, "risk_scorer", lambda: _fit_scorer())
+        st.session_state[_REPORT] = (text, scorer.score(text))
+
+
+
+result = st.session_state.get(_REPORT)
+if result is not None:
+    description, report = result
+    for w in report.warnings:
+        st.warning(md_text(w))
+    m1, m2, m3 = st.columns(3)
+    m1.metric("Fairness risk", f"{report.fairness_risk:.2f}",
+              f"{report.fairness_percentile:.0f}th percentile of papers", delta_color="off")
+    m2.metric("Privacy risk", f"{report.privacy_risk:.2f}",
+              f"{report.privacy_percentile:.0f}th percentile of papers", delta_color="off")
+    m3.metric("Confidence", f"{report.confidence:.2f}")
+
+    st.subheader("The description, with the terms the map recognises")
+    legend = " ".join(
+        f'<mark style="background:{colour};padding:0 4px;border-radius:3px">'
+        f"{md_text(TOPICS[k].name if k in TOPICS else k)}</mark>"
+        for k, colour in TOPIC_COLOURS.items())
+    st.markdown(safe_html_block(legend + " <mark style='background:#e8e8e8;padding:0 4px'>other</mark>",
+                                css="font-size:0.85em"), unsafe_allow_html=True)
+    st.markdown(safe_html_block(highlight_html(description, report.spans),
+                                css="line-height:1.9;border:1px solid #e6e6e6;border-radius:6px;"
+                                    "padding:10px"), unsafe_allow_html=True)
+
+    left, right = st.columns(2)
+    with left:
+        st.subheader("Top contributing terms")
+        terms_df = pd.DataFrame(report.top_terms, columns=["term", "topic", "contribution"])
+        if terms_df.empty:
+            st.info("No map term contributes to the scores.")
+        else:
+            st.altair_chart(alt.Chart(terms_df).mark_bar().encode(
+                x=alt.X("contribution:Q", title="share of the topic's raw score"),
+                y=alt.Y("term:N", sort="-x"), color=alt.Color("topic:N"),
+                tooltip=["term", "topic", alt.Tooltip("contribution:Q", format=".3f")],
+            ).properties(height=max(160, 24 * len(terms_df))), key="risk_terms_chart")
+            download_csv(terms_df, "tmlmap-risk-terms.csv", key="dl_risk_terms")
+    with right:
+        st.subheader("Nearest papers")
+        near = pd.DataFrame(report.nearest_papers,
+                            columns=["title", "venue", "year", "similarity", "url", "id"])
+        if near.empty:
+            st.info("No similar paper found.")
+        else:
+            paper_table(near, key="risk_near_table")
+            download_csv(near, "tmlmap-risk-nearest-papers.csv", key="dl_risk_near")
+
+    d1, d2 = st.columns(2)
+    full = report.to_full_dict() | {"description": description}
+    d1.download_button("Download the report (JSON)", json.dumps(full, indent=2, ensure_ascii=False),
+                       file_name="tmlmap-risk-report.json", mime="application/json", key="dl_risk_json")
+    d2.download_button("Download the report (Markdown)", _markdown_report(description, report),
+                       file_name="tmlmap-risk-report.md", mime="text/markdown", key="dl_risk_md")
+method_note("risk", "How the risk is scored")

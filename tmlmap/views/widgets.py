@@ -1,0 +1,172 @@
+"""Small view helpers shared by the pages: safe text/HTML, downloads, method notes.
+
+Rule for untrusted text (paper titles, abstracts, snippets, user input, file
+names): render it with a text element (``st.text``, ``st.dataframe``, ``st.code``)
+or through :func:`md_text` / :func:`safe_html_block`, which escape it. Never pass
+it raw to ``st.markdown``: Streamlit's markdown would render links and images.
+"""
+
+from __future__ import annotations
+
+import html
+import re
+from collections.abc import Iterable, Sequence
+from typing import Any
+
+import pandas as pd
+import streamlit as st
+
+from ..store import HIGHLIGHT_END, HIGHLIGHT_START
+
+#: Highlight colours of the named topics (keys of :data:`tmlmap.lexicons.TOPICS`).
+TOPIC_COLOURS = {
+    "fairness": "#ffb4a2",
+    "privacy": "#a8d5ff",
+    "robustness": "#ffe08a",
+    "explainability": "#c9f2c7",
+    "safety": "#e4c1f9",
+}
+OTHER_TOPIC_COLOUR = "#e8e8e8"
+
+_MD_SPECIAL = re.compile(r"[\\`*_{}\[\]()#+\-.!|<>~$&:\"'=/]")
+
+
+def md_text(text: Any) -> str:
+    """``text`` as inert markdown on one line: every markdown/HTML special
+    character written as a numeric character reference (``<`` -> ``&#60;``)."""
+    s = " ".join(str(text if text is not None else "").split())
+    return _MD_SPECIAL.sub(lambda m: f"&#{ord(m.group(0))};", s)
+
+
+def safe_html_block(inner_html: str, *, css: str = "") -> str:
+    """Wrap already-escaped HTML in one ``<div>`` line so markdown leaves it alone.
+
+    (A CommonMark HTML block runs to the first blank line: no newlines inside.)
+    """
+    inner = inner_html.replace("\r", " ").replace("\n", "<br>")
+    style = f' style="{html.escape(css, quote=True)}"' if css else ""
+    return f"<div{style}>{inner}</div>"
+
+
+def snippet_html(snippet: str) -> str:
+    """A store search snippet as HTML: escaped, matched terms in ``<mark>``."""
+    s = html.escape(" ".join(snippet.split()), quote=True)
+    return s.replace(html.escape(HIGHLIGHT_START), "<mark>").replace(
+        html.escape(HIGHLIGHT_END), "</mark>")
+
+
+def highlight_html(text: str, spans: Iterable[dict[str, Any]],
+                   colours: dict[str, str] | None = None) -> str:
+    """``text`` as escaped HTML with each span ``{start, end, term, topic}`` in a
+    coloured ``<mark>`` (colour by topic, tooltip "term · topic").
+
+    Overlapping or out-of-range spans are skipped; text between spans is escaped.
+    """
+    colours = colours or TOPIC_COLOURS
+    out: list[str] = []
+    pos = 0
+    for sp in sorted(spans, key=lambda s: (int(s["start"]), int(s["end"]))):
+        a, b = int(sp["start"]), int(sp["end"])
+        if a < pos or b <= a or b > len(text):
+            continue
+        topic = sp.get("topic")
+        colour = colours.get(topic, OTHER_TOPIC_COLOUR) if topic else OTHER_TOPIC_COLOUR
+        tip = f"{sp.get('term', '')} · {topic or 'other'}"
+        out.append(html.escape(text[pos:a]))
+        out.append(f'<mark style="background:{colour};padding:0 2px;border-radius:3px" '
+                   f'title="{html.escape(tip, quote=True)}">{html.escape(text[a:b])}</mark>')
+        pos = b
+    out.append(html.escape(text[pos:]))
+    return "".join(out)
+
+
+def download_csv(df: pd.DataFrame, filename: str, *, key: str, label: str = "Download CSV") -> None:
+    """A CSV download button for ``df``."""
+    st.download_button(label, df.to_csv(index=False).encode("utf-8"), file_name=filename,
+                       mime="text/csv", key=key)
+
+
+def paper_rows(store: Any, ids: Sequence[str], extra: dict[str, Sequence[Any]] | None = None
+               ) -> pd.DataFrame:
+    """A table of papers (title, venue, year, url, id) in ``ids`` order, plus ``extra`` columns."""
+    rows = []
+    for i, pid in enumerate(ids):
+        p = store.get(pid)
+        row = {"title": p.title if p else pid, "venue": p.venue if p else "",
+               "year": p.year if p else None, "url": p.url if p else "", "id": pid}
+        for name, values in (extra or {}).items():
+            row[name] = values[i]
+        rows.append(row)
+    return pd.DataFrame(rows, columns=["title", "venue", "year", "url", "id", *(extra or {})])
+
+
+def paper_table(df: pd.DataFrame, *, key: str, height: int | None = None) -> None:
+    """Show a paper table with clickable links (titles are plain text cells)."""
+    config = {"url": st.column_config.LinkColumn("link", display_text="open"),
+              "year": st.column_config.NumberColumn("year", format="%d")}
+    kwargs: dict[str, Any] = {"hide_index": True, "column_config": config, "key": key}
+    if height:
+        kwargs["height"] = height
+    st.dataframe(df, **kwargs)
+
+
+METHODS = {
+    "map": (
+        "**Term map.** Terms (lemmatized words and NPMI phrases) of titles, abstracts and "
+        "keywords are linked when they appear in the same paper. Link weights are raw "
+        "co-occurrence counts as in Derzsy et al. (2021) or normalized, by default by the "
+        "association strength of Van Eck & Waltman (2009); weak links are pruned with the "
+        "disparity filter (Serrano et al. 2009). Communities are found with Louvain "
+        "modularity optimization (Blondel et al. 2008), combined over several seeds. "
+        "Positions are computed in Python (Fruchterman-Reingold, fixed seed), so the "
+        "same settings draw the same picture. The overlay colours each term by the average "
+        "publication year of the papers using it, like VOSviewer's overlay view.\n\n"
+        "References: Derzsy N., Majumdar S., Malik A. (2021), CompleNet 2021, "
+        "arXiv:2105.06591. Blondel V. D., Guillaume J.-L., Lambiotte R., Lefebvre E. (2008), "
+        "Fast unfolding of communities in large networks, J. Stat. Mech. P10008. "
+        "Van Eck N. J., Waltman L. (2009), How to normalize cooccurrence data?, JASIST 60(8). "
+        "Serrano M. A., Boguñá M., Vespignani A. (2009), Extracting the multiscale backbone "
+        "of complex weighted networks, PNAS 106(16)."
+    ),
+    "thematic": (
+        "**Thematic map** (Callon et al. 1991, as drawn by biblioshiny). Centrality of a "
+        "community = sum of the weights of its links to terms of other communities (each "
+        "such link counts for both communities): how tied the theme is to the field. "
+        "Density = 100 × the sum of the weights of links inside the community / its number "
+        "of terms: how developed the theme is. Split at the means: **motor** themes "
+        "(central and dense), **niche** (dense, peripheral), **emerging or declining** "
+        "(neither), **basic** (central, not dense).\n\nReference: Callon M., Courtial J. P., "
+        "Laville F. (1991), Co-word analysis as a tool for describing the network of "
+        "interactions between basic and technological research, Scientometrics 22(1)."
+    ),
+    "relevance": (
+        "**Paper relevance and topics.** Each term gets a fingerprint p(community | term) and "
+        "p(topic | term) by a random walk with restart from seed terms over the weighted "
+        "graph; a paper's profile is the tf-idf weighted mean of its terms' fingerprints "
+        "(rows sum to 1 for communities). Derzsy et al. (2021) scored papers by shortest-"
+        "path distances to seed words; that method stays available as a baseline in the "
+        "engine."
+    ),
+    "trends": (
+        "**Trends.** The share of a community in a year is the mean of the papers' community "
+        "profiles that year (papers counted fractionally; shares of a year sum to 1). For a "
+        "named topic it is the mean topic relevance. Years with few papers are noisy: hide "
+        "them with the minimum-papers slider."
+    ),
+    "risk": (
+        "**Risk score.** The description is read with the map's own term extractor. Its "
+        "fairness and privacy scores are the tf-idf weighted mean of the topic fingerprints "
+        "of its terms, so context words count through the graph (e.g. 'recidivism' or "
+        "'loan' sit next to the fairness terms), as in the word-context idea of Derzsy et "
+        "al. (2021). Scores are calibrated on the corpus papers; the percentile is the share "
+        "of corpus papers scoring at most as high. Confidence falls when few of the "
+        "description's words are map terms. Nearest papers: cosine similarity of tf-idf "
+        "vectors. This is a screening aid, not an audit."
+    ),
+}
+
+
+def method_note(name: str, title: str = "How this is computed") -> None:
+    """An expander explaining a method with its references."""
+    with st.expander(title):
+        st.markdown(METHODS[name])
