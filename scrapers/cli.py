@@ -28,7 +28,7 @@ def build_parser(prog: str = "tmlmap-scrape") -> argparse.ArgumentParser:
     return parser
 
 
-def add_refresh_parser(sub: Any) -> argparse.ArgumentParser:
+def add_refresh_parser(sub: Any, *, db_default: Any = None) -> argparse.ArgumentParser:
     p = sub.add_parser(
         "refresh",
         help="fetch papers from sources into the corpus",
@@ -41,6 +41,7 @@ def add_refresh_parser(sub: Any) -> argparse.ArgumentParser:
     p.add_argument(
         "--db",
         metavar="PATH",
+        default=db_default,
         help="corpus database (default: $TMLMAP_DB or <data dir>/corpus.sqlite)",
     )
     p.add_argument("--since", type=int, metavar="YEAR", help="keep only papers from YEAR on")
@@ -56,8 +57,12 @@ def add_refresh_parser(sub: Any) -> argparse.ArgumentParser:
 
 
 def register(sub: Any) -> None:
-    """Add ``refresh`` to another CLI's sub-commands (e.g. ``tmlmap``)."""
-    add_refresh_parser(sub)
+    """Add ``refresh`` to another CLI's sub-commands (e.g. ``tmlmap refresh``).
+
+    The parent parser's global ``--db`` keeps working: this ``--db`` has no
+    default of its own, so it does not overwrite the parent's value.
+    """
+    add_refresh_parser(sub, db_default=argparse.SUPPRESS)
 
 
 def _open_store(args: argparse.Namespace) -> Any:
@@ -69,7 +74,7 @@ def _open_store(args: argparse.Namespace) -> Any:
         return open_store(args)
     from tmlmap.store import CorpusStore  # type: ignore[import-not-found]
 
-    return CorpusStore.open(args.db)
+    return CorpusStore.open(getattr(args, "db", None))
 
 
 class _Bars:

@@ -181,3 +181,17 @@ def test_progress_bars_follow_the_callback(capsys: pytest.CaptureFixture[str]) -
     bars.close()
     err = capsys.readouterr().err
     assert "pmlr:v81" in err and "3/3" in err
+
+
+def test_register_keeps_a_parent_db_option() -> None:
+    import argparse
+
+    from scrapers import register
+
+    parent = argparse.ArgumentParser(prog="tmlmap")
+    parent.add_argument("--db")
+    register(parent.add_subparsers(dest="command"))
+    args = parent.parse_args(["--db", "/tmp/a.sqlite", "refresh", "icml:2024"])
+    assert args.db == "/tmp/a.sqlite" and args.specs == ["icml:2024"] and callable(args.func)
+    args = parent.parse_args(["refresh", "icml:2024", "--db", "/tmp/b.sqlite"])
+    assert args.db == "/tmp/b.sqlite"
