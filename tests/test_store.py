@@ -283,6 +283,20 @@ def test_unreadable_files_raise_naming_the_file(tmp_path: Path, store: CorpusSto
     assert store.count() == 0
 
 
+def test_truncated_gzip_keeps_what_was_read(tmp_path: Path, store: CorpusStore,
+                                            small_papers) -> None:
+    full = write_jsonl(tmp_path / "full.jsonl.gz", [p.to_dict() for p in small_papers])
+    cut = tmp_path / "cut.jsonl.gz"
+    data = full.read_bytes()
+    cut.write_bytes(data[: len(data) // 2])
+    with pytest.raises(RecordError, match=r"cut\.jsonl\.gz.*cannot read file after line \d+"):
+        store.import_file(cut)
+    n = store.count()
+    assert 0 < n < len(small_papers)
+    assert {p.id for p in store.papers()} == {p.id for p in small_papers[:n]}
+    assert store.integrity_check() == []
+
+
 def test_interrupted_import_leaves_consistent_db(tmp_path: Path, small_papers) -> None:
     """SIGKILL the importing process in the middle of a batch: the database keeps
     every committed batch, none of the interrupted one, and passes integrity checks."""

@@ -657,8 +657,9 @@ class CorpusStore:
 
         Bad records are skipped and described in ``errors`` (file, line,
         field); with ``strict`` the first one raises :class:`RecordError`
-        (batches already committed stay). A file that cannot be read at all
-        raises :class:`RecordError`. ``progress(done, total)`` counts records.
+        (the good records before it are kept). A file that cannot be read
+        raises :class:`RecordError`, after storing the good records read before
+        the failure (e.g. a truncated ``.gz``). ``progress(done, total)`` counts records.
         """
         path = Path(path)
         records = read_records(path, format)  # raises RecordError for unknown formats
@@ -674,19 +675,24 @@ class CorpusStore:
             if progress is not None:
                 progress(done, total)
 
-        for where, raw in records:
-            done += 1
-            try:
-                if isinstance(raw, RecordError):
-                    raise raw
-                batch.append(validate_record(raw, where=where))
-            except RecordError as exc:
-                if strict:
+        try:
+            for where, raw in records:
+                done += 1
+                try:
+                    if isinstance(raw, RecordError):
+                        raise raw
+                    batch.append(validate_record(raw, where=where))
+                except RecordError as exc:
+                    if strict:
+                        raise
+                    stats.add_error(str(exc))
+                if len(batch) >= batch_size:
                     flush()
-                    raise
-                stats.add_error(str(exc))
-            if len(batch) >= batch_size:
-                flush()
+        except RecordError:
+            # Strict mode, or the file broke off (e.g. a truncated download):
+            # keep the good records read before the failure, then report it.
+            flush()
+            raise
         flush()
         if stats.new or stats.updated or stats.merged:
             self.set_meta("last_import", {"file": path.name, "at": _now(),
