@@ -1,9 +1,468 @@
-"""Sub-commands (placeholder until this group lands)."""
+"""Risk commands: ``score``, ``evaluate``, ``export``.
+
+``score`` rates project descriptions for fairness and privacy risk against
+the map of the corpus (default :class:`~tmlmap.settings.MapSettings`, built
+with a progress bar on first use, then cached):
+
+* ``--text "..."`` or ``--file F``: one description; ``--input F.jsonl|F.csv``:
+  one per row, the text in ``--text-field`` (default ``text``).
+* Output (stdout, or ``--output F.jsonl|F.csv``): the seven contract fields
+  ``fairness_risk, privacy_risk, fairness_percentile, privacy_percentile,
+  confidence, top_terms, nearest_papers`` (``--full`` adds ``warnings`` and
+  ``spans``). Batch output keeps every input field and adds the scores (CSV
+  cells of list fields hold JSON). Warnings go to stderr.
+* A bad input row (invalid JSON, missing or non-text field) is reported on
+  stderr with its line number and skipped; the other rows are scored. Exit
+  status: 0 if every row was scored, 1 if some rows were skipped, 2 on usage
+  or file errors.
+
+``evaluate`` runs :func:`tmlmap.evaluate.run_evaluation` and prints the AUC
+table (``--markdown FILE`` writes it as a README section).
+
+``export`` writes the map for other tools: terms and communities as CSV or
+JSON, the graph as GraphML or GEXF (Gephi), or a VOSviewer map/network pair.
+"""
 
 from __future__ import annotations
 
 import argparse
+import csv
+import io
+import json
+import sys
+import time
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any, TextIO
+
+from .cli_store import open_store, safe_text
+from .risk import CONTRACT_FIELDS, RiskReport, RiskScorer
+
+#: Rows scored per batch in ``score --input``.
+BATCH_ROWS = 2000
+#: Largest single description file read by ``--file`` (bytes); the scorer truncates further.
+MAX_FILE_BYTES = 10_000_000
+
+
+class UsageError(Exception):
+    """A problem with the command line or an input file (exit status 2)."""
+
+
+def _load_map(args: argparse.Namespace, settings: Any = None):
+    from .build import load_or_build
+    from .cli_map import StageProgress
+    from .settings import MapSettings
+
+    store = open_store(args)
+    progress = StageProgress(quiet=getattr(args, "quiet", False))
+    try:
+        return load_or_build(store, settings or MapSettings(), progress=progress), store
+    finally:
+        progress.close()
+
+
+# ---- input ------------------------------------------------------------------
+
+
+def _lines(fh: TextIO) -> Iterator[str]:
+    for line in fh:
+        yield line.replace("\x00", "")
+
+
+def read_rows(path: Path, text_field: str) -> Iterator[tuple[int, dict[str, Any] | None, str | None]]:
+    """``(line_number, row, error)`` for every record of a JSONL or CSV file.
+
+    ``row`` is None when ``error`` says why the record cannot be scored. CSV
+    line numbers are those of the record's first physical line (the header is
+    line 1).
+    """
+    suffix = "".join(path.suffixes[-2:]).lower() if path.name.endswith(".gz") else path.suffix.lower()
+    if suffix not in (".jsonl", ".json", ".csv", ".jsonl.gz", ".csv.gz", ".ndjson"):
+        raise UsageError(f"{path}: unsupported input format (use .jsonl or .csv)")
+    if suffix.endswith(".gz"):
+        import gzip
+
+        fh: TextIO = io.TextIOWrapper(gzip.open(path, "rb"), encoding="utf-8", errors="replace", newline="")  # noqa: SIM115
+    else:
+        fh = open(path, encoding="utf-8-sig", errors="replace", newline="")  # noqa: SIM115
+    with fh:
+        if ".csv" in suffix:
+            csv.field_size_limit(min(sys.maxsize, 2**31 - 1))
+            reader = csv.DictReader(_lines(fh))
+            if reader.fieldnames is None:
+                return
+            if text_field not in reader.fieldnames:
+                raise UsageError(f"{path}: no column {text_field!r} (columns: {', '.join(reader.fieldnames)})")
+            line = reader.line_num
+            while True:
+                start = line + 1
+                try:
+                    row = next(reader)
+                except StopIteration:
+                    return
+                except csv.Error as exc:
+                    line = reader.line_num
+                    yield start, None, f"unreadable CSV record: {exc}"
+                    continue
+                line = reader.line_num
+                if None in row:  # more cells than header columns
+                    extra = row.pop(None)
+                    row["_extra"] = json.dumps(extra, ensure_ascii=False)
+                text = row.get(text_field)
+                if text is None:
+                    yield start, None, f"fewer cells than columns: no {text_field!r} value"
+                else:
+                    yield start, row, None
+            return
+        for number, line in enumerate(_lines(fh), start=1):
+            if not line.strip():
+                continue
+            try:
+                obj = json.loads(line)
+            except json.JSONDecodeError as exc:
+                yield number, None, f"invalid JSON: {exc.msg} (column {exc.colno})"
+                continue
+            if not isinstance(obj, dict):
+                yield number, None, f"expected a JSON object, got {type(obj).__name__}"
+            elif text_field not in obj:
+                yield number, None, f"no {text_field!r} field"
+            elif not isinstance(obj[text_field], str):
+                yield number, None, f"field {text_field!r} is {type(obj[text_field]).__name__}, not text"
+            else:
+                yield number, obj, None
+
+
+# ---- output -----------------------------------------------------------------
+
+
+def report_fields(report: RiskReport, full: bool) -> dict[str, Any]:
+    return report.to_full_dict() if full else report.to_dict()
+
+
+class RowWriter:
+    """Writes scored rows as JSONL or CSV (list fields JSON-encoded in CSV cells)."""
+
+    def __init__(self, fh: TextIO, fmt: str) -> None:
+        self.fh = fh
+        self.fmt = fmt
+        self.csv: csv.DictWriter | None = None
+
+    def write(self, row: dict[str, Any]) -> None:
+        if self.fmt == "jsonl":
+            self.fh.write(json.dumps(row, ensure_ascii=False) + "\n")
+            return
+        flat = {k: (json.dumps(v, ensure_ascii=False) if isinstance(v, list | dict) else v) for k, v in row.items()}
+        if self.csv is None:
+            self.csv = csv.DictWriter(self.fh, fieldnames=list(flat), extrasaction="ignore")
+            self.csv.writeheader()
+        else:
+            for k in flat:
+                if k not in self.csv.fieldnames:
+                    flat.pop(k)  # pragma: no cover - fields are fixed by the first row
+        self.csv.writerow(flat)
+
+
+def _output_format(path: Path) -> str:
+    name = path.name.lower()
+    if name.endswith((".jsonl", ".ndjson", ".json")):
+        return "jsonl"
+    if name.endswith(".csv"):
+        return "csv"
+    raise UsageError(f"{path}: unsupported output format (use .jsonl or .csv)")
+
+
+def _print_table(report: RiskReport, label: str = "") -> None:
+    if label:
+        print(label)
+    print(f"  fairness risk  {report.fairness_risk:6.3f}   (percentile {report.fairness_percentile:5.1f})")
+    print(f"  privacy risk   {report.privacy_risk:6.3f}   (percentile {report.privacy_percentile:5.1f})")
+    print(f"  confidence     {report.confidence:6.3f}")
+    if report.top_terms:
+        print("  top terms:     " + ", ".join(f"{safe_text(t['term'])} ({t['topic']} {t['contribution']:.3f})"
+                                             for t in report.top_terms[:6]))
+    for p in report.nearest_papers[:3]:
+        title = safe_text(p.get("title") or p["id"])
+        print(f"  paper [{p['similarity']:.2f}] {title} ({safe_text(str(p['venue']))} {p['year']})")
+    for w in report.warnings:
+        print(f"  warning: {w}")
+
+
+# ---- score ------------------------------------------------------------------
+
+
+def cmd_score(args: argparse.Namespace) -> int:
+    try:
+        return _score(args)
+    except UsageError as exc:
+        print(f"tmlmap score: {safe_text(str(exc))}", file=sys.stderr)
+        return 2
+
+
+def _score(args: argparse.Namespace) -> int:
+    out_path = Path(args.output) if args.output else None
+    out_fmt = _output_format(out_path) if out_path else None
+    single: str | None = None
+    if args.text is not None:
+        single = args.text
+    elif args.file is not None:
+        path = Path(args.file)
+        try:
+            with open(path, "rb") as fh:
+                data = fh.read(MAX_FILE_BYTES + 1)
+        except OSError as exc:
+            raise UsageError(f"cannot read {path}: {exc.strerror or exc}") from None
+        if len(data) > MAX_FILE_BYTES:
+            print(f"warning: {path} is larger than {MAX_FILE_BYTES:,} bytes; only the start is read",
+                  file=sys.stderr)
+            data = data[:MAX_FILE_BYTES]
+        single = data.decode("utf-8", errors="replace")
+    else:
+        in_path = Path(args.input)
+        if not in_path.is_file():
+            raise UsageError(f"no such file: {in_path}")
+    term_map, store = _load_map(args)
+    scorer = RiskScorer(term_map, store)
+
+    if single is not None:
+        report = scorer.score(single)
+        for w in report.warnings:
+            print(f"warning: {w}", file=sys.stderr)
+        if out_path:
+            with open(out_path, "w", encoding="utf-8", newline="") as fh:
+                RowWriter(fh, out_fmt or "jsonl").write({"text": single[:1000]} | report_fields(report, args.full))
+        elif args.format == "table":
+            _print_table(report)
+        else:
+            json.dump(report_fields(report, args.full), sys.stdout, indent=2, ensure_ascii=False)
+            print()
+        return 0
+
+    rows = read_rows(in_path, args.text_field)
+    out_fh: TextIO = open(out_path, "w", encoding="utf-8", newline="") if out_path else sys.stdout  # noqa: SIM115
+    writer = RowWriter(out_fh, out_fmt or "jsonl")
+    n_ok = n_bad = 0
+    t0 = time.perf_counter()
+    try:
+        batch: list[tuple[int, dict[str, Any]]] = []
+
+        def flush() -> None:
+            nonlocal n_ok
+            if not batch:
+                return
+            reports = scorer.score_many([r[args.text_field] for _, r in batch], with_spans=args.full)
+            for (line, row), rep in zip(batch, reports, strict=True):
+                for w in rep.warnings:
+                    print(f"{safe_text(str(in_path))}:{line}: warning: {w}", file=sys.stderr)
+                if args.format == "table" and not out_path:
+                    _print_table(rep, f"{in_path.name}:{line}")
+                else:
+                    writer.write(dict(row) | report_fields(rep, args.full))
+            n_ok += len(batch)
+            batch.clear()
+
+        for line, row, error in rows:
+            if row is None:
+                n_bad += 1
+                print(f"{safe_text(str(in_path))}:{line}: skipped: {safe_text(str(error))}", file=sys.stderr)
+                continue
+            batch.append((line, row))
+            if len(batch) >= BATCH_ROWS:
+                flush()
+        flush()
+    finally:
+        if out_path:
+            out_fh.close()
+    print(f"scored {n_ok:,} rows in {time.perf_counter() - t0:.1f} s"
+          + (f"; skipped {n_bad:,} bad rows" if n_bad else ""), file=sys.stderr)
+    return 1 if n_bad else 0
+
+
+# ---- evaluate ---------------------------------------------------------------
+
+
+def cmd_evaluate(args: argparse.Namespace) -> int:
+    from .cli_map import StageProgress
+    from .config import cache_dir
+    from .evaluate import results_table, run_evaluation
+
+    term_map, store = _load_map(args)
+    progress = StageProgress(quiet=getattr(args, "quiet", False))
+    try:
+        results = run_evaluation(store, term_map, year_max=args.year_max, devset=args.devset,
+                                 cache_dir=cache_dir(), progress=progress)
+    except (ValueError, OSError) as exc:
+        print(f"tmlmap evaluate: {exc}", file=sys.stderr)
+        return 2
+    finally:
+        progress.close()
+    if args.format == "json":
+        json.dump(results, sys.stdout, indent=2)
+        print()
+    else:
+        print(f"AUC (95% bootstrap interval); {results['date']}; {results['machine']}")
+        print(results_table(results["rows"]))
+    if args.markdown:
+        Path(args.markdown).write_text(
+            f"Measured {results['date']} on {results['machine']}.\n\n{results_table(results['rows'])}\n",
+            encoding="utf-8")
+        print(f"wrote {args.markdown}", file=sys.stderr)
+    return 0
+
+
+# ---- export -----------------------------------------------------------------
+
+
+def term_records(term_map: Any) -> list[dict[str, Any]]:
+    """One dict per term: id, term, community id/name/topic, df, degree, strength, fairness/privacy affinity."""
+    import numpy as np
+
+    from .fingerprint import fingerprints
+
+    fp = fingerprints(term_map, "diffusion")
+    A = term_map.adjacency
+    degree = np.diff(A.indptr)
+    strength = np.asarray(A.sum(axis=1)).ravel()
+    fair, priv = fp.column("fairness"), fp.column("privacy")
+    dom = fp.dominant_topic()
+    out = []
+    for i, t in enumerate(term_map.terms):
+        c = term_map.communities[int(term_map.community[i])]
+        out.append({"id": i, "term": t, "community": c.id, "community_name": c.name, "community_topic": c.topic or "",
+                    "doc_freq": int(term_map.doc_freq[i]), "degree": int(degree[i]),
+                    "strength": round(float(strength[i]), 6), "topic": dom[i],
+                    "fairness_affinity": round(float(fair[i]), 6), "privacy_affinity": round(float(priv[i]), 6)})
+    return out
+
+
+def _write_records(path: Path, records: list[dict[str, Any]]) -> None:
+    if path.suffix.lower() == ".json":
+        path.write_text(json.dumps(records, indent=1, ensure_ascii=False), encoding="utf-8")
+        return
+    if path.suffix.lower() != ".csv":
+        raise UsageError(f"{path}: use .csv or .json")
+    with open(path, "w", encoding="utf-8", newline="") as fh:
+        if not records:
+            return
+        w = csv.DictWriter(fh, fieldnames=list(records[0]))
+        w.writeheader()
+        for r in records:
+            w.writerow({k: (json.dumps(v, ensure_ascii=False) if isinstance(v, list) else v) for k, v in r.items()})
+
+
+def export_graph(term_map: Any, path: Path) -> None:
+    """The pruned graph as GraphML (``.graphml``) or GEXF (``.gexf``), with community and topic attributes."""
+    import networkx as nx
+
+    g = term_map.to_networkx()
+    recs = {r["term"]: r for r in term_records(term_map)}
+    for node, data in g.nodes(data=True):
+        r = recs[node]
+        data.update(label=node, community_name=r["community_name"], community_topic=r["community_topic"],
+                    topic=r["topic"], fairness_affinity=r["fairness_affinity"], privacy_affinity=r["privacy_affinity"])
+    suffix = path.suffix.lower()
+    if suffix == ".graphml":
+        nx.write_graphml(g, path)
+    elif suffix == ".gexf":
+        nx.write_gexf(g, path)
+    else:
+        raise UsageError(f"{path}: use .graphml or .gexf")
+
+
+def export_vosviewer(term_map: Any, prefix: Path) -> tuple[Path, Path]:
+    """VOSviewer map and network files (``PREFIX_map.txt``, ``PREFIX_network.txt``, tab-separated)."""
+    import scipy.sparse as sp
+
+    map_path = prefix.with_name(prefix.name + "_map.txt")
+    net_path = prefix.with_name(prefix.name + "_network.txt")
+    with open(map_path, "w", encoding="utf-8", newline="") as fh:
+        fh.write("id\tlabel\tcluster\tweight<Occurrences>\n")
+        for i, t in enumerate(term_map.terms):
+            label = t.replace("\t", " ").replace("\n", " ")
+            fh.write(f"{i + 1}\t{label}\t{int(term_map.community[i]) + 1}\t{int(term_map.doc_freq[i])}\n")
+    coo = sp.triu(term_map.adjacency, k=1).tocoo()
+    with open(net_path, "w", encoding="utf-8", newline="") as fh:
+        for a, b, w in zip(coo.row.tolist(), coo.col.tolist(), coo.data.tolist(), strict=True):
+            fh.write(f"{a + 1}\t{b + 1}\t{w:.6g}\n")
+    return map_path, net_path
+
+
+def cmd_export(args: argparse.Namespace) -> int:
+    from .cli_map import load_map_for
+
+    if not (args.terms or args.communities or args.graph or args.vosviewer):
+        print("tmlmap export: give at least one of --terms, --communities, --graph, --vosviewer", file=sys.stderr)
+        return 2
+    try:
+        for p, allowed in ((args.terms, (".csv", ".json")), (args.communities, (".csv", ".json")),
+                           (args.graph, (".graphml", ".gexf"))):
+            if p and Path(p).suffix.lower() not in allowed:
+                raise UsageError(f"{p}: use one of {', '.join(allowed)}")
+        term_map, _store = load_map_for(args)
+        if args.terms:
+            _write_records(Path(args.terms), term_records(term_map))
+            print(f"wrote {args.terms} ({term_map.n_terms:,} terms)", file=sys.stderr)
+        if args.communities:
+            _write_records(Path(args.communities), [c.to_dict() for c in term_map.communities])
+            print(f"wrote {args.communities} ({len(term_map.communities):,} communities)", file=sys.stderr)
+        if args.graph:
+            export_graph(term_map, Path(args.graph))
+            print(f"wrote {args.graph} ({term_map.n_terms:,} nodes, {term_map.n_edges:,} edges)", file=sys.stderr)
+        if args.vosviewer:
+            m, n = export_vosviewer(term_map, Path(args.vosviewer))
+            print(f"wrote {m} and {n}", file=sys.stderr)
+    except UsageError as exc:
+        print(f"tmlmap export: {exc}", file=sys.stderr)
+        return 2
+    except OSError as exc:
+        print(f"tmlmap export: {exc}", file=sys.stderr)
+        return 2
+    return 0
+
+
+# ---- registration -----------------------------------------------------------
 
 
 def register(sub: argparse._SubParsersAction) -> None:
-    """Add this module's sub-commands to ``sub``."""
+    """Add ``score``, ``evaluate`` and ``export`` to ``sub``."""
+    from .cli_map import add_map_options
+    from .evaluate import DEVSET
+
+    p = sub.add_parser(
+        "score", help="fairness/privacy risk of project descriptions",
+        description="Score project descriptions for fairness and privacy risk using the map's links "
+                    "(context words such as 'loan' or 'recidivism' count through the graph). Output fields: "
+                    + ", ".join(CONTRACT_FIELDS) + ". Exit status 1 if some input rows were skipped.")
+    src = p.add_mutually_exclusive_group(required=True)
+    src.add_argument("--text", help="the description")
+    src.add_argument("--file", metavar="F", help="a text file holding one description")
+    src.add_argument("--input", metavar="F", help="many descriptions: .jsonl or .csv, one per row")
+    p.add_argument("--text-field", default="text", metavar="NAME",
+                   help="field/column holding the text in --input (default: text)")
+    p.add_argument("--output", metavar="F", help="write results to F (.jsonl or .csv) instead of stdout")
+    p.add_argument("--format", choices=("json", "table"), default="json", help="stdout format (default json)")
+    p.add_argument("--full", action="store_true", help="also output warnings and term spans")
+    p.add_argument("--quiet", action="store_true", help="no progress bar")
+    p.set_defaults(func=cmd_score)
+
+    p = sub.add_parser("evaluate", help="AUC of the risk scores (papers and project descriptions)",
+                       description="Paper classification on a temporal split (map built on papers up to "
+                                   "--year-max, later papers labelled by author keywords and scored from title "
+                                   "and abstract) and AUC on the project-description set, for the diffusion "
+                                   "(default), reference (Derzsy et al.) and keyword methods.")
+    p.add_argument("--year-max", type=int, default=2020, help="last year of the map's papers (default 2020)")
+    p.add_argument("--devset", default=str(DEVSET), help="project-description set (.jsonl)")
+    p.add_argument("--format", choices=("table", "json"), default="table")
+    p.add_argument("--markdown", metavar="FILE", help="also write the results table to FILE")
+    p.add_argument("--quiet", action="store_true", help="no progress bar")
+    p.set_defaults(func=cmd_evaluate)
+
+    p = sub.add_parser("export", help="export the map for VOSviewer, Gephi or spreadsheets",
+                       description="Write terms/communities (CSV or JSON), the graph (GraphML or GEXF) "
+                                   "or a VOSviewer map + network file pair.")
+    p.add_argument("--terms", metavar="F", help="terms with community, frequency and topic affinities (.csv/.json)")
+    p.add_argument("--communities", metavar="F", help="communities (.csv/.json)")
+    p.add_argument("--graph", metavar="F", help="the weighted graph (.graphml or .gexf)")
+    p.add_argument("--vosviewer", metavar="PREFIX", help="write PREFIX_map.txt and PREFIX_network.txt")
+    p.add_argument("--quiet", action="store_true", help="no progress bar")
+    add_map_options(p)
+    p.set_defaults(func=cmd_export)
