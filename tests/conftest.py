@@ -3,8 +3,9 @@
 * Every test gets its own data directory: ``TMLMAP_HOME`` and ``TMLMAP_DB``
   point into the test's tmp dir, so no test touches the user's data.
 * ``real_store``: the whole embedded corpus (22,868 papers), imported once per
-  session. **Read-only by convention**: tests must not write to it (build
-  their own store, or use ``small_store``, to test writes).
+  session. **Read-only** (``PRAGMA query_only``: a write raises
+  ``sqlite3.OperationalError``); to test writes use ``small_store``, your own
+  store, or ``real_store.backup(tmp_path / "copy.sqlite")``.
 * ``small_store``: ~1,500 real papers (every FAT* and TrustNLP paper plus a
   fixed-seed sample of the rest), a fresh writable copy for each test.
 * ``small_papers``: those papers as a list of :class:`~tmlmap.records.Paper`.
@@ -87,11 +88,12 @@ def small_store(tmp_path: Path, _small_template: Path) -> Iterator[CorpusStore]:
 
 @pytest.fixture(scope="session")
 def real_store(tmp_path_factory: pytest.TempPathFactory) -> Iterator[CorpusStore]:
-    """The whole embedded corpus, imported once per session. Do not write to it."""
+    """The whole embedded corpus, imported once per session; read-only."""
     path = tmp_path_factory.mktemp("real_store") / "corpus.sqlite"
     store = CorpusStore(path)
     stats = store.import_file(config.EMBEDDED_CORPUS)
     assert not stats.errors, stats.errors[:5]
+    store.conn.execute("PRAGMA query_only = ON")  # shared by the session: writes must fail
     yield store
     store.close()
 

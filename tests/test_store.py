@@ -572,6 +572,12 @@ def test_real_corpus_matches_sources_md(real_store: CorpusStore) -> None:
     assert real_store.integrity_check() == []
 
 
+def test_real_store_is_read_only(real_store: CorpusStore) -> None:
+    with pytest.raises(sqlite3.OperationalError, match="readonly"):
+        real_store.set_meta("x", 1)
+    assert real_store.count() == 22_868
+
+
 def test_real_corpus_round_trips_exactly(real_store: CorpusStore) -> None:
     """Every embedded record comes back field for field (keywords absent -> [])."""
     with gzip.open(config.EMBEDDED_CORPUS, "rt", encoding="utf-8") as fh:
