@@ -165,6 +165,22 @@ def test_own_column_csv_and_hash_ids(tmp_path: Path) -> None:
         assert store.import_file(f).unchanged == 2  # hash ids are stable
 
 
+@pytest.mark.parametrize("delimiter", [";", "\t"])
+def test_csv_other_delimiters(tmp_path: Path, delimiter: str) -> None:
+    f = tmp_path / "sheet.csv"
+    with open(f, "w", newline="", encoding="utf-8") as fh:
+        w = csv.writer(fh, delimiter=delimiter)
+        w.writerow(["Title", "Abstract", "Authors", "Source title", "Year", "DOI"])
+        w.writerow(["Fair, Robust, and Private", "Commas, everywhere; semicolons too.",
+                    "A. One; B. Two", "ICML", "2021", "10.1/X"])
+    with CorpusStore(tmp_path / "d.sqlite") as store:
+        stats = store.import_file(f)
+        assert stats.new == 1, stats
+        p = store.get("doi:10.1/x")
+        assert p.title == "Fair, Robust, and Private" and p.authors == ["A. One", "B. Two"]
+        assert p.url == "https://doi.org/10.1/X" and p.year == 2021
+
+
 def test_csv_without_title_column_fails_as_a_whole(tmp_path: Path) -> None:
     f = tmp_path / "nohead.csv"
     f.write_text("foo,bar\n1,2\n", encoding="utf-8")

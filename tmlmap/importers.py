@@ -28,6 +28,7 @@ import gzip
 import hashlib
 import html
 import io
+import itertools
 import json
 import re
 import unicodedata
@@ -47,6 +48,7 @@ _EXTENSIONS = {
     ".json.gz": "jsonl",
     ".csv": "csv",
     ".csv.gz": "csv",
+    ".tsv": "csv",
     ".bib": "bib",
     ".bibtex": "bib",
     ".bib.gz": "bib",
@@ -388,12 +390,20 @@ def _csv_record(row: dict[str, str], mapping: dict[str, list[str]], path: Path) 
     return _clean_fields(rec, tex=False)
 
 
+def _csv_delimiter(header_line: str) -> str:
+    """``,`` unless the header row is clearly ``;``- or tab-separated."""
+    counts = {d: header_line.count(d) for d in (",", ";", "\t")}
+    best = max(counts, key=lambda d: counts[d])
+    return best if counts[best] > counts[","] else ","
+
+
 def read_csv(path: str | Path) -> Iterator[tuple[str, Raw]]:
     """Yield one record per CSV row (header required, UTF-8, BOM allowed).
 
     Columns are the record fields, or the usual Scopus/Zotero/WoS export
     names (see :data:`CSV_COLUMNS`); ``authors`` and ``keywords`` are
-    ``;``-separated. Without an id column the id is taken from the DOI
+    ``;``-separated. The delimiter is ``,``, or ``;``/tab when the header
+    row clearly uses it (spreadsheet and Web of Science exports). Without an id column the id is taken from the DOI
     (``doi:...``), Scopus EID (``scopus:...``), Zotero key (``zotero:...``)
     or, failing those, a hash of title, venue and year (``csv:<hex>``).
     """
@@ -403,7 +413,9 @@ def read_csv(path: str | Path) -> Iterator[tuple[str, Raw]]:
     lineno = 1
     try:
         with fh:
-            reader = csv.DictReader(fh)
+            first = fh.readline()
+            reader = csv.DictReader(itertools.chain([first], fh),
+                                    delimiter=_csv_delimiter(first))
             try:
                 header = reader.fieldnames
             except csv.Error as exc:
