@@ -181,6 +181,29 @@ def test_csv_other_delimiters(tmp_path: Path, delimiter: str) -> None:
         assert p.url == "https://doi.org/10.1/X" and p.year == 2021
 
 
+def test_web_of_science_tab_delimited(tmp_path: Path) -> None:
+    f = tmp_path / "savedrecs.txt.tsv"
+    cols = ["PT", "AU", "AF", "TI", "SO", "DE", "ID", "AB", "PY", "DI", "UT"]
+    rows = [
+        ["J", "Barocas, S; Selbst, AD", "Barocas, Solon; Selbst, Andrew D.",
+         "Big Data's Disparate Impact", "CALIFORNIA LAW REVIEW", "discrimination; big data",
+         "LAW", "Advocates of algorithmic techniques like data mining argue that these "
+         "techniques eliminate human biases from the decision-making process.", "2016",
+         "10.15779/Z38BG31", "WOS:000378330900002"],
+        ["J", "Nobody, A", "", "No DOI Here", "JOURNAL X", "", "", "Text.", "2020", "",
+         "WOS:000000000000001"],
+    ]
+    f.write_text("\n".join("\t".join(r) for r in [cols, *rows]) + "\n", encoding="utf-8")
+    with CorpusStore(tmp_path / "w.sqlite") as store:
+        stats = store.import_file(f)
+        assert stats.new == 2, stats
+        p = store.get("doi:10.15779/z38bg31")
+        assert p.title == "Big Data's Disparate Impact" and p.venue == "CALIFORNIA LAW REVIEW"
+        assert p.authors == ["Barocas, Solon", "Selbst, Andrew D."]  # AF before AU
+        assert p.keywords == ["discrimination", "big data"] and p.year == 2016
+        assert store.get("wos:WOS:000000000000001").authors == ["Nobody, A"]
+
+
 def test_csv_without_title_column_fails_as_a_whole(tmp_path: Path) -> None:
     f = tmp_path / "nohead.csv"
     f.write_text("foo,bar\n1,2\n", encoding="utf-8")

@@ -321,19 +321,22 @@ def _clean_fields(obj: dict[str, Any], *, tex: bool) -> dict[str, Any]:
 
 #: Record field -> accepted column names (compared casefolded), in priority order.
 CSV_COLUMNS: dict[str, tuple[str, ...]] = {
-    "id": ("id", "paper id", "doi", "eid", "key", "ut (unique wos id)", "citation key"),
-    "title": ("title", "article title", "document title"),
-    "abstract": ("abstract", "abstract note"),
-    "authors": ("authors", "author", "author full names", "author(s)"),
+    "id": ("id", "paper id", "doi", "di", "eid", "key", "ut (unique wos id)", "ut",
+           "citation key"),
+    "title": ("title", "article title", "document title", "ti"),
+    "abstract": ("abstract", "abstract note", "ab"),
+    "authors": ("authors", "author", "author full names", "author(s)", "af", "au"),
     "venue": ("venue", "conference name", "proceedings title", "source title",
-              "publication title", "journal", "booktitle", "conference"),
-    "year": ("year", "publication year", "pubyear", "date"),
-    "url": ("url", "link", "doi"),
-    "keywords": ("keywords", "author keywords", "manual tags", "index keywords",
+              "publication title", "journal", "booktitle", "conference", "so"),
+    "year": ("year", "publication year", "pubyear", "py", "date"),
+    "url": ("url", "link", "doi", "di"),
+    "keywords": ("keywords", "author keywords", "manual tags", "de", "index keywords",
                  "automatic tags", "tags"),
     "source": ("source",),
 }
-_ID_PREFIX = {"doi": "doi:", "eid": "scopus:", "key": "zotero:", "ut (unique wos id)": "wos:"}
+# Web of Science tab-delimited exports use two-letter field tags (TI, AB, AU, SO, PY, DI, DE, UT).
+_ID_PREFIX = {"doi": "doi:", "di": "doi:", "eid": "scopus:", "key": "zotero:",
+              "ut (unique wos id)": "wos:", "ut": "wos:"}
 _YEAR_IN_DATE = re.compile(r"\b(1[89]\d\d|20\d\d|2100)\b")
 _SCOPUS_AUTHORS = re.compile(r"(?<=\.),\s+(?=[^\s,])")
 
@@ -341,8 +344,12 @@ _SCOPUS_AUTHORS = re.compile(r"(?<=\.),\s+(?=[^\s,])")
 def _csv_mapping(header: list[str]) -> dict[str, list[str]]:
     """Map each record field to the present column names (priority order)."""
     present = {h.strip().casefold(): h for h in header if h is not None}
-    return {name: [present[a] for a in aliases if a in present]
-            for name, aliases in CSV_COLUMNS.items()}
+    mapping = {name: [present[a] for a in aliases if a in present]
+               for name, aliases in CSV_COLUMNS.items()}
+    if {"ut", "ti", "py"} <= present.keys():
+        # Web of Science tags: "ID" is Keywords Plus, not an identifier.
+        mapping["id"] = [c for c in mapping["id"] if c.strip().casefold() != "id"]
+    return mapping
 
 
 def _split_authors(value: str) -> list[str]:
@@ -364,7 +371,7 @@ def _csv_record(row: dict[str, str], mapping: dict[str, list[str]], path: Path) 
     rec: dict[str, Any] = {}
     col, rid = first("id")
     if col in _ID_PREFIX:
-        rid = _ID_PREFIX[col] + (rid.lower() if col == "doi" else rid)
+        rid = _ID_PREFIX[col] + (rid.lower() if _ID_PREFIX[col] == "doi:" else rid)
     rec["id"] = rid
     rec["title"] = first("title")[1]
     rec["abstract"] = first("abstract")[1]
@@ -375,7 +382,7 @@ def _csv_record(row: dict[str, str], mapping: dict[str, list[str]], path: Path) 
         year = m.group(1) if m else year
     rec["year"] = year
     col, url = first("url")
-    if col == "doi":
+    if col in ("doi", "di"):
         url = "https://doi.org/" + url
     rec["url"] = url
     rec["authors"] = _split_authors(first("authors")[1])
