@@ -115,6 +115,8 @@ def test_import_reports_and_exit_codes(tmp_path: Path) -> None:
 def test_bad_arguments_exit_2(tmp_path: Path) -> None:
     r = run("--db", str(tmp_path / "x.sqlite"), "search", "x", "--years", "2020-2010")
     assert r.returncode == 2 and "2020 is after 2010" in r.stderr
+    r = run("--db", str(tmp_path / "x.sqlite"), "search", "x", "--limit", "0")
+    assert r.returncode == 2 and "between 1 and 10000" in r.stderr
     garbage = tmp_path / "garbage.sqlite"
     garbage.write_bytes(b"definitely not sqlite" * 50)
     r = run("--db", str(garbage), "info")

@@ -193,6 +193,16 @@ def _years_arg(text: str) -> tuple[int | None, int | None]:
         raise argparse.ArgumentTypeError(str(exc)) from None
 
 
+def _limit_arg(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a number: {text!r}") from None
+    if not 1 <= value <= 10_000:
+        raise argparse.ArgumentTypeError("must be between 1 and 10000")
+    return value
+
+
 def _split_venues(values: list[str] | None) -> list[str] | None:
     if not values:
         return None
@@ -265,6 +275,7 @@ def register(sub: argparse._SubParsersAction) -> None:
                    help="only these venues (space- or comma-separated)")
     p.add_argument("--years", type=_years_arg, metavar="RANGE",
                    help="year range, e.g. 2015-2022, 2019, 2015- or -2020")
-    p.add_argument("--limit", type=int, default=20, help="number of results (default 20)")
+    p.add_argument("--limit", type=_limit_arg, default=20,
+                   help="number of results, 1-10000 (default 20)")
     p.add_argument("--format", choices=("table", "json"), default="table")
     p.set_defaults(func=cmd_search)
