@@ -78,9 +78,11 @@ def test_first_run_builds_the_database(tmp_path: Path) -> None:
     r = run("info", "--format", "json")
     assert r.returncode == 0, r.stderr
     assert json.loads(r.stdout)["total"] == 22_868
+    assert "First run" in r.stderr
     assert db.is_file()
     r = run("search", "fairness", "--format", "json", "--limit", "2")
     assert r.returncode == 0 and len(json.loads(r.stdout)) == 2
+    assert "First run" not in r.stderr
 
 
 def test_import_reports_and_exit_codes(tmp_path: Path) -> None:

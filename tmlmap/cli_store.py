@@ -62,7 +62,17 @@ def open_store(args: argparse.Namespace | None = None, *, bootstrap: bool = True
     cannot be used.
     """
     path = getattr(args, "db", None) if args is not None else None
-    progress, close = _progress_bar("Building the corpus database (first run)")
+    bar, close = _progress_bar("Building the corpus database (first run)")
+    announced = False
+
+    def progress(done: int, total: int | None) -> None:
+        nonlocal announced
+        if not announced:
+            announced = True
+            print("First run: importing the embedded corpus into the database "
+                  "(a few seconds)...", file=sys.stderr)
+        bar(done, total)
+
     try:
         return CorpusStore.open(path, bootstrap=bootstrap, progress=progress)
     except (SchemaError, RecordError, OSError) as exc:
