@@ -1,0 +1,188 @@
+"""RiskScorer: contract, bounds, bad input, calibration, and real-corpus context scoring."""
+
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import pytest
+
+from tests.test_fingerprint import tiny_map
+from tmlmap.evaluate import auc, load_devset
+from tmlmap.risk import (
+    CONTRACT_FIELDS,
+    MAX_CHARS,
+    Calibration,
+    RiskReport,
+    RiskScorer,
+    clean_input,
+    fit_calibration,
+)
+
+RISKY = [
+    "We predict recidivism risk for defendants awaiting trial to support judges in bail decisions.",
+    "A model that screens job applicants' resumes and ranks candidates for interviews.",
+    "Automated approval of personal loans based on applicants' credit history and income.",
+]
+SAFE = [
+    "Forecast river levels from sensor data to warn about floods.",
+    "Code completion for Python developers trained on open-source repositories.",
+    "Reinforcement learning for macro placement in chip design to reduce wire length.",
+]
+
+
+@pytest.fixture(scope="module")
+def scorer(real_map, real_store) -> RiskScorer:
+    return RiskScorer(real_map, real_store)
+
+
+# ---- pure helpers ----------------------------------------------------------------
+
+
+def test_clean_input_truncates_and_strips_control_characters() -> None:
+    text, warnings = clean_input("a\x00b\x1bc")
+    assert text == "a b c" and warnings == []
+    long, warnings = clean_input("x" * (MAX_CHARS + 10))
+    assert len(long) == MAX_CHARS and "truncated" in warnings[0]
+    _, warnings = clean_input("\x00\x01" * 500)
+    assert any("binary" in w for w in warnings)
+    text, _ = clean_input("ok \ud800 surrogate")
+    text.encode("utf-8")  # lone surrogate replaced: encodable
+    with pytest.raises(TypeError):
+        clean_input(b"bytes")  # type: ignore[arg-type]
+
+
+def test_calibration_is_monotone_and_bounded() -> None:
+    rng = np.random.default_rng(0)
+    raw = rng.uniform(0, 0.3, 2000)
+    silver = rng.uniform(0, 0.3, 2000) < raw  # more positives at high raw scores
+    cal = fit_calibration(raw, silver)
+    grid = np.linspace(0, 1, 101)
+    out = cal(grid)
+    assert ((out >= 0) & (out <= 1)).all() and (np.diff(out) >= 0).all()
+    assert cal.a > 0 and cal.n_positive == int(silver.sum())
+    fallback = fit_calibration(raw[:10], np.zeros(10, bool))
+    assert (fallback.a, fallback.b) == (1.0, 0.0)
+    assert isinstance(fallback, Calibration)
+
+
+def test_report_dicts() -> None:
+    r = RiskReport(0.5, 0.1, 90.0, 20.0, 0.7, [{"term": "loan", "topic": "fairness", "contribution": 0.1}], [],
+                   ["w"], [{"start": 0, "end": 4, "term": "loan", "topic": "fairness"}], {"fairness": 0.2})
+    assert tuple(r.to_dict()) == CONTRACT_FIELDS
+    full = r.to_full_dict()
+    assert set(full) == set(CONTRACT_FIELDS) | {"warnings", "spans", "raw"}
+    json.dumps(full)
+
+
+# ---- real map --------------------------------------------------------------------
+
+
+def test_contract_fields_bounds_and_evidence(scorer: RiskScorer) -> None:
+    text = RISKY[2]
+    report = scorer.score(text)
+    d = report.to_dict()
+    assert tuple(d) == CONTRACT_FIELDS
+    json.dumps(d)
+    for key in ("fairness_risk", "privacy_risk", "confidence"):
+        assert 0.0 <= d[key] <= 1.0
+    for key in ("fairness_percentile", "privacy_percentile"):
+        assert 0.0 <= d[key] <= 100.0
+    assert d["top_terms"] and all(set(t) == {"term", "topic", "contribution"} for t in d["top_terms"])
+    assert all(t["topic"] in ("fairness", "privacy") for t in d["top_terms"])
+    contributions = [t["contribution"] for t in d["top_terms"]]
+    assert contributions == sorted(contributions, reverse=True)
+    assert d["nearest_papers"]
+    for p in d["nearest_papers"]:
+        assert set(p) == {"id", "title", "venue", "year", "url", "similarity"}
+        assert 0 < p["similarity"] <= 1 + 1e-9 and p["title"]
+    sims = [p["similarity"] for p in d["nearest_papers"]]
+    assert sims == sorted(sims, reverse=True)
+    # spans point at the terms in the text
+    assert report.spans
+    for s in report.spans:
+        assert 0 <= s["start"] < s["end"] <= len(text)
+    assert any(text[s["start"]:s["end"]].lower().startswith("loan") for s in report.spans)
+
+
+def test_batch_equals_single(scorer: RiskScorer) -> None:
+    batch = scorer.score_many(RISKY + SAFE)
+    for text, rep in zip(RISKY + SAFE, batch, strict=True):
+        assert rep.to_dict() == scorer.score(text).to_dict()
+    assert scorer.score_many([]) == []
+
+
+def test_context_not_keywords(scorer: RiskScorer) -> None:
+    """None of the risky texts says fair/bias/discrimination; each outscores every safe one."""
+    for t in RISKY:
+        assert not any(w in t.lower() for w in ("fair", "bias", "discrimin"))
+    risky = [r.fairness_risk for r in scorer.score_many(RISKY)]
+    safe = [r.fairness_risk for r in scorer.score_many(SAFE)]
+    assert min(risky) > max(safe), (risky, safe)
+    assert min(risky) > 0.5 and max(safe) < 0.1
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["", "   \n\t ", "<html><body><script>alert(1)</script></body></html>", "\x00\x01\x02\xff" * 2000,
+     "Dieses System bewertet Kreditanträge von Kunden automatisch und schnell.", "これは日本語の文章です。",
+     "$$\\alpha + \\beta$$ http://example.com a@b.com", "🙂" * 100],
+)
+def test_bad_input_never_crashes(scorer: RiskScorer, text: str) -> None:
+    r = scorer.score(text)
+    assert r.confidence < 0.3 and r.warnings
+    assert 0 <= r.fairness_risk <= 1 and 0 <= r.privacy_risk <= 1
+    json.dumps(r.to_full_dict())
+
+
+def test_huge_input_is_truncated(scorer: RiskScorer) -> None:
+    text = ("A bank approves personal loans for applicants using their credit history. " * 14_000)[:1_000_000]
+    r = scorer.score(text)
+    assert any("truncated" in w for w in r.warnings)
+    assert r.fairness_risk > 0.5
+
+
+def test_non_string_rejected(scorer: RiskScorer) -> None:
+    with pytest.raises(TypeError):
+        scorer.score(None)  # type: ignore[arg-type]
+
+
+def test_confidence_grows_with_recognised_terms(scorer: RiskScorer) -> None:
+    short = scorer.score("loans")
+    long = scorer.score(RISKY[2] + " " + RISKY[1])
+    assert short.confidence < long.confidence
+
+
+def test_devset_dev_split_auc(scorer: RiskScorer) -> None:
+    """AUC on the dev split (the test split is kept for the final report).
+
+    Observed 0.905 (fairness) and 0.74 (privacy) when written; the
+    thresholds leave room for map tuning but fail on a broken scorer.
+    """
+    rows = [r for r in load_devset() if r["split"] == "dev"]
+    assert len(rows) >= 75
+    raw = scorer.raw_scores([r["text"] for r in rows])
+    assert auc(np.array([r["fairness"] for r in rows]), raw[:, 0]) >= 0.80
+    assert auc(np.array([r["privacy"] for r in rows]), raw[:, 1]) >= 0.62
+
+
+def test_devset_file_is_well_formed() -> None:
+    rows = load_devset()
+    assert len(rows) >= 100 and len({r["id"] for r in rows}) == len(rows)
+    share = np.mean([r["fairness"] for r in rows])
+    assert 0.4 <= share <= 0.6
+    test_share = np.mean([r["split"] == "test" for r in rows])
+    assert 0.2 <= test_share <= 0.3
+    positives = [r["text"].lower() for r in rows if r["fairness"]]
+    with_words = sum(any(w in t for w in ("fair", "bias", "discrimin")) for t in positives)
+    assert with_words <= len(positives) // 10
+
+
+def test_scorer_on_tiny_map_without_store() -> None:
+    """Hand-made map, no store: nearest papers carry ids/venues with None titles."""
+    m = tiny_map()
+    s = RiskScorer(m, n_nearest=2)
+    X = m.X
+    assert s._corpus_sorted.shape == (X.shape[0], 2)
+    with pytest.raises(ValueError):
+        RiskScorer(m, n_top_terms=-1)
