@@ -184,7 +184,7 @@ def graph_data(terms: Sequence[str], doc_freq: np.ndarray, community: np.ndarray
         attrs: dict[str, Any] = dict(
             label=str(terms[t]), title=title, x=float(pos[k, 0]), y=float(pos[k, 1]),
             value=float(doc_freq[t]), color=colour if lit else DIMMED,
-            font={"size": 14 + int(18 * math.sqrt(float(doc_freq[t]) / dfmax)),
+            font={"size": 11 + int(13 * math.sqrt(float(doc_freq[t]) / dfmax)),
                   "color": "#222222" if lit else "rgba(120,120,120,0.5)"},
         )
         if t == h:
@@ -238,7 +238,7 @@ _TEMPLATE = """<!DOCTYPE html>
 <style>
 html, body { margin: 0; padding: 0; font-family: system-ui, -apple-system, "Segoe UI", sans-serif; background: #ffffff; }
 #tmlmap-network { width: 100%; height: @@HEIGHT@@px; border: 1px solid #e6e6e6; border-radius: 6px; box-sizing: border-box; }
-#tmlmap-legend { position: absolute; top: 8px; left: 8px; max-height: @@LEGEND_HEIGHT@@px; max-width: 280px; overflow-y: auto;
+#tmlmap-legend { position: absolute; top: 8px; left: 8px; max-height: @@LEGEND_HEIGHT@@px; max-width: 250px; overflow-y: auto;
   background: rgba(255,255,255,0.92); border: 1px solid #ddd; border-radius: 6px; padding: 6px 8px; font-size: 12px; line-height: 1.5; }
 #tmlmap-legend .sw { display: inline-block; width: 11px; height: 11px; border-radius: 50%; margin-right: 6px; vertical-align: -1px; }
 #tmlmap-controls { position: absolute; top: 8px; right: 8px; background: rgba(255,255,255,0.92); border: 1px solid #ddd;
@@ -248,7 +248,7 @@ div.vis-tooltip { white-space: pre-line; font-size: 12px; max-width: 360px; }
 <body>
 <div style="position: relative">
 <div id="tmlmap-network" role="img" aria-label="@@ARIA@@"></div>
-<div id="tmlmap-legend"><strong>@@LEGEND_TITLE@@</strong><br>@@LEGEND@@</div>
+<div id="tmlmap-legend"><details open><summary><strong>@@LEGEND_TITLE@@</strong></summary>@@LEGEND@@</details></div>
 <div id="tmlmap-controls"><label><input type="checkbox" id="tmlmap-physics" @@PHYSICS_CHECKED@@> physics</label>
  &middot; <span id="tmlmap-count">@@N_NODES@@ terms, @@N_EDGES@@ links</span></div>
 </div>
@@ -292,7 +292,7 @@ def render_html(data: GraphData, options: GraphOptions = GraphOptions(), *,
                     "stabilization": {"enabled": True, "iterations": 150}},
         "interaction": {"hover": True, "tooltipDelay": 120, "hideEdgesOnDrag": True,
                         "navigationButtons": False, "multiselect": False},
-        "nodes": {"shape": "dot", "scaling": {"min": 6, "max": 40,
+        "nodes": {"shape": "dot", "scaling": {"min": 5, "max": 32,
                                               "label": {"enabled": False}},
                   "borderWidth": 1},
         "edges": {"smooth": False, "scaling": {"min": 0.5, "max": 5}},
@@ -305,7 +305,7 @@ def render_html(data: GraphData, options: GraphOptions = GraphOptions(), *,
         "VIS_JS": vis_js,
         "VIS_CSS": vis_css,
         "HEIGHT": str(int(options.height_px)),
-        "LEGEND_HEIGHT": str(max(int(options.height_px) - 40, 60)),
+        "LEGEND_HEIGHT": str(max(int(options.height_px) // 2, 60)),
         "ARIA": html.escape(f"Term network: {len(data.nodes)} terms, {len(data.edges)} links",
                                 quote=True),
         "LEGEND_TITLE": html.escape(legend_title),

@@ -82,8 +82,25 @@ def layout_positions(n_nodes: int, edges_i: np.ndarray, edges_j: np.ndarray,
         finally:
             ig.set_random_number_generator(random)
     pos = np.asarray(coords, dtype=float)
-    pos -= pos.mean(axis=0)
-    span = np.abs(pos).max()
+    return _fit_canvas(pos)
+
+
+def _fit_canvas(pos: np.ndarray) -> np.ndarray:
+    """Centre on the median and scale into the canvas, pulling far outliers in.
+
+    Small components drift far from the main one under Fruchterman-Reingold;
+    radii beyond the 90th percentile are compressed logarithmically so the bulk
+    of the graph uses the canvas instead of a few stragglers.
+    """
+    pos = pos - np.median(pos, axis=0)
+    r = np.linalg.norm(pos, axis=1)
+    r90 = float(np.quantile(r, 0.9)) if len(r) else 0.0
+    if r90 > 0:
+        far = r > r90
+        new_r = r.copy()
+        new_r[far] = r90 * (1.0 + 0.35 * np.log1p((r[far] - r90) / r90))
+        pos = pos * np.divide(new_r, r, out=np.ones_like(r), where=r > 0)[:, None]
+    span = np.abs(pos).max() if len(pos) else 0.0
     if span > 0:
-        pos *= (CANVAS / 2) / span
+        pos = pos * ((CANVAS / 2) / span)
     return pos

@@ -288,7 +288,7 @@ def sidebar() -> None:
                                    key="sb_resolution",
                                    help="Higher values give more, smaller communities.")
             seed = st.number_input("Seed", 0, 10_000, int(applied.seed), step=1, key="sb_seed")
-            submitted = st.form_submit_button("Apply settings", type="primary")
+            submitted = st.form_submit_button("Apply settings", type="primary", key="sb_apply")
         if submitted:
             new = applied.replace(
                 venues=tuple(sorted(chosen)),
@@ -307,7 +307,8 @@ def sidebar() -> None:
             if st.button("Rebuild the map", key="sb_rebuild"):
                 repin(store)
                 st.rerun()
-        elif is_stale(store, applied):
+        elif (registry().get_map(_map_cache_key(applied, pinned_fingerprint(store))) is None
+              and is_stale(store, applied)):
             st.info("This map is not cached yet: the next page that needs it builds it "
                     "(about 30 s for the full corpus).")
         key = _map_cache_key(applied, pinned_fingerprint(store))

@@ -31,11 +31,16 @@ OTHER_TOPIC_COLOUR = "#e8e8e8"
 _MD_SPECIAL = re.compile(r"[\\`*_{}\[\]()#+\-.!|<>~$&:\"'=/]")
 
 
+def escape_text(text: Any) -> str:
+    """``text`` inert in both HTML and markdown: every HTML/markdown special
+    character written as a numeric character reference (``<`` -> ``&#60;``,
+    ``[`` -> ``&#91;``); whitespace kept."""
+    return _MD_SPECIAL.sub(lambda m: f"&#{ord(m.group(0))};", str(text if text is not None else ""))
+
+
 def md_text(text: Any) -> str:
-    """``text`` as inert markdown on one line: every markdown/HTML special
-    character written as a numeric character reference (``<`` -> ``&#60;``)."""
-    s = " ".join(str(text if text is not None else "").split())
-    return _MD_SPECIAL.sub(lambda m: f"&#{ord(m.group(0))};", s)
+    """``text`` as inert markdown on one line (see :func:`escape_text`)."""
+    return escape_text(" ".join(str(text if text is not None else "").split()))
 
 
 def safe_html_block(inner_html: str, *, css: str = "") -> str:
@@ -50,9 +55,8 @@ def safe_html_block(inner_html: str, *, css: str = "") -> str:
 
 def snippet_html(snippet: str) -> str:
     """A store search snippet as HTML: escaped, matched terms in ``<mark>``."""
-    s = html.escape(" ".join(snippet.split()), quote=True)
-    return s.replace(html.escape(HIGHLIGHT_START), "<mark>").replace(
-        html.escape(HIGHLIGHT_END), "</mark>")
+    s = escape_text(" ".join(snippet.split()))
+    return s.replace(HIGHLIGHT_START, "<mark>").replace(HIGHLIGHT_END, "</mark>")
 
 
 def highlight_html(text: str, spans: Iterable[dict[str, Any]],
@@ -72,11 +76,11 @@ def highlight_html(text: str, spans: Iterable[dict[str, Any]],
         topic = sp.get("topic")
         colour = colours.get(topic, OTHER_TOPIC_COLOUR) if topic else OTHER_TOPIC_COLOUR
         tip = f"{sp.get('term', '')} · {topic or 'other'}"
-        out.append(html.escape(text[pos:a]))
+        out.append(escape_text(text[pos:a]))
         out.append(f'<mark style="background:{colour};padding:0 2px;border-radius:3px" '
-                   f'title="{html.escape(tip, quote=True)}">{html.escape(text[a:b])}</mark>')
+                   f'title="{escape_text(tip)}">{escape_text(text[a:b])}</mark>')
         pos = b
-    out.append(html.escape(text[pos:]))
+    out.append(escape_text(text[pos:]))
     return "".join(out)
 
 

@@ -105,7 +105,7 @@ with st.form("corpus_refresh"):
     since = r1.number_input("Only papers from year (0 = all)", 0, 2100, 0, key="refresh_since")
     dry_run = r2.checkbox("Dry run (fetch, store nothing)", key="refresh_dry_run")
     force = r3.checkbox("Refetch everything", key="refresh_force")
-    start = st.form_submit_button("Start the refresh", type="primary")
+    start = st.form_submit_button("Start the refresh", type="primary", key="refresh_start")
 with st.expander("Valid source specs"):
     st.code(scrapers.SPEC_HELP, language=None)
 

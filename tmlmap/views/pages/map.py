@@ -28,7 +28,7 @@ query = c1.text_input("Find a term", key="map_query", placeholder="e.g. fairness
 rank_by = c0.selectbox("Terms chosen by", RANK_BY, key="map_rank_by", format_func=RANK_LABELS.get)
 max_edges = c2.slider("Most links drawn", 100, 5000, 1500, step=100, key="map_max_edges",
                       help="A cap on the links drawn keeps the browser responsive.")
-overlay = c3.toggle("Year overlay", key="map_overlay",
+overlay = c3.toggle("Overlay", key="map_overlay",
                     help="Colour terms by the average publication year of their papers.")
 physics = c4.toggle("Physics", key="map_physics", help="Let vis.js move the nodes (slower).")
 

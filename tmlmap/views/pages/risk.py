@@ -109,10 +109,14 @@ if result is not None:
         st.warning(md_text(w))
     m1, m2, m3 = st.columns(3)
     m1.metric("Fairness risk", f"{report.fairness_risk:.2f}",
-              f"{report.fairness_percentile:.0f}th percentile of papers", delta_color="off")
+              f"{report.fairness_percentile:.0f}th percentile of papers", delta_color="off",
+              delta_arrow="off", border=True)
     m2.metric("Privacy risk", f"{report.privacy_risk:.2f}",
-              f"{report.privacy_percentile:.0f}th percentile of papers", delta_color="off")
-    m3.metric("Confidence", f"{report.confidence:.2f}")
+              f"{report.privacy_percentile:.0f}th percentile of papers", delta_color="off",
+              delta_arrow="off", border=True)
+    m3.metric("Confidence", f"{report.confidence:.2f}",
+              "low: few map terms" if report.confidence < 0.3 else None, delta_color="off",
+              delta_arrow="off", border=True)
 
     st.subheader("The description, with the terms the map recognises")
     legend = " ".join(

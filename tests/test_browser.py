@@ -1,0 +1,236 @@
+"""Real-browser test: ``streamlit run app.py`` driven by Debian's headless Chromium.
+
+Starts the app on a free local port on a small real corpus (plus papers whose
+titles/abstracts carry ``<script>``/``<img onerror>`` markup), waits for the
+map, checks that the vis.js canvas is drawn with the expected number of nodes,
+scores a description on the Risk page, searches the malicious papers on the
+Papers page, and saves screenshots under ``tests/artifacts/``. No JavaScript
+dialog may open. Timings (graph visible, warm page switches) are printed and
+written to ``tests/artifacts/browser-timings.json``.
+
+Skips only when ``/usr/bin/chromium`` is missing and ``CI`` is not set; under
+CI a missing browser is a failure.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import load_embedded_papers, sample_small
+from tmlmap.records import Paper
+from tmlmap.store import CorpusStore
+from tmlmap.views.state import DEFAULT_TERMS_SHOWN
+
+pytestmark = pytest.mark.browser
+
+ROOT = Path(__file__).resolve().parent.parent
+ARTIFACTS = ROOT / "tests" / "artifacts"
+CHROMIUM = Path("/usr/bin/chromium")
+CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
+                 "--disable-component-update", "--disable-sync", "--no-first-run"]
+N_PAPERS = 700
+EVIL_TITLE = 'Auditing loan approval <script>alert("xss-title")</script> for minorities'
+
+
+def _require_chromium() -> None:
+    if CHROMIUM.exists():
+        return
+    if os.environ.get("CI"):
+        pytest.fail(f"{CHROMIUM} is missing under CI: install the chromium package")
+    pytest.skip(f"{CHROMIUM} is not installed (and CI is not set)")
+
+
+def evil_papers() -> list[Paper]:
+    return [Paper(
+        id=f"evil-browser-{i}", title=EVIL_TITLE if i == 0 else f"Fair lending <b>{i}</b> study",
+        abstract=("Loan approval models discriminate against minority applicants. "
+                  f'<img src=x onerror=alert("xss-{i}")> We audit fairness of credit scoring. ') * 2,
+        venue="FAT*", year=2019, url="javascript:alert(1)", authors=["<script>alert(2)</script>"],
+        keywords=["fairness"], source="test") for i in range(3)]
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+@pytest.fixture(scope="module")
+def app_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    _require_chromium()
+    home = tmp_path_factory.mktemp("browser-home")
+    db = home / "corpus.sqlite"
+    with CorpusStore(db) as store:
+        store.upsert(sample_small(load_embedded_papers(), size=N_PAPERS) + evil_papers())
+    port = _free_port()
+    env = dict(os.environ, TMLMAP_DB=str(db), TMLMAP_HOME=str(home), PYTHONUNBUFFERED="1")
+    log = open(home / "streamlit.log", "w")  # noqa: SIM115 - closed in the teardown
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "streamlit", "run", str(ROOT / "app.py"), "--server.port", str(port),
+         "--server.address", "127.0.0.1", "--server.headless", "true",
+         "--browser.gatherUsageStats", "false"],
+        cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
+    url = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 60
+        while True:
+            try:
+                with urllib.request.urlopen(f"{url}/_stcore/health", timeout=2) as r:
+                    if r.read().strip() == b"ok":
+                        break
+            except OSError:
+                pass
+            if proc.poll() is not None or time.monotonic() > deadline:
+                log.flush()
+                pytest.fail("streamlit did not start:\n" + (home / "streamlit.log").read_text()[-3000:])
+            time.sleep(0.3)
+        yield url
+    finally:
+        proc.terminate()
+        try:
+            proc.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+        log.close()
+
+
+def _graph_state(page: object) -> dict | None:
+    """``window.tmlmapGraph`` plus the vis.js node count and drawn pixels, from the graph iframe."""
+    for frame in page.frames:  # type: ignore[attr-defined]
+        try:
+            state = frame.evaluate("""() => {
+                if (!window.tmlmapGraph || !window.network) return null;
+                const canvas = document.querySelector('#tmlmap-network canvas');
+                let painted = 0;
+                if (canvas && canvas.width > 0) {
+                    const ctx = canvas.getContext('2d');
+                    const px = ctx.getImageData(0, 0, canvas.width, canvas.height).data;
+                    for (let i = 3; i < px.length; i += 4 * 7) { if (px[i] > 0) painted++; }
+                }
+                return {nodes: window.tmlmapGraph.nodes, edges: window.tmlmapGraph.edges,
+                        drawn: window.tmlmapGraph.drawn,
+                        visNodes: window.network.body.data.nodes.length,
+                        canvasWidth: canvas ? canvas.width : 0, painted: painted,
+                        scripts: Array.from(document.scripts).filter(s => s.src).length};
+            }""")
+        except Exception:  # a frame navigating away or not ready yet
+            continue
+        if state and state.get("drawn"):
+            return state
+    return None
+
+
+def _wait_graph(page: object, timeout_s: float) -> dict:
+    deadline = time.monotonic() + timeout_s
+    while time.monotonic() < deadline:
+        state = _graph_state(page)
+        if state is not None:
+            return state
+        time.sleep(0.1)
+    raise AssertionError("the graph was not drawn in time")
+
+
+def test_map_risk_and_papers_in_chromium(app_url: str, capsys: pytest.CaptureFixture[str]) -> None:
+    from playwright.sync_api import expect, sync_playwright
+
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    timings: dict[str, float] = {}
+    dialogs: list[str] = []
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS, headless=True)
+        try:
+            page = browser.new_page(viewport={"width": 1440, "height": 1000})
+            page.on("dialog", lambda d: (dialogs.append(d.message), d.dismiss()))
+
+            # cold start: the map is built with progress, then drawn
+            t0 = time.perf_counter()
+            page.goto(app_url, wait_until="domcontentloaded")
+            graph = _wait_graph(page, 150)
+            timings["cold_start_graph_visible_s"] = time.perf_counter() - t0
+            assert graph["nodes"] == graph["visNodes"] == DEFAULT_TERMS_SHOWN
+            assert graph["edges"] > 0
+            assert graph["canvasWidth"] > 0 and graph["painted"] > 100  # pixels drawn on the canvas
+            assert graph["scripts"] == 0  # no external script in the graph page
+            page.wait_for_timeout(300)
+            page.screenshot(path=str(ARTIFACTS / "map.png"), full_page=False)
+
+            # warm reload: cached map, graph visible again
+            t0 = time.perf_counter()
+            page.reload(wait_until="domcontentloaded")
+            _wait_graph(page, 60)
+            timings["warm_graph_visible_after_load_s"] = time.perf_counter() - t0
+
+            # warm page switch to the Risk scorer
+            t0 = time.perf_counter()
+            page.get_by_role("link", name="Risk scorer").click()
+            area = page.get_by_label("Project description")
+            expect(area).to_be_visible(timeout=30_000)
+            timings["warm_switch_to_risk_s"] = time.perf_counter() - t0
+            area.fill("We will train a model on court records to predict which defendants will "
+                      "reoffend and give judges a risk score for bail decisions, and screen job "
+                      "applicants' CVs for recruiters.")
+            t0 = time.perf_counter()
+            page.get_by_role("button", name="Score the description").click()
+            expect(page.get_by_text("Fairness risk")).to_be_visible(timeout=90_000)
+            expect(page.get_by_text("Nearest papers")).to_be_visible(timeout=30_000)
+            timings["score_description_s"] = time.perf_counter() - t0
+            page.wait_for_timeout(500)
+            page.screenshot(path=str(ARTIFACTS / "risk.png"), full_page=True)
+
+            # warm switch back to the map
+            t0 = time.perf_counter()
+            page.get_by_role("link", name="Map").first.click()
+            _wait_graph(page, 60)
+            timings["warm_switch_to_map_graph_visible_s"] = time.perf_counter() - t0
+
+            # malicious paper text renders as text on the Papers page
+            t0 = time.perf_counter()
+            page.get_by_role("link", name="Papers").click()
+            box = page.get_by_label("Search titles, abstracts and keywords")
+            expect(box).to_be_visible(timeout=30_000)
+            timings["warm_switch_to_papers_s"] = time.perf_counter() - t0
+            box.fill("loan approval")
+            box.press("Enter")
+            expect(page.get_by_text('<script>alert("xss-title")</script>', exact=False).first).to_be_visible(
+                timeout=30_000)
+            page.wait_for_timeout(800)
+            page.screenshot(path=str(ARTIFACTS / "papers.png"), full_page=True)
+            # the markup is shown as text: no <img> with onerror or injected <script> in the DOM
+            injected = page.evaluate("""() => {
+                const docs = [document, ...Array.from(document.querySelectorAll('iframe'))
+                    .map(f => { try { return f.contentDocument; } catch (e) { return null; } })
+                    .filter(Boolean)];
+                let n = 0;
+                for (const d of docs) {
+                    n += d.querySelectorAll('img[onerror], img[src="x"]').length;
+                    n += Array.from(d.scripts).filter(s => s.textContent.includes('xss-')).length;
+                }
+                return n;
+            }""")
+            assert injected == 0
+
+            # Communities and Trends render without an exception box
+            for name in ("Communities", "Trends", "Corpus"):
+                t0 = time.perf_counter()
+                page.get_by_role("link", name=name).click()
+                expect(page.get_by_role("heading", name=name).first).to_be_visible(timeout=30_000)
+                page.wait_for_timeout(300)
+                assert page.locator('[data-testid="stException"]').count() == 0, name
+                timings[f"warm_switch_to_{name.lower()}_s"] = time.perf_counter() - t0
+            page.screenshot(path=str(ARTIFACTS / "corpus.png"), full_page=True)
+        finally:
+            browser.close()
+    assert dialogs == [], f"a JavaScript dialog opened: {dialogs}"
+    (ARTIFACTS / "browser-timings.json").write_text(json.dumps(timings, indent=2))
+    with capsys.disabled():
+        print("\nbrowser timings (s): " + ", ".join(f"{k}={v:.2f}" for k, v in timings.items()))

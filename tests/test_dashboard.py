@@ -1,0 +1,358 @@
+"""Dashboard pages with ``streamlit.testing.v1.AppTest`` on a small real corpus.
+
+The corpus: ~600 real papers sampled from the embedded corpus (every FAT* and
+TrustNLP paper plus a fixed-seed sample) and three papers whose title,
+abstract, authors and url carry ``<script>``, ``<img onerror>`` and markdown
+link markup. One database and data directory serve the whole module, so the
+map is built once (a few seconds) and shared through the app's process-wide
+registry; the import test writes to its own copy.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import html
+import json
+import re
+import sqlite3
+from pathlib import Path
+
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from tests.conftest import load_embedded_papers, sample_small
+from tmlmap.records import Paper
+from tmlmap.risk import MAX_CHARS
+from tmlmap.store import CorpusStore
+from tmlmap.views.state import DEFAULT_TERMS_SHOWN
+from tmlmap.views.widgets import highlight_html, md_text, safe_html_block, snippet_html
+
+ROOT = Path(__file__).resolve().parent.parent
+APP = str(ROOT / "app.py")
+PAGES = {name: f"tmlmap/views/pages/{name}.py"
+         for name in ("map", "communities", "trends", "papers", "risk", "corpus")}
+TITLES = {"map": "Map of trustworthy-ML research", "communities": "Communities", "trends": "Trends",
+          "papers": "Papers", "risk": "Risk scorer", "corpus": "Corpus"}
+N_PAPERS = 600
+EVIL = '<script>alert("xss")</script><img src=x onerror=alert(1)>'
+#: Live markup: a raw tag that runs code, an event-handler attribute inside a
+#: tag, or a javascript: link. (Escaped text such as ``&lt;img onerror=`` is fine.)
+RAW_MARKUP = re.compile(r"<\s*(script|img|iframe|svg|object|embed)\b|<[^>]*\son\w+\s*=|"
+                        r"(href|src)\s*=\s*[\"']?\s*javascript:|\]\(\s*javascript:", re.I)
+
+
+def evil_papers() -> list[Paper]:
+    return [Paper(
+        id=f"evil-{i}", title=f"Auditing loan approval {EVIL} [click](javascript:alert({i})) part {i}",
+        abstract=(f"Loan approval models discriminate against minority applicants {EVIL}. "
+                  "We audit the fairness of credit scoring and lending decisions. ") * 2,
+        venue="FAT*", year=2019, url="javascript:alert(1)", authors=[EVIL], keywords=["fairness"],
+        source="test") for i in range(3)]
+
+
+@pytest.fixture(scope="module")
+def corpus_db(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    path = tmp_path_factory.mktemp("dashboard") / "corpus.sqlite"
+    with CorpusStore(path) as store:
+        store.upsert(sample_small(load_embedded_papers(), size=N_PAPERS) + evil_papers())
+    return path
+
+
+@pytest.fixture(scope="module")
+def home(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return tmp_path_factory.mktemp("dashboard-home")
+
+
+@pytest.fixture
+def env(corpus_db: Path, home: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """Point the app at the module's corpus and data directory (shared map cache)."""
+    monkeypatch.setenv("TMLMAP_DB", str(corpus_db))
+    monkeypatch.setenv("TMLMAP_HOME", str(home))
+    return corpus_db
+
+
+def app(page: str = "map") -> AppTest:
+    at = AppTest.from_file(APP, default_timeout=180)
+    if page != "map":
+        at.switch_page(PAGES[page])
+    at.run()
+    assert not at.exception, [e.value for e in at.exception]
+    return at
+
+
+def texts(at: AppTest) -> list[str]:
+    """Every markdown-like text the page shows (markdown, captions, alerts, metrics)."""
+    out = [m.value for m in at.markdown] + [c.value for c in at.caption]
+    out += [e.value for e in (*at.error, *at.warning, *at.info, *at.success)]
+    out += [str(m.value) + str(m.label) for m in at.metric]
+    return out
+
+
+def iframe_html(at: AppTest) -> str:
+    frames = at.get("iframe")
+    assert len(frames) == 1
+    return frames[0].proto.srcdoc
+
+
+def drawn_counts(page_html: str) -> tuple[int, int]:
+    m = re.search(r'id="tmlmap-count">(\d+) terms, (\d+) links<', page_html)
+    assert m, "graph summary missing"
+    return int(m.group(1)), int(m.group(2))
+
+
+# ---------------------------------------------------------------------------
+# Every page renders
+# ---------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("page", list(PAGES))
+def test_every_page_renders(env: Path, page: str) -> None:
+    at = app(page)
+    assert at.title[0].value == TITLES[page]
+    assert any("Map settings" in m.value for m in at.sidebar.markdown)
+    for text in texts(at):  # untrusted text is never rendered as markup
+        assert not RAW_MARKUP.search(text), text
+
+
+# ---------------------------------------------------------------------------
+# Map
+# ---------------------------------------------------------------------------
+
+
+def test_map_graph_slider_search_and_neighbours(env: Path) -> None:
+    at = app("map")
+    page_html = iframe_html(at)
+    assert drawn_counts(page_html)[0] == DEFAULT_TERMS_SHOWN
+    assert not re.search(r"<script[^>]*\bsrc=", page_html)
+    assert "Communities" in page_html
+
+    at.sidebar.slider(key="tmlmap_terms_shown").set_value(100).run()
+    n_nodes, n_edges = drawn_counts(iframe_html(at))
+    assert n_nodes == 100
+
+    at.slider(key="map_max_edges").set_value(100).run()
+    assert drawn_counts(iframe_html(at))[1] <= 100
+
+    at.toggle(key="map_overlay").set_value(True).run()
+    assert "Average publication year" in iframe_html(at)
+
+    at.text_input(key="map_query").set_value("fairness").run()
+    assert not at.exception
+    assert '"borderWidth": 4' in iframe_html(at)  # the highlighted term
+    assert any("neighbours" in m.value.lower() for m in at.markdown)
+    neighbours = [d for d in at.dataframe if "neighbour" in d.value.columns]
+    assert neighbours and len(neighbours[0].value) > 0
+    papers = [d for d in at.dataframe if "uses" in d.value.columns]
+    assert papers and len(papers[0].value) > 0
+
+    at.text_input(key="map_query").set_value("qwertyuiop").run()
+    assert any("is not a term of this map" in w.value for w in at.warning)
+
+
+def test_sidebar_filters_change_the_map(env: Path) -> None:
+    at = app("map")
+    before = at.caption[0].value
+    assert f"{N_PAPERS + 3:,} papers" in before
+    at.sidebar.multiselect(key="sb_venues").set_value(["FAT*", "TrustNLP"])
+    at.button(key="sb_apply").click().run()
+    assert not at.exception, [e.value for e in at.exception]
+    after = at.caption[0].value
+    assert after != before
+    n = int(re.search(r"([\d,]+) papers", after).group(1).replace(",", ""))
+    assert 50 < n < N_PAPERS
+    # the other pages follow the applied settings
+    at.switch_page(PAGES["communities"]).run()
+    assert not at.exception
+
+
+# ---------------------------------------------------------------------------
+# Communities, Trends
+# ---------------------------------------------------------------------------
+
+
+def test_communities_table_thematic_map_and_papers(env: Path) -> None:
+    at = app("communities")
+    table = at.dataframe[0].value
+    assert {"name", "terms", "top terms", "share of papers"} <= set(table.columns)
+    shown = len(table)
+    at.slider(key="comm_min_terms").set_value(20).run()
+    assert len(at.dataframe[0].value) < shown
+    assert (at.dataframe[0].value["terms"] >= 20).all()
+    papers = [d for d in at.dataframe if "relevance" in d.value.columns]
+    assert papers and len(papers[0].value) > 0
+    assert any("Thematic map" in s.value for s in at.subheader)
+    charts = at.get("vega_lite_chart")
+    assert charts and "quadrant" in charts[0].proto.spec  # the thematic map (altair)
+    first = papers[0].value["title"].tolist()
+    options = at.selectbox(key="comm_chosen").options
+    at.selectbox(key="comm_chosen").set_value(at.selectbox(key="comm_chosen").value + 1
+                                              if len(options) > 1 else None).run()
+    again = [d for d in at.dataframe if "relevance" in d.value.columns][0].value["title"].tolist()
+    assert again != first
+
+
+def test_trends_series_and_venue(env: Path) -> None:
+    at = app("trends")
+    latest = at.dataframe[0].value
+    assert len(latest) > 0 and latest["share"].between(0, 1).all()
+    at.radio(key="trends_kind").set_value("Communities").run()
+    communities = at.dataframe[0].value
+    assert set(communities["series"]) != set(latest["series"])
+    at.selectbox(key="trends_venue").set_value("NeurIPS").run()
+    assert not at.exception
+    by_venue = at.dataframe[0].value
+    assert not by_venue.equals(communities)
+
+
+# ---------------------------------------------------------------------------
+# Papers
+# ---------------------------------------------------------------------------
+
+
+def test_papers_search_filters_and_escaping(env: Path) -> None:
+    at = app("papers")
+    assert any("Type words to search" in i.value for i in at.info)
+    at.text_input(key="papers_query").set_value("loan approval").run()
+    shown = "\n".join(m.value for m in at.markdown)
+    assert "Auditing loan approval" in shown
+    assert '<script>alert("xss")</script>' in html.unescape(shown) and "<mark>" in shown
+    assert not RAW_MARKUP.search(shown)
+    assert not any(b.proto.url.startswith("javascript") for b in at.get("link_button"))
+    assert any("Topic profile:" in c.value for c in at.caption)
+    assert len(at.get("text")) >= 1  # the chosen paper's abstract, as plain text
+    n_all = sum("Auditing loan approval" in m.value for m in at.markdown)
+    assert n_all == 3
+
+    at.multiselect(key="papers_venues").set_value(["NeurIPS"]).run()
+    assert sum("Auditing loan approval" in m.value for m in at.markdown) == 0
+    at.multiselect(key="papers_venues").set_value([]).run()
+    at.slider(key="papers_years").set_value((2020, 2025)).run()
+    assert sum("Auditing loan approval" in m.value for m in at.markdown) == 0
+
+    at.text_input(key="papers_query").set_value("zzzqqqxxyy").run()
+    assert any("No paper matches" in w.value for w in at.warning)
+
+
+# ---------------------------------------------------------------------------
+# Risk scorer
+# ---------------------------------------------------------------------------
+
+
+DESCRIPTION = ("We will train a model on court records to predict which defendants will reoffend "
+               "and give judges a risk score for bail decisions. Applicants of minority groups "
+               "may be affected. <script>alert('x')</script>")
+
+
+def test_risk_scores_a_description(env: Path) -> None:
+    at = app("risk")
+    at.text_area(key="risk_text").set_value(DESCRIPTION)
+    at.button(key="risk_go").click().run()
+    assert not at.exception, [e.value for e in at.exception]
+    metrics = {m.label: m.value for m in at.metric}
+    assert set(metrics) == {"Fairness risk", "Privacy risk", "Confidence"}
+    assert 0.0 <= float(metrics["Fairness risk"]) <= 1.0
+    highlighted = [m.value for m in at.markdown if "<mark" in m.value and "defendants" in m.value]
+    assert highlighted, "the description with highlighted terms"
+    assert "<script>alert" in html.unescape(highlighted[0]) and "<script>" not in highlighted[0]
+    downloads = {d.proto.label for d in at.get("download_button")}
+    assert {"Download the report (JSON)", "Download the report (Markdown)"} <= downloads
+    assert any("nearest" in s.value.lower() for s in at.subheader)
+
+
+def test_risk_empty_and_oversized_input(env: Path) -> None:
+    at = app("risk")
+    at.button(key="risk_go").click().run()
+    assert any("empty" in w.value.lower() for w in at.warning)
+    assert not at.metric
+    at.text_area(key="risk_text").set_value("   \n\t ")
+    at.button(key="risk_go").click().run()
+    assert any("empty" in w.value.lower() for w in at.warning)
+    at.text_area(key="risk_text").set_value("fairness " * (MAX_CHARS // 9 + 10))
+    at.button(key="risk_go").click().run()
+    assert any("too long" in e.value for e in at.error)
+    assert not at.metric
+
+
+def test_risk_example_and_upload(env: Path) -> None:
+    at = app("risk")
+    at.selectbox(key="risk_example").set_value("River level forecasting").run()
+    assert "river levels" in at.text_area(key="risk_text").value
+    at.file_uploader(key="risk_upload").set_value(
+        ("project.md", b"# Loans\nWe approve small-business loans from credit histories.", "text/markdown"))
+    at.run()
+    at.button(key="risk_go").click().run()
+    assert not at.exception
+    assert any("project.md" in html.unescape(c.value) for c in at.caption)
+    assert any("small" in m.value and "<mark" in m.value for m in at.markdown)
+
+
+# ---------------------------------------------------------------------------
+# Corpus
+# ---------------------------------------------------------------------------
+
+
+def test_corpus_counts_and_refresh_form_errors(env: Path) -> None:
+    at = app("corpus")
+    metrics = {m.label: m.value for m in at.metric}
+    assert metrics["Papers"] == f"{N_PAPERS + 3:,}"
+    assert any(d.proto.label == "Download CSV" for d in at.get("download_button"))
+    at.button(key="refresh_start").click().run()  # no spec
+    assert any("Invalid source spec" in e.value for e in at.error)
+    at.text_area(key="refresh_specs").set_value("nosuchsource:2024")
+    at.button(key="refresh_start").click().run()
+    assert any("Invalid source spec" in e.value for e in at.error)
+
+
+@pytest.fixture
+def writable_env(corpus_db: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    copy = tmp_path / "copy.sqlite"
+    with contextlib.closing(sqlite3.connect(corpus_db)) as src, \
+            contextlib.closing(sqlite3.connect(copy)) as dst:
+        src.backup(dst)
+    monkeypatch.setenv("TMLMAP_DB", str(copy))
+    monkeypatch.setenv("TMLMAP_HOME", str(tmp_path / "home"))
+    return copy
+
+
+def test_corpus_import_updates_store_and_rebuilds_map(writable_env: Path) -> None:
+    at = app("corpus")
+    records = [{"id": f"new-{i}", "title": f"A new study of fairness audits {i} <img src=x onerror=alert(1)>",
+                "abstract": "We audit fairness in lending and hiring decisions with new data. " * 3,
+                "venue": "FAccT", "year": 2024} for i in range(4)]
+    records.append({"id": "bad", "title": "", "abstract": "", "venue": "", "year": "x"})
+    payload = "\n".join(json.dumps(r) for r in records).encode()
+    at.file_uploader(key="corpus_upload").set_value(("new.jsonl", payload, "application/json"))
+    at.run()
+    at.button(key="corpus_import").click().run()
+    assert not at.exception, [e.value for e in at.exception]
+    msgs = [w.value for w in (*at.warning, *at.success)]
+    assert any("4 new" in m for m in msgs), msgs
+    assert any("records skipped" in e.label for e in at.expander)
+    assert any("The map now covers" in s.value for s in at.success)
+    with CorpusStore(writable_env) as store:
+        assert store.count() == N_PAPERS + 3 + 4
+    for text in texts(at):
+        assert not RAW_MARKUP.search(text), text
+
+
+# ---------------------------------------------------------------------------
+# View helpers
+# ---------------------------------------------------------------------------
+
+
+def test_helpers_escape_untrusted_text() -> None:
+    assert not RAW_MARKUP.search(md_text(EVIL + " [x](javascript:alert(1))"))
+    assert "[" not in md_text("[x](y)") and "*" not in md_text("**bold**")
+    text = "Predict <b>recidivism</b> of defendants & applicants"
+    spans = [{"start": 11, "end": 21, "term": "recidivism", "topic": "fairness"},
+             {"start": 15, "end": 18, "term": "overlap", "topic": "privacy"},  # overlaps: skipped
+             {"start": text.index("applicants"), "end": len(text), "term": "applicants", "topic": None},
+             {"start": 90, "end": 99, "term": "outside", "topic": None}]  # out of range: skipped
+    out = highlight_html(text, spans)
+    assert out.count("<mark") == 2
+    assert "<b>" not in out
+    assert html.unescape(re.sub(r"</?mark[^>]*>", "", out)) == text  # all text kept, as text
+    assert "&" not in out.replace("&#", "")  # every special character as a numeric reference
+    assert 'title="recidivism · fairness"' in out
+    assert snippet_html("a «b» <i>") == "a <mark>b</mark> &#60;i&#62;"
+    assert "\n" not in safe_html_block("x\ny\n\nz")
