@@ -136,3 +136,18 @@ def test_thesaurus_errors_name_file_and_line(tmp_path):
     bad.write_text("variant,preferred\n,b\n", encoding="utf-8")
     with pytest.raises(ThesaurusError, match="bad.csv:2: empty variant"):
         read_thesaurus(bad)
+
+
+def test_parallel_tokenization_equals_serial(monkeypatch):
+    import tmlmap.normalize as normalize_module
+
+    monkeypatch.setattr(normalize_module, "PARALLEL_MIN_DOCS", 10)
+    texts = [f"Privacy-preserving {w} of patients' records, version {i}." for i, w in
+             enumerate(["analysis", "learning", "Analyses", "training", "graphs"] * 6)]
+    results = []
+    for jobs in (1, 2):
+        index: dict[str, int] = {}
+        surface: dict[str, dict[str, int]] = {}
+        stream = Normalizer(n_jobs=jobs).stream(texts, index, grow=True, surface=surface)
+        results.append((stream.tokens.tolist(), stream.indptr.tolist(), index, surface))
+    assert results[0] == results[1]

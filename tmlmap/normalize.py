@@ -27,6 +27,7 @@ stay adjacent so the phrase stage can join them.
 
 from __future__ import annotations
 
+import os
 import re
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
@@ -107,6 +108,50 @@ def _load_nlp():  # pragma: no cover - exercised through Normalizer
     return nlp, table
 
 
+#: Corpora at least this large are tokenized in two processes (when n_jobs > 1).
+PARALLEL_MIN_DOCS = 4000
+
+
+def _tokenize(
+    nlp, texts: Sequence[str], with_offsets: bool, progress: Callable[[int, int], None] | None, batch_size: int
+) -> tuple[np.ndarray, np.ndarray, np.ndarray | None]:
+    """spaCy tokens of ``texts`` as arrays: lowercase hashes ``(n_tokens,)``
+    uint64, tokens per text ``(n_texts,)``, and ``(n_tokens, 2)`` offsets
+    (start, length) or None."""
+    from spacy.attrs import IDX, LENGTH, LOWER
+
+    n = len(texts)
+    hashes: list[np.ndarray] = []
+    offsets: list[np.ndarray] = []
+    lengths = np.zeros(n, dtype=np.int64)
+    for d, doc in enumerate(nlp.tokenizer.pipe((clean_text(t) for t in texts), batch_size=batch_size)):
+        arr = doc.to_array([LOWER, IDX, LENGTH]) if len(doc) else np.zeros((0, 3), dtype=np.uint64)
+        hashes.append(arr[:, 0].astype(np.uint64))
+        if with_offsets:
+            offsets.append(arr[:, 1:].astype(np.int64))
+        lengths[d] = len(doc)
+        if progress is not None and (d + 1) % batch_size == 0:
+            progress(d + 1, n)
+    all_hashes = np.concatenate(hashes) if hashes else np.zeros(0, dtype=np.uint64)
+    off = None
+    if with_offsets:
+        off = np.concatenate(offsets) if offsets else np.zeros((0, 2), dtype=np.int64)
+    return all_hashes, lengths, off
+
+
+_WORKER_NLP = None
+
+
+def _tokenize_in_worker(texts: list[str], batch_size: int) -> tuple[np.ndarray, np.ndarray, dict[int, str]]:
+    """Worker side of parallel tokenization: hashes, lengths and the strings of the hashes."""
+    global _WORKER_NLP
+    if _WORKER_NLP is None:
+        _WORKER_NLP = _load_nlp()[0]
+    hashes, lengths, _ = _tokenize(_WORKER_NLP, texts, False, None, batch_size)
+    strings = _WORKER_NLP.vocab.strings
+    return hashes, lengths, {h: strings[h] for h in np.unique(hashes).tolist()}
+
+
 class Normalizer:
     """Tokenize, filter and lemmatize texts into form *keys*.
 
@@ -116,9 +161,12 @@ class Normalizer:
     (``"federated learning"`` rather than the lemma ``"federate learn"``).
     """
 
-    def __init__(self, extra_stop_words: Iterable[str] = ()) -> None:
+    def __init__(self, extra_stop_words: Iterable[str] = (), n_jobs: int | None = None) -> None:
         from spacy.lang.en.stop_words import STOP_WORDS
 
+        if n_jobs is None:
+            n_jobs = int(os.environ.get("TMLMAP_JOBS", min(2, os.cpu_count() or 1)))
+        self.n_jobs = max(1, n_jobs)
         self.nlp, self._lemma_table = _load_nlp()
         self.stop_words = frozenset(STOP_WORDS) | RESEARCH_BOILERPLATE | frozenset(extra_stop_words)
         # lowercase hash -> key (str), or None for a boundary, or "" for transparent
@@ -173,23 +221,27 @@ class Normalizer:
         (fitting), otherwise unseen words become :data:`UNKNOWN`. ``surface``
         (if given) accumulates lowercase surface-form counts per key.
         """
-        from spacy.attrs import IDX, LENGTH, LOWER
-
         n = len(texts)
-        hashes: list[np.ndarray] = []
-        offsets: list[np.ndarray] = []
-        lengths = np.zeros(n, dtype=np.int64)
-        for d, doc in enumerate(self.nlp.tokenizer.pipe((clean_text(t) for t in texts), batch_size=batch_size)):
-            arr = doc.to_array([LOWER, IDX, LENGTH]) if len(doc) else np.zeros((0, 3), dtype=np.uint64)
-            hashes.append(arr[:, 0])
-            if with_offsets:
-                offsets.append(arr[:, 1:].astype(np.int64))
-            lengths[d] = len(doc)
-            if progress is not None and (d + 1) % batch_size == 0:
-                progress(d + 1, n)
+        extra_strings: dict[int, str] = {}
+        if self.n_jobs > 1 and n >= PARALLEL_MIN_DOCS and not with_offsets:
+            # spaCy's tokenizer holds the GIL: tokenize the second half in a
+            # spawned process (fork is unsafe in threaded hosts like Streamlit).
+            import multiprocessing
+            from concurrent.futures import ProcessPoolExecutor
+
+            half = n // 2
+            with ProcessPoolExecutor(1, mp_context=multiprocessing.get_context("spawn")) as pool:
+                future = pool.submit(_tokenize_in_worker, list(texts[half:]), batch_size)
+                scaled = None if progress is None else (lambda d, _n: progress(d, n))
+                h1, l1, _ = _tokenize(self.nlp, texts[:half], False, scaled, batch_size)
+                h2, l2, extra_strings = future.result()
+            all_hashes = np.concatenate([h1, h2])
+            lengths = np.concatenate([l1, l2])
+            offsets = None
+        else:
+            all_hashes, lengths, offsets = _tokenize(self.nlp, texts, with_offsets, progress, batch_size)
         if progress is not None:
             progress(n, n)
-        all_hashes = np.concatenate(hashes) if hashes else np.zeros(0, dtype=np.uint64)
         uniq, inverse = np.unique(all_hashes, return_inverse=True)
         # Classify each distinct lowercase form once.
         strings = self.nlp.vocab.strings
@@ -197,7 +249,7 @@ class Normalizer:
         for u, h in enumerate(uniq.tolist()):
             key = self._hash_cache.get(h, 0)
             if key == 0:
-                key = self.key_of(strings[h])
+                key = self.key_of(extra_strings[h] if h in extra_strings else strings[h])
                 self._hash_cache[h] = key
             if key is None:
                 ids[u] = BOUNDARY
@@ -217,7 +269,8 @@ class Normalizer:
             counts = np.bincount(inverse.reshape(-1), minlength=len(uniq))
             for u in np.flatnonzero(ids >= 0).tolist():
                 key_counts = surface.setdefault(self._hash_cache[int(uniq[u])], {})
-                s = strings[int(uniq[u])]
+                h = int(uniq[u])
+                s = extra_strings[h] if h in extra_strings else strings[h]
                 key_counts[s] = key_counts.get(s, 0) + int(counts[u])
         # Append one boundary per document so nothing spans two documents.
         indptr = np.zeros(n + 1, dtype=np.int64)
@@ -229,7 +282,7 @@ class Normalizer:
         full[body] = tokens
         starts = ends = None
         if with_offsets:
-            off = np.concatenate(offsets) if offsets else np.zeros((0, 2), dtype=np.int64)
+            off = offsets
             starts = np.zeros(indptr[-1], dtype=np.int64)
             ends = np.zeros(indptr[-1], dtype=np.int64)
             starts[body] = off[:, 0]

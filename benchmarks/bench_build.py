@@ -1,0 +1,132 @@
+"""Time and memory of the full map build, the warm load, and a 1M-abstract co-occurrence.
+
+Modes (run each by hand; they print what they measured):
+
+* ``python benchmarks/bench_build.py``: cold build of the whole embedded
+  corpus with default settings (empty caches: spaCy tokenization included),
+  then a rebuild with other settings reusing the token cache, then a warm
+  load of the saved artifact. Per stage: seconds, and the peak of memory
+  traced by ``tracemalloc`` during the stage (numpy/scipy arrays and Python
+  objects; spaCy's C allocations are not traced), in a second, traced run.
+* ``python benchmarks/bench_build.py --synthetic 1000000``: a synthetic corpus
+  of that many abstracts whose lengths and term frequencies are drawn from
+  the embedded corpus's map (document lengths resampled, terms drawn with
+  probability proportional to their document frequency), turned into the
+  binary document-term matrix and the co-occurrence matrix. Tokenization is
+  not part of this mode (spaCy would dominate; it is linear in text size).
+  Reports seconds and the process's peak resident memory.
+"""
+
+from __future__ import annotations
+
+import argparse
+import tempfile
+import time
+import tracemalloc
+from pathlib import Path
+
+import numpy as np
+import scipy.sparse as sp
+
+from _corpus import embedded_papers, machine, peak_rss_mb
+from tmlmap import artifacts
+from tmlmap.build import build_map
+from tmlmap.cooccurrence import cooccurrence_matrix
+from tmlmap.settings import MapSettings
+
+
+class StagePeaks:
+    """A build progress callback recording tracemalloc's peak per stage."""
+
+    def __init__(self) -> None:
+        self.stage = ""
+        self.peaks: dict[str, float] = {}
+
+    def __call__(self, stage: str, fraction: float) -> None:
+        if stage != self.stage:
+            self.flush()
+            self.stage = stage
+            tracemalloc.reset_peak()
+
+    def flush(self) -> None:
+        if self.stage:
+            self.peaks[self.stage] = tracemalloc.get_traced_memory()[1] / 2**20
+
+
+def full_build() -> None:
+    papers = embedded_papers()
+    settings = MapSettings()
+    with tempfile.TemporaryDirectory() as tmp:
+        cache = Path(tmp)
+        t = time.perf_counter()
+        term_map = build_map(papers, settings, cache_dir=cache)
+        cold = time.perf_counter() - t
+        t = time.perf_counter()
+        other = build_map(papers, settings.replace(resolution=1.0, seed=1), cache_dir=cache)
+        rebuild = time.perf_counter() - t
+        artifacts.save_map(term_map, cache / "map")
+        t = time.perf_counter()
+        loaded = artifacts.load_map(cache / "map")
+        warm = time.perf_counter() - t
+        assert loaded is not None and loaded.terms == term_map.terms
+        size = sum(f.stat().st_size for f in (cache / "map").iterdir()) / 2**20
+
+        tracemalloc.start()
+        peaks = StagePeaks()
+        with tempfile.TemporaryDirectory() as tmp2:
+            build_map(papers, settings, cache_dir=tmp2, progress=peaks)
+        peaks.flush()
+        tracemalloc.stop()
+
+    print(f"machine: {machine()}")
+    print(f"corpus: {term_map.n_docs:,} papers -> {term_map.n_terms:,} terms, {term_map.n_edges:,} edges, "
+          f"{len(term_map.communities)} communities, modularity {term_map.modularity:.3f}, "
+          f"single-run ARI {term_map.stability_ari:.3f}")
+    print(f"{'stage':<14}{'seconds':>9}{'peak traced MB':>16}")
+    for stage, secs in term_map.timings.items():
+        print(f"{stage:<14}{secs:>9.2f}{peaks.peaks.get(stage, float('nan')):>16.0f}")
+    print(f"cold build (empty caches):        {cold:6.2f} s")
+    print(f"rebuild, other settings (tokens cached): {rebuild:6.2f} s  ({other.n_terms:,} terms, "
+          f"{len(other.communities)} communities)")
+    print(f"warm load of the artifact:        {warm:6.2f} s  ({size:.0f} MB on disk)")
+    print(f"peak resident memory of the process: {peak_rss_mb():.0f} MB")
+
+
+def synthetic(n_docs: int, seed: int) -> None:
+    papers = embedded_papers()
+    term_map = build_map(papers, MapSettings(consensus_runs=1), cache_dir=Path(tempfile.gettempdir()) / "tmlmap-bench")
+    lengths = np.diff(term_map.X.indptr)
+    p = term_map.doc_freq / term_map.doc_freq.sum()
+    rss_before = peak_rss_mb()
+    rng = np.random.default_rng(seed)
+    t = time.perf_counter()
+    doc_len = rng.choice(lengths, size=n_docs)
+    cols = rng.choice(term_map.n_terms, size=int(doc_len.sum()), p=p).astype(np.int32)
+    rows = np.repeat(np.arange(n_docs, dtype=np.int32), doc_len)
+    X = sp.csr_matrix((np.ones(len(cols), dtype=np.float32), (rows, cols)), shape=(n_docs, term_map.n_terms))
+    del rows, cols
+    t_matrix = time.perf_counter() - t
+    t = time.perf_counter()
+    C = cooccurrence_matrix(X)
+    t_cooc = time.perf_counter() - t
+    print(f"machine: {machine()}")
+    print(f"synthetic corpus: {n_docs:,} abstracts, {X.nnz:,} document-term pairs over {term_map.n_terms:,} terms")
+    print(f"document-term matrix: {t_matrix:7.1f} s")
+    print(f"co-occurrence matrix: {t_cooc:7.1f} s  ({C.nnz:,} non-zeros)")
+    print(f"total:                {t_matrix + t_cooc:7.1f} s")
+    print(f"peak resident memory: {peak_rss_mb():.0f} MB (before the synthetic corpus: {rss_before:.0f} MB)")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--synthetic", type=int, metavar="N", help="co-occurrence of N synthetic abstracts")
+    parser.add_argument("--seed", type=int, default=0)
+    args = parser.parse_args()
+    if args.synthetic:
+        synthetic(args.synthetic, args.seed)
+    else:
+        full_build()
+
+
+if __name__ == "__main__":
+    main()
