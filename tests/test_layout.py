@@ -44,11 +44,23 @@ def test_linked_nodes_end_closer_than_unlinked() -> None:
     assert within < across
 
 
+def test_groups_pull_members_together() -> None:
+    # no edges at all: only the group hubs organise the picture
+    groups = np.repeat([0, 1, 2], 10)
+    pos = layout_positions(30, np.array([], dtype=int), np.array([], dtype=int), seed=1, groups=groups)
+    again = layout_positions(30, np.array([], dtype=int), np.array([], dtype=int), seed=1, groups=groups)
+    np.testing.assert_array_equal(pos, again)
+    d = np.linalg.norm(pos[:, None] - pos[None], axis=-1)
+    same = groups[:, None] == groups[None]
+    off = ~np.eye(30, dtype=bool)
+    assert d[same & off].mean() < 0.6 * d[~same].mean()
+
+
 def test_fast_for_a_thousand_nodes() -> None:
     a = random_graph(1000, 5000)
     i, j, w = strongest_edges(a, np.arange(1000), 5000)
     t = time.perf_counter()
-    layout_positions(1000, i, j, w, seed=0)
+    layout_positions(1000, i, j, w, seed=0, groups=np.arange(1000) % 40)
     assert time.perf_counter() - t < 5.0  # generous: ~0.3 s alone on the dev box
 
 

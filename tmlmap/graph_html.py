@@ -156,7 +156,8 @@ def graph_data(terms: Sequence[str], doc_freq: np.ndarray, community: np.ndarray
             ei = np.concatenate([ei, [e[0] for e in extra]]).astype(np.int64)
             ej = np.concatenate([ej, [e[1] for e in extra]]).astype(np.int64)
             ew = np.concatenate([ew, [e[2] for e in extra]])
-    pos = layout_positions(len(nodes_idx), ei, ej, ew, seed=options.seed)
+    pos = layout_positions(len(nodes_idx), ei, ej, ew, seed=options.seed,
+                           groups=community[nodes_idx])
 
     years: tuple[float, float] | None = None
     if options.overlay:

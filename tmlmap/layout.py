@@ -52,28 +52,43 @@ def strongest_edges(adjacency: sp.spmatrix, nodes: np.ndarray, max_edges: int
 
 def layout_positions(n_nodes: int, edges_i: np.ndarray, edges_j: np.ndarray,
                      weights: np.ndarray | None = None, *, seed: int = 0,
-                     iterations: int = 300) -> np.ndarray:
+                     iterations: int = 300, groups: np.ndarray | None = None,
+                     group_weight: float = 4.0) -> np.ndarray:
     """``(n_nodes, 2)`` float positions in ``[-CANVAS/2, CANVAS/2]``.
 
     Fruchterman-Reingold over the given edges (weights attract more strongly,
-    rescaled to [1, 10]); isolated nodes and small components are placed by
-    the same algorithm. The same inputs and ``seed`` give the same positions.
+    rescaled to [1, 10]). With ``groups`` (``(n_nodes,)`` ids, e.g.
+    communities), each group also gets an invisible hub linked to its members
+    with weight ``group_weight``, so communities are drawn as regions (as
+    VOSviewer does) even when few of their links are drawn. Isolated nodes and
+    small components are placed by the same algorithm; far stragglers are
+    pulled in (:func:`_fit_canvas`). The same inputs and ``seed`` give the
+    same positions.
     """
     import igraph as ig
 
     if n_nodes == 0:
         return np.zeros((0, 2))
-    rng = np.random.default_rng(seed)
-    start = rng.uniform(-1.0, 1.0, size=(n_nodes, 2)) * np.sqrt(n_nodes)
     if n_nodes == 1:
         return np.zeros((1, 2))
-    g = ig.Graph(n=n_nodes, edges=list(zip(np.asarray(edges_i).tolist(),
-                                           np.asarray(edges_j).tolist(), strict=True)))
-    w = None
+    ei = np.asarray(edges_i, dtype=np.int64).tolist()
+    ej = np.asarray(edges_j, dtype=np.int64).tolist()
+    w: list[float] = [1.0] * len(ei)
     if weights is not None and len(weights):
         wa = np.asarray(weights, dtype=float)
         lo, hi = float(wa.min()), float(wa.max())
         w = (1.0 + 9.0 * (wa - lo) / (hi - lo)).tolist() if hi > lo else [1.0] * len(wa)
+    n_total = n_nodes
+    if groups is not None:
+        labels, member_group = np.unique(np.asarray(groups), return_inverse=True)
+        hubs = n_nodes + member_group
+        ei += list(range(n_nodes))
+        ej += hubs.tolist()
+        w += [float(group_weight)] * n_nodes
+        n_total = n_nodes + len(labels)
+    rng = np.random.default_rng(seed)
+    start = rng.uniform(-1.0, 1.0, size=(n_total, 2)) * np.sqrt(n_total)
+    g = ig.Graph(n=n_total, edges=list(zip(ei, ej, strict=True)))
     with _IGRAPH_RNG_LOCK:
         ig.set_random_number_generator(random.Random(seed))
         try:
@@ -81,7 +96,7 @@ def layout_positions(n_nodes: int, edges_i: np.ndarray, edges_j: np.ndarray,
                 weights=w, niter=iterations, seed=start.tolist(), grid="nogrid").coords
         finally:
             ig.set_random_number_generator(random)
-    pos = np.asarray(coords, dtype=float)
+    pos = np.asarray(coords, dtype=float)[:n_nodes]
     return _fit_canvas(pos)
 
 
