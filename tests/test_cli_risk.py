@@ -1,0 +1,158 @@
+"""CLI: score (single, file, batch JSONL/CSV with bad rows), evaluate wiring, export formats."""
+
+from __future__ import annotations
+
+import csv
+import json
+from pathlib import Path
+
+import networkx as nx
+import pytest
+
+from tests.test_fingerprint import TERMS, tiny_map
+from tmlmap import cli_map, cli_risk
+from tmlmap.cli import main
+from tmlmap.risk import CONTRACT_FIELDS, RiskScorer
+
+
+@pytest.fixture(scope="module")
+def _scorer(real_map, real_store) -> RiskScorer:
+    return RiskScorer(real_map, real_store)
+
+
+@pytest.fixture
+def cli_env(monkeypatch: pytest.MonkeyPatch, real_map, real_store, _scorer: RiskScorer) -> None:
+    """The CLI uses the session's real map and one fitted scorer (no rebuild per test)."""
+    monkeypatch.setattr(cli_risk, "_load_map", lambda args, settings=None: (real_map, real_store))
+    monkeypatch.setattr(cli_risk, "RiskScorer", lambda term_map, store=None: _scorer)
+
+
+def test_score_text_json_has_exactly_the_contract_fields(cli_env, capsys) -> None:
+    assert main(["score", "--text", "Approving personal loans for applicants from their credit history"]) == 0
+    out = json.loads(capsys.readouterr().out)
+    assert tuple(out) == CONTRACT_FIELDS
+    assert out["fairness_risk"] > 0.5
+
+
+def test_score_full_and_table(cli_env, capsys) -> None:
+    assert main(["score", "--text", "Predicting recidivism of defendants", "--full"]) == 0
+    out = json.loads(capsys.readouterr().out)
+    assert {"warnings", "spans"} <= set(out)
+    assert main(["score", "--text", "Predicting recidivism of defendants", "--format", "table"]) == 0
+    assert "fairness risk" in capsys.readouterr().out
+
+
+def test_score_file_and_bad_file(cli_env, tmp_path: Path, capsys) -> None:
+    f = tmp_path / "desc.txt"
+    f.write_bytes("Forecast river levels from sensor data.\x00\xff".encode("latin-1"))
+    assert main(["score", "--file", str(f)]) == 0
+    assert json.loads(capsys.readouterr().out)["fairness_risk"] < 0.1
+    assert main(["score", "--file", str(tmp_path / "missing.txt")]) == 2
+    assert "cannot read" in capsys.readouterr().err
+
+
+def test_score_empty_text_warns(cli_env, capsys) -> None:
+    assert main(["score", "--text", "   "]) == 0
+    captured = capsys.readouterr()
+    assert json.loads(captured.out)["confidence"] == 0
+    assert "empty" in captured.err
+
+
+def test_batch_jsonl_with_bad_rows(cli_env, tmp_path: Path, capsys) -> None:
+    src = tmp_path / "in.jsonl"
+    src.write_text("\n".join([
+        json.dumps({"id": "a", "team": "credit", "description": "Automated approval of personal loans for applicants"}),
+        "{not json",
+        json.dumps({"id": "c", "description": 42}),
+        "",
+        json.dumps(["a list"]),
+        json.dumps({"id": "f", "other": "no text"}),
+        json.dumps({"id": "g", "description": "Forecast river levels from sensor data"}),
+    ]) + "\n", encoding="utf-8")
+    out = tmp_path / "out.jsonl"
+    code = main(["score", "--input", str(src), "--text-field", "description", "--output", str(out), "--quiet"])
+    assert code == 1  # some rows skipped
+    err = capsys.readouterr().err
+    for line in (2, 3, 5, 6):
+        assert f"in.jsonl:{line}: skipped" in err
+    assert "in.jsonl:1: skipped" not in err and "in.jsonl:7: skipped" not in err
+    rows = [json.loads(x) for x in out.read_text(encoding="utf-8").splitlines()]
+    assert [r["id"] for r in rows] == ["a", "g"]
+    assert rows[0]["team"] == "credit" and rows[0]["description"].startswith("Automated")
+    assert set(CONTRACT_FIELDS) <= set(rows[0])
+    assert rows[0]["fairness_risk"] > rows[1]["fairness_risk"]
+
+
+def test_batch_csv_to_csv(cli_env, tmp_path: Path, capsys) -> None:
+    src = tmp_path / "in.csv"
+    src.write_text('id,text,owner\n1,"Screening job applicants\' resumes, ranking candidates",hr\n'
+                   '2,"Chip placement with reinforcement learning",eda\n3\n', encoding="utf-8")
+    out = tmp_path / "out.csv"
+    assert main(["score", "--input", str(src), "--output", str(out)]) == 1
+    assert "in.csv:4: skipped" in capsys.readouterr().err
+    with open(out, encoding="utf-8", newline="") as fh:
+        rows = list(csv.DictReader(fh))
+    assert [r["id"] for r in rows] == ["1", "2"] and rows[0]["owner"] == "hr"
+    assert float(rows[0]["fairness_risk"]) > float(rows[1]["fairness_risk"])
+    assert isinstance(json.loads(rows[0]["top_terms"]), list)
+    assert isinstance(json.loads(rows[0]["nearest_papers"]), list)
+
+
+def test_batch_all_good_exits_zero_and_streams_jsonl(cli_env, tmp_path: Path, capsys) -> None:
+    src = tmp_path / "in.jsonl"
+    src.write_text(json.dumps({"text": "Predicting recidivism"}) + "\n", encoding="utf-8")
+    assert main(["score", "--input", str(src), "--quiet"]) == 0
+    lines = capsys.readouterr().out.strip().splitlines()
+    assert len(lines) == 1 and "fairness_risk" in json.loads(lines[0])
+
+
+def test_score_usage_errors(cli_env, tmp_path: Path, capsys) -> None:
+    src = tmp_path / "in.csv"
+    src.write_text("id,body\n1,x\n", encoding="utf-8")
+    assert main(["score", "--input", str(src)]) == 2
+    assert "no column 'text'" in capsys.readouterr().err
+    assert main(["score", "--input", str(tmp_path / "nope.jsonl")]) == 2
+    assert main(["score", "--text", "x", "--output", str(tmp_path / "out.xlsx")]) == 2
+    bad = tmp_path / "in.xml"
+    bad.write_text("<a/>", encoding="utf-8")
+    assert main(["score", "--input", str(bad)]) == 2
+    with pytest.raises(SystemExit):
+        main(["score"])  # one input source is required
+
+
+def test_evaluate_command_wiring(monkeypatch: pytest.MonkeyPatch, tmp_path: Path, capsys) -> None:
+    import tmlmap.evaluate as ev
+
+    rows = [{"evaluation": "x", "topic": t, "method": m, "auc": 0.5, "ci_low": 0.4, "ci_high": 0.6, "n": 10,
+             "n_positive": 5} for t in ("fairness", "privacy") for m in ("diffusion", "reference", "keyword")]
+    monkeypatch.setattr(cli_risk, "_load_map", lambda args, settings=None: (None, None))
+    monkeypatch.setattr(ev, "run_evaluation", lambda *a, **k: {"date": "today", "machine": "here", "rows": rows})
+    md = tmp_path / "EVAL.md"
+    assert main(["evaluate", "--markdown", str(md), "--quiet"]) == 0
+    assert "| x | fairness | 10 (5) | 0.500 [0.40, 0.60]" in capsys.readouterr().out
+    assert "today" in md.read_text(encoding="utf-8")
+
+
+def test_export_formats(monkeypatch: pytest.MonkeyPatch, tmp_path: Path, capsys) -> None:
+    m = tiny_map()
+    monkeypatch.setattr(cli_map, "load_map_for", lambda args, force=False: (m, None))
+    terms, comms = tmp_path / "terms.csv", tmp_path / "communities.json"
+    graphml, gexf, vos = tmp_path / "g.graphml", tmp_path / "g.gexf", tmp_path / "vos"
+    assert main(["export", "--terms", str(terms), "--communities", str(comms), "--graph", str(graphml),
+                 "--vosviewer", str(vos)]) == 0
+    with open(terms, encoding="utf-8", newline="") as fh:
+        recs = list(csv.DictReader(fh))
+    assert [r["term"] for r in recs] == TERMS
+    assert {"community", "community_name", "doc_freq", "fairness_affinity", "privacy_affinity"} <= set(recs[0])
+    assert [c["id"] for c in json.loads(comms.read_text(encoding="utf-8"))] == [0, 1, 2, 3]
+    g = nx.read_graphml(graphml)
+    assert g.number_of_nodes() == len(TERMS) and g.number_of_edges() == m.n_edges
+    assert g.nodes["loan"]["community"] == 0
+    assert main(["export", "--graph", str(gexf)]) == 0
+    assert nx.read_gexf(gexf).number_of_edges() == m.n_edges
+    map_lines = (tmp_path / "vos_map.txt").read_text(encoding="utf-8").splitlines()
+    assert map_lines[0].startswith("id\tlabel\tcluster") and len(map_lines) == len(TERMS) + 1
+    assert len((tmp_path / "vos_network.txt").read_text(encoding="utf-8").splitlines()) == m.n_edges
+    assert main(["export"]) == 2
+    assert main(["export", "--graph", str(tmp_path / "g.png")]) == 2
+    capsys.readouterr()

@@ -1,0 +1,65 @@
+"""Evaluation helpers: AUC against sklearn, keyword labels, dev-set AUC table on a tiny map."""
+
+from __future__ import annotations
+
+import json
+import math
+from pathlib import Path
+
+import numpy as np
+import pytest
+from sklearn.metrics import roc_auc_score
+
+from tests.test_fingerprint import tiny_map
+from tmlmap.evaluate import auc, auc_ci, evaluate_devset, keyword_label, load_devset, results_table
+
+
+def test_auc_matches_sklearn_with_ties() -> None:
+    rng = np.random.default_rng(1)
+    y = rng.integers(0, 2, 200).astype(bool)
+    s = np.round(rng.normal(size=200) + y, 1)  # ties included
+    assert auc(y, s) == pytest.approx(roc_auc_score(y, s))
+    assert math.isnan(auc(np.ones(3, bool), np.arange(3)))
+    lo, hi = auc_ci(y, s, n_boot=200)
+    assert lo <= auc(y, s) <= hi
+
+
+@pytest.mark.parametrize(
+    ("keywords", "fair", "priv"),
+    [
+        (["Fairness", "classification"], True, False),
+        (["algorithmic bias"], True, False),
+        (["inductive bias", "implicit bias"], False, False),
+        (["Differential Privacy"], False, True),
+        (["federated learning"], False, False),
+        (["fair division"], True, False),
+        (["unfairness", "membership inference attacks"], True, True),
+        ([], False, False),
+    ],
+)
+def test_keyword_labels(keywords: list[str], fair: bool, priv: bool) -> None:
+    assert keyword_label(keywords, "fairness") is fair
+    assert keyword_label(keywords, "privacy") is priv
+
+
+def test_devset_evaluation_on_tiny_map(tmp_path: Path) -> None:
+    path = tmp_path / "set.jsonl"
+    rows = [
+        {"id": "1", "text": "loan credit", "fairness": 1, "privacy": 0, "split": "dev"},
+        {"id": "2", "text": "river sensor", "fairness": 0, "privacy": 0, "split": "dev"},
+        {"id": "3", "text": "membership inference", "fairness": 0, "privacy": 1, "split": "dev"},
+        {"id": "4", "text": "fairness loan", "fairness": 1, "privacy": 0, "split": "test"},
+        {"id": "5", "text": "privacy sensor", "fairness": 0, "privacy": 1, "split": "test"},
+    ]
+    path.write_text("\n".join(json.dumps(r) for r in rows) + "\n", encoding="utf-8")
+    out = evaluate_devset(tiny_map(), path)
+    assert len(out) == 2 * 2 * 3  # splits x topics x methods
+    diff = {(r["evaluation"], r["topic"]): r["auc"] for r in out if r["method"] == "diffusion"}
+    assert diff[("project descriptions, dev split", "fairness")] == 1.0
+    assert diff[("project descriptions, test split", "privacy")] == 1.0
+    table = results_table(out)
+    assert table.count("\n") == 2 + 3  # header, rule, 4 rows
+    bad = tmp_path / "bad.jsonl"
+    bad.write_text(json.dumps({"id": "x", "text": "y"}) + "\n", encoding="utf-8")
+    with pytest.raises(ValueError, match="missing fields"):
+        load_devset(bad)
