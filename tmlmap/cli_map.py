@@ -15,7 +15,7 @@ import sys
 import time
 from typing import Any
 
-from .settings import BACKENDS, WEIGHTS, MapSettings
+from .settings import BACKENDS, VOCAB_BY, WEIGHTS, MapSettings
 
 
 def _years(text: str) -> tuple[int | None, int | None]:
@@ -41,6 +41,14 @@ def add_map_options(p: argparse.ArgumentParser) -> None:
     g.add_argument("--seed", type=int, default=d.seed, help=f"random seed (default {d.seed})")
     g.add_argument("--max-terms", type=int, default=d.max_terms, help=f"vocabulary cap (default {d.max_terms})")
     g.add_argument("--min-df", type=int, default=d.min_df, help=f"minimum documents per term (default {d.min_df})")
+    g.add_argument("--vocab-by", choices=VOCAB_BY, default=d.vocab_by, help=f"vocabulary choice (default {d.vocab_by})")
+    g.add_argument("--min-count", type=int, default=d.min_count,
+                   help=f"minimum papers shared by an edge's terms (default {d.min_count})")
+    g.add_argument("--top-k", type=int, default=d.top_k, help=f"keep each term's k strongest edges, 0 = off (default {d.top_k})")
+    g.add_argument("--backbone-alpha", type=float, default=d.backbone_alpha,
+                   help=f"disparity-filter significance, 0 = off (default {d.backbone_alpha})")
+    g.add_argument("--consensus-runs", type=int, default=d.consensus_runs,
+                   help=f"Louvain seeds in the consensus partition, 1 = single run (default {d.consensus_runs})")
     g.add_argument("--backend", choices=BACKENDS, default=d.backend, help=f"Louvain implementation (default {d.backend})")
     g.add_argument("--thesaurus", metavar="FILE", help="CSV variant,preferred to merge or remove terms")
 
@@ -59,6 +67,11 @@ def settings_from_args(args: argparse.Namespace) -> MapSettings:
             max_terms=args.max_terms,
             min_df=args.min_df,
             backend=args.backend,
+            vocab_by=args.vocab_by,
+            min_count=args.min_count,
+            top_k=args.top_k,
+            backbone_alpha=args.backbone_alpha or None,
+            consensus_runs=args.consensus_runs,
             thesaurus=args.thesaurus,
         )
     except ValueError as exc:
