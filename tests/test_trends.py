@@ -7,7 +7,7 @@ import pandas as pd
 import pytest
 import scipy.sparse as sp
 
-from tmlmap.trends import ALL_VENUES, ranked_papers, term_mean_year, yearly_shares
+from tmlmap.trends import ALL_VENUES, term_mean_year, yearly_shares
 
 PROFILES = np.array([
     [1.0, 0.0],   # 2019 A
@@ -65,9 +65,3 @@ def test_term_mean_year() -> None:
     assert got[0] == pytest.approx(2015.0)  # counts do not weight: each paper once
     assert got[1] == pytest.approx(2021.0)
     assert np.isnan(got[2])
-
-
-def test_ranked_papers() -> None:
-    got = ranked_papers(PROFILES, 1, ["a", "b", "c", "d"], limit=3)
-    assert got == [("c", 1.0), ("d", 0.75), ("b", 0.5)]
-    assert ranked_papers(PROFILES, 0, list("abcd"), min_value=0.3) == [("a", 1.0), ("b", 0.5)]

@@ -1,7 +1,7 @@
 """The term network as a self-contained HTML page (pyvis / vis.js), safe and offline.
 
-:func:`network_html` draws the ``n_terms`` top terms of a map (by number of
-links, link strength or papers: :data:`RANK_BY`) and at most ``max_edges`` of
+:func:`network_html` draws the ``n_terms`` top terms of a map (by link
+strength, number of links or papers: :data:`RANK_BY`) and at most ``max_edges`` of
 their strongest links:
 
 * node colour = community (legend of community names), or, in *overlay*
@@ -74,10 +74,12 @@ def ramp_colour(fraction: float) -> str:
     return "#" + "".join(f"{round(x + (y - x) * t):02x}" for x, y in zip(a, b, strict=True))
 
 
-#: How the drawn terms are chosen: most links in the pruned graph (default; the
-#: subgraph of the best-connected terms keeps many links), highest total link
-#: strength (VOSviewer's "total link strength"), or most papers.
-RANK_BY = ("degree", "strength", "frequency")
+#: How the drawn terms are chosen: highest total link strength in the pruned
+#: graph (default; VOSviewer's "total link strength": on the full corpus the 300
+#: strongest terms keep ~1,000 links among them and cover ~30 communities),
+#: most links, or most papers (frequent terms are general words that the
+#: normalized, pruned graph barely links to each other: few links are drawn).
+RANK_BY = ("strength", "degree", "frequency")
 
 
 @dataclass(frozen=True)
@@ -88,7 +90,7 @@ class GraphOptions:
     layout ``seed``."""
 
     n_terms: int = 300
-    rank_by: str = "degree"
+    rank_by: str = "strength"
     max_edges: int = 1500
     physics: bool = False
     overlay: bool = False

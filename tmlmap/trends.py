@@ -98,15 +98,3 @@ def term_mean_year(X: sp.spmatrix, doc_years: Sequence[int] | np.ndarray) -> np.
     out = np.full(binary.shape[1], np.nan)
     np.divide(totals, counts, out=out, where=counts > 0)
     return out
-
-
-def ranked_papers(profiles: np.ndarray, column: int, doc_ids: Sequence[str],
-                  *, limit: int = 50, min_value: float = 0.0) -> list[tuple[str, float]]:
-    """The documents with the highest value in ``profiles[:, column]``, best first.
-
-    ``profiles``: ``(n_docs, k)``; ties broken by document order. Returns at
-    most ``limit`` ``(doc_id, value)`` pairs with value ``> min_value``.
-    """
-    col = np.asarray(profiles, dtype=float)[:, column]
-    order = np.lexsort((np.arange(len(col)), -col))[:limit]
-    return [(doc_ids[i], float(col[i])) for i in order if col[i] > min_value]

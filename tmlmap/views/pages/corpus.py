@@ -34,7 +34,7 @@ m2.metric("Venues", f"{counts['venue'].nunique():,}")
 if len(counts):
     m3.metric("Years", f"{counts['year'].min()}-{counts['year'].max()}")
 last = store.get_meta("last_refresh")
-m4.metric("Last refresh", md_text(_describe_meta(last)[:19]) if last else "never")
+m4.metric("Last refresh", _describe_meta(last)[:16].replace("T", " ") if last else "never")
 if last:
     st.caption("Last refresh: " + md_text(_describe_meta(last)))
 last_import = store.get_meta("last_import")

@@ -13,7 +13,7 @@ from tmlmap.trends import term_mean_year
 from tmlmap.views import state
 from tmlmap.views.widgets import download_csv, md_text, method_note, paper_rows, paper_table
 
-RANK_LABELS = {"degree": "most links", "strength": "link strength", "frequency": "most papers"}
+RANK_LABELS = {"strength": "link strength", "degree": "most links", "frequency": "most papers"}
 
 st.title("Map of trustworthy-ML research")
 store = state.get_store()
@@ -59,7 +59,12 @@ nodes_df = pd.DataFrame({
                      for i in data.term_ids],
     "x": [n["x"] for n in data.nodes], "y": [n["y"] for n in data.nodes],
 })
-download_csv(nodes_df, "tmlmap-terms-shown.csv", key="dl_map_nodes", label="Download the terms shown (CSV)")
+d1, d2 = st.columns(2)
+with d1:
+    download_csv(nodes_df, "tmlmap-terms-shown.csv", key="dl_map_nodes",
+                 label="Download the terms shown (CSV)")
+d2.download_button("Download the graph (offline HTML)", page_html, file_name="tmlmap-graph.html",
+                   mime="text/html", key="dl_map_html")
 
 st.subheader("A term, its neighbours and papers")
 shown_terms = sorted(nodes_df["term"], key=str.lower)
