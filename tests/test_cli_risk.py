@@ -46,7 +46,7 @@ def test_score_file_and_bad_file(cli_env, tmp_path: Path, capsys) -> None:
     f = tmp_path / "desc.txt"
     f.write_bytes("Forecast river levels from sensor data.\x00\xff".encode("latin-1"))
     assert main(["score", "--file", str(f)]) == 0
-    assert json.loads(capsys.readouterr().out)["fairness_risk"] < 0.1
+    assert json.loads(capsys.readouterr().out)["fairness_risk"] < 0.5
     assert main(["score", "--file", str(tmp_path / "missing.txt")]) == 2
     assert "cannot read" in capsys.readouterr().err
 

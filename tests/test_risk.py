@@ -119,7 +119,7 @@ def test_context_not_keywords(scorer: RiskScorer) -> None:
     risky = [r.fairness_risk for r in scorer.score_many(RISKY)]
     safe = [r.fairness_risk for r in scorer.score_many(SAFE)]
     assert min(risky) > max(safe), (risky, safe)
-    assert min(risky) > 0.5 and max(safe) < 0.1
+    assert min(risky) > 0.7 and max(safe) < 0.5, (risky, safe)
 
 
 @pytest.mark.parametrize(
@@ -178,6 +178,21 @@ def test_devset_file_is_well_formed() -> None:
     assert with_words <= len(positives) // 10
 
 
+def test_calibrations(real_map, scorer: RiskScorer, tmp_path) -> None:
+    """Default: fitted on the dev split; the corpus fallback gives lower, paper-level probabilities."""
+    assert scorer.calibration["fairness"].source == "devset"
+    assert 0.3 < scorer.calibration["fairness"].base_rate < 0.7
+    corpus = RiskScorer(real_map, calibration="corpus", n_nearest=0)
+    assert corpus.calibration["fairness"].source == "corpus"
+    assert corpus.calibration["fairness"].base_rate < 0.1
+    a, b = scorer.score(RISKY[0]), corpus.score(RISKY[0])
+    assert a.fairness_percentile == b.fairness_percentile  # same raw score, different scale
+    missing = RiskScorer(real_map, devset=tmp_path / "none.jsonl", n_nearest=0)
+    assert missing.calibration["fairness"].source == "corpus"
+    with pytest.raises(ValueError):
+        RiskScorer(real_map, calibration="isotonic")
+
+
 def test_scorer_on_tiny_map_without_store() -> None:
     """Hand-made map, no store: nearest papers carry ids/venues with None titles."""
     m = tiny_map()
@@ -186,3 +201,14 @@ def test_scorer_on_tiny_map_without_store() -> None:
     assert s._corpus_sorted.shape == (X.shape[0], 2)
     with pytest.raises(ValueError):
         RiskScorer(m, n_top_terms=-1)
+
+
+def test_calibration_report_on_test_split(real_map) -> None:
+    from tmlmap.evaluate import calibration_table, evaluate_calibration
+
+    rows = evaluate_calibration(real_map)
+    assert {(r["calibration"], r["topic"]) for r in rows} == {
+        (c, t) for c in ("devset", "corpus") for t in ("fairness", "privacy")}
+    for r in rows:
+        assert 0 <= r["brier"] <= 1 and r["n"] >= 25
+    assert "Brier" in calibration_table(rows)

@@ -283,7 +283,7 @@ def _score(args: argparse.Namespace) -> int:
 def cmd_evaluate(args: argparse.Namespace) -> int:
     from .cli_map import StageProgress
     from .config import cache_dir
-    from .evaluate import results_table, run_evaluation
+    from .evaluate import calibration_table, results_table, run_evaluation
 
     term_map, store = _load_map(args)
     progress = StageProgress(quiet=getattr(args, "quiet", False))
@@ -301,10 +301,14 @@ def cmd_evaluate(args: argparse.Namespace) -> int:
     else:
         print(f"AUC (95% bootstrap interval); {results['date']}; {results['machine']}")
         print(results_table(results["rows"]))
+        if results.get("calibration"):
+            print()
+            print(calibration_table(results["calibration"]))
     if args.markdown:
-        Path(args.markdown).write_text(
-            f"Measured {results['date']} on {results['machine']}.\n\n{results_table(results['rows'])}\n",
-            encoding="utf-8")
+        text = f"Measured {results['date']} on {results['machine']}.\n\n{results_table(results['rows'])}\n"
+        if results.get("calibration"):
+            text += f"\n{calibration_table(results['calibration'])}\n"
+        Path(args.markdown).write_text(text, encoding="utf-8")
         print(f"wrote {args.markdown}", file=sys.stderr)
     return 0
 

@@ -29,17 +29,14 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from .build import build_map, paper_text
-from .config import EMBEDDED_DATA_DIR
 from .relevance import SCORE_METHODS, TopicScorer
-from .risk import RISK_TOPICS, clean_input
+from .risk import DEVSET, RISK_TOPICS, clean_input
 from .settings import MapSettings
 
 if TYPE_CHECKING:  # pragma: no cover
     from .records import Paper
     from .store import CorpusStore
     from .termmap import TermMap
-
-DEVSET = EMBEDDED_DATA_DIR / "risk_devset.jsonl"
 
 #: Author-keyword patterns (case-insensitive, matched per keyword) that make a
 #: paper positive for a topic. "bias" alone is excluded (inductive, implicit,
@@ -162,6 +159,40 @@ def evaluate_devset(term_map: TermMap, path: str | Path = DEVSET) -> list[dict[s
     return out
 
 
+def evaluate_calibration(term_map: TermMap, path: str | Path = DEVSET) -> list[dict[str, Any]]:
+    """Calibration quality on the *test* split: Brier score and mean risk vs observed rate.
+
+    For both calibrations of :class:`~tmlmap.risk.RiskScorer` (``devset``:
+    fitted on the dev split; ``corpus``: fitted on silver-labelled papers).
+    """
+    from .risk import RiskScorer
+
+    rows = [r for r in load_devset(path) if r["split"] == "test"]
+    out: list[dict[str, Any]] = []
+    if not rows:
+        return out
+    for how in ("devset", "corpus"):
+        scorer = RiskScorer(term_map, calibration=how, devset=path, n_nearest=0, n_top_terms=0)
+        reports = scorer.score_many([r["text"] for r in rows], with_spans=False)
+        for topic in RISK_TOPICS:
+            p = np.asarray([getattr(rep, f"{topic}_risk") for rep in reports])
+            y = np.asarray([bool(r[topic]) for r in rows], dtype=float)
+            out.append({"calibration": how, "topic": topic, "brier": float(np.mean((p - y) ** 2)),
+                        "mean_risk": float(p.mean()), "observed_rate": float(y.mean()), "n": len(rows),
+                        "fitted_on": scorer.calibration[topic].source})
+    return out
+
+
+def calibration_table(rows: Sequence[dict[str, Any]]) -> str:
+    """Markdown table of :func:`evaluate_calibration` rows."""
+    lines = ["| calibration | topic | Brier score (lower is better) | mean risk | observed rate | n |",
+             "|---|---|---|---|---|---|"]
+    for r in rows:
+        lines.append(f"| {r['calibration']} (fitted on {r['fitted_on']}) | {r['topic']} | {r['brier']:.3f} | "
+                     f"{r['mean_risk']:.3f} | {r['observed_rate']:.3f} | {r['n']} |")
+    return "\n".join(lines)
+
+
 def machine_info() -> str:
     """A one-line description of the machine (CPU count, platform, Python)."""
     import os
@@ -198,7 +229,8 @@ def run_evaluation(
     cache_dir: str | Path | None = None,
     progress: Callable[[str, float], None] | None = None,
 ) -> dict[str, Any]:
-    """Both evaluations; returns ``{"date", "machine", "rows"}``."""
+    """Both evaluations; returns ``{"date", "machine", "rows", "calibration"}``."""
     rows = evaluate_papers(store.papers(), year_max=year_max, cache_dir=cache_dir, progress=progress)
     rows += evaluate_devset(term_map, devset)
-    return {"date": datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC"), "machine": machine_info(), "rows": rows}
+    return {"date": datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC"), "machine": machine_info(), "rows": rows,
+            "calibration": evaluate_calibration(term_map, devset)}

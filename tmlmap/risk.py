@@ -15,13 +15,22 @@ How a description is scored (:class:`RiskScorer`):
    through the graph: "recidivism", "loan" or "applicants" sit next to the
    fairness seeds, so a description about them scores high without ever
    saying "fairness".
-4. **Calibration** to [0, 1]: a one-feature logistic regression of a
-   *silver label* on ``logit(raw score)``, fitted on the corpus papers. The
-   silver label of a paper for a topic is "its text uses at least
-   :data:`SILVER_MIN_SEEDS` distinct lexicon seed words of the topic"
-   (:data:`tmlmap.lexicons.TOPICS`). So ``fairness_risk`` reads as "the
-   probability that a research paper with this score is about fairness". The
-   mapping is monotone: it never changes a ranking, only its scale.
+4. **Calibration** to [0, 1], monotone (it never changes a ranking, only
+   its scale): ``risk = sigmoid(a * logit(raw) + b)`` fitted by logistic
+   regression (Platt scaling) with one of two label sources:
+
+   * ``calibration="devset"`` (default): the *dev* split of the hand-labelled
+     project descriptions in ``data/risk_devset.jsonl`` (about 90 texts; the
+     test split is never used). ``fairness_risk`` then reads as "the share
+     of descriptions with this score that a reviewer labelled as carrying a
+     fairness risk", in a set where about half do.
+   * ``calibration="corpus"``: the corpus papers with a *silver label*, "the
+     paper uses at least :data:`SILVER_MIN_SEEDS` distinct lexicon seed words
+     of the topic". This answers "how likely is a research paper with this
+     score to be about the topic", a rarer event (about 1 % of papers), so it
+     gives much lower values for project descriptions. Used as a fallback
+     when the dev set is missing or has fewer than 5 texts per class.
+
    ``*_percentile`` is the share (0-100) of corpus papers whose raw score is
    at most the description's.
 5. **Confidence** in [0, 1]: ``(1 - exp(-n_terms / 6)) * min(1, coverage /
@@ -42,14 +51,17 @@ offsets of map terms with their dominant topic) and the raw scores.
 
 from __future__ import annotations
 
+import json
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import scipy.sparse as sp
 
+from .config import EMBEDDED_DATA_DIR
 from .extractor import counts_matrix
 from .fingerprint import BACKGROUND, Fingerprints, fingerprints
 from .lexicons import TOPICS
@@ -73,6 +85,9 @@ CONTRACT_FIELDS = (
     "nearest_papers",
 )
 RISK_TOPICS = ("fairness", "privacy")
+#: The hand-labelled project descriptions (dev split used for calibration).
+DEVSET = EMBEDDED_DATA_DIR / "risk_devset.jsonl"
+CALIBRATIONS = ("devset", "corpus")
 #: Silver label for calibration: distinct lexicon seeds a paper must use.
 SILVER_MIN_SEEDS = 2
 #: Below this confidence a report carries a "low confidence" warning.
@@ -149,36 +164,52 @@ def _logit(p: np.ndarray) -> np.ndarray:
 
 @dataclass
 class Calibration:
-    """Monotone map raw score -> [0, 1]: ``sigmoid(a * logit(raw) + b)``; ``base_rate`` of the silver label."""
+    """Monotone map raw score -> [0, 1]: ``sigmoid(a * logit(raw) + b)``.
+
+    ``base_rate``/``n_positive``: of the labels it was fitted on; ``source``:
+    ``"devset"``, ``"corpus"`` or ``"identity"`` (too few labels to fit).
+    """
 
     a: float
     b: float
     base_rate: float
     n_positive: int
+    source: str = ""
 
     def __call__(self, raw: np.ndarray) -> np.ndarray:
         z = self.a * _logit(raw) + self.b
         return 1.0 / (1.0 + np.exp(-z))
 
 
-def fit_calibration(raw: np.ndarray, silver: np.ndarray) -> Calibration:
-    """Fit :class:`Calibration` on corpus raw scores ``(n,)`` and silver labels ``(n,)`` bool.
+def fit_calibration(raw: np.ndarray, silver: np.ndarray, source: str = "") -> Calibration:
+    """Fit :class:`Calibration` on raw scores ``(n,)`` and binary labels ``(n,)``.
 
-    With fewer than 5 positives or negatives, falls back to the identity-like
-    map ``a=1, b=0`` (raw score as is).
+    With fewer than 5 positives or negatives, returns the identity map
+    ``a=1, b=0`` (raw score as is) with ``source="identity"``.
     """
     silver = np.asarray(silver, dtype=bool)
     n_pos = int(silver.sum())
     if n_pos < 5 or len(silver) - n_pos < 5:
-        return Calibration(1.0, 0.0, float(silver.mean()) if len(silver) else 0.0, n_pos)
+        return Calibration(1.0, 0.0, float(silver.mean()) if len(silver) else 0.0, n_pos, "identity")
     from sklearn.linear_model import LogisticRegression
 
     x = _logit(raw)[:, None]
     lr = LogisticRegression(C=1e4, max_iter=1000).fit(x, silver)
     a = float(lr.coef_[0, 0])
     if a <= 0:  # a non-monotone calibration would invert the ranking
-        return Calibration(1.0, 0.0, float(silver.mean()), n_pos)
-    return Calibration(a, float(lr.intercept_[0]), float(silver.mean()), n_pos)
+        return Calibration(1.0, 0.0, float(silver.mean()), n_pos, "identity")
+    return Calibration(a, float(lr.intercept_[0]), float(silver.mean()), n_pos, source)
+
+
+def load_dev_labels(path: str | Path = DEVSET) -> tuple[list[str], dict[str, np.ndarray]] | None:
+    """Texts and labels of the dev split of ``path``, or None if unreadable."""
+    try:
+        with open(path, encoding="utf-8") as fh:
+            rows = [json.loads(line) for line in fh if line.strip()]
+        rows = [r for r in rows if r.get("split") == "dev" and isinstance(r.get("text"), str)]
+        return [r["text"] for r in rows], {t: np.asarray([bool(r.get(t)) for r in rows]) for t in RISK_TOPICS}
+    except (OSError, ValueError, AttributeError):
+        return None
 
 
 def silver_labels(term_map: TermMap, topic: str, min_seeds: int = SILVER_MIN_SEEDS) -> np.ndarray:
@@ -208,9 +239,13 @@ class RiskScorer:
         n_top_terms: int = 10,
         n_nearest: int = 5,
         fp: Fingerprints | None = None,
+        calibration: str = "devset",
+        devset: str | Path = DEVSET,
     ) -> None:
         if n_top_terms < 0 or n_nearest < 0:
             raise ValueError("n_top_terms and n_nearest must be >= 0")
+        if calibration not in CALIBRATIONS:
+            raise ValueError(f"calibration must be one of {CALIBRATIONS}")
         self.term_map = term_map
         self.store = store
         self.method = method
@@ -223,10 +258,21 @@ class RiskScorer:
         self._corpus_tfidf_T = tfidf(term_map.X, self.idf, normalize=True).T.tocsr()
         corpus_raw = self.scorer.score(term_map.X)
         self._corpus_sorted = np.sort(corpus_raw, axis=0)
-        self.calibration = {
-            t: fit_calibration(corpus_raw[:, j], silver_labels(term_map, t)) for j, t in enumerate(RISK_TOPICS)
-        }
+        self.calibration = self._fit_calibration(calibration, corpus_raw, devset)
         self._paper_cache: dict[str, dict[str, Any]] = {}
+
+    def _fit_calibration(self, how: str, corpus_raw: np.ndarray, devset: str | Path) -> dict[str, Calibration]:
+        out: dict[str, Calibration] = {}
+        dev = load_dev_labels(devset) if how == "devset" else None
+        dev_raw = self.raw_scores(dev[0]) if dev and dev[0] else None
+        for j, t in enumerate(RISK_TOPICS):
+            cal = None
+            if dev is not None and dev_raw is not None:
+                cal = fit_calibration(dev_raw[:, j], dev[1][t], "devset")
+            if cal is None or cal.source == "identity":
+                cal = fit_calibration(corpus_raw[:, j], silver_labels(self.term_map, t), "corpus")
+            out[t] = cal
+        return out
 
     # -- scoring -------------------------------------------------------------
     def score(self, text: str) -> RiskReport:
