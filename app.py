@@ -22,5 +22,6 @@ navigation = st.navigation([
     st.Page(PAGES / "risk.py", title="Risk scorer", icon=":material/policy:"),
     st.Page(PAGES / "corpus.py", title="Corpus", icon=":material/database:"),
 ])
-state.sidebar()
+status = state.sidebar()
 navigation.run()
+state.sidebar_status(status)

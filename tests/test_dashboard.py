@@ -356,3 +356,20 @@ def test_helpers_escape_untrusted_text() -> None:
     assert 'title="recidivism · fairness"' in out
     assert snippet_html("a «b» <i>") == "a <mark>b</mark> &#60;i&#62;"
     assert "\n" not in safe_html_block("x\ny\n\nz")
+
+
+def test_sidebar_says_when_the_map_is_stale(writable_env: Path) -> None:
+    at = app("map")
+    assert any(f"Map: {N_PAPERS + 3:,} papers" in c.value for c in at.sidebar.caption)
+    assert not at.sidebar.warning
+    with CorpusStore(writable_env) as other:  # e.g. the CLI importing in another process
+        other.upsert([Paper(id="late-1", title="A late paper on fairness audits",
+                            abstract="Fairness audits of lending models. " * 5, venue="FAccT",
+                            year=2025, url="", authors=[], keywords=[], source="test")])
+    at.run()
+    assert any("stale" in w.value for w in at.sidebar.warning)
+    assert any(f"{N_PAPERS + 3:,} papers" in c for c in (x.value for x in at.caption))  # old map shown
+    at.button(key="sb_rebuild").click().run()
+    assert not at.exception
+    assert not at.sidebar.warning
+    assert any(f"Map: {N_PAPERS + 4:,} papers" in c.value for c in at.sidebar.caption)

@@ -28,6 +28,7 @@ from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
 import streamlit as st
+from streamlit.delta_generator import DeltaGenerator
 
 from .. import config
 from ..build import STAGES, is_stale, load_or_build
@@ -258,8 +259,12 @@ def derived(term_map: TermMap, name: str, compute: Callable[[], T], *args: Any) 
 # --------------------------------------------------------------------------
 
 
-def sidebar() -> None:
-    """The shared sidebar: map settings form, terms shown, staleness and map summary."""
+def sidebar() -> DeltaGenerator | None:
+    """The shared sidebar: map settings form and terms shown.
+
+    Returns a sidebar container for :func:`sidebar_status`, which app.py
+    fills after the page ran (so it describes the map the page just built).
+    """
     store = get_store()
     applied = applied_settings()
     venues = store.venues()
@@ -267,7 +272,7 @@ def sidebar() -> None:
         lo, hi = store.year_range()
     except ValueError:
         st.sidebar.error("The corpus is empty: import papers on the Corpus page.")
-        return
+        return None
     with st.sidebar:
         st.markdown("### Map settings")
         with st.form("map_settings", border=False):
@@ -298,22 +303,30 @@ def sidebar() -> None:
             if new != applied:
                 set_applied_settings(new)
                 repin(store)
-                applied = new
         st.slider("Terms shown on the map", *TERMS_SHOWN_RANGE, DEFAULT_TERMS_SHOWN, step=25,
                   key=_TERMS_SHOWN)
+        return st.container()
+
+
+def sidebar_status(box: DeltaGenerator | None) -> None:
+    """Fill the sidebar ``box``: is the shown map stale, and what it holds."""
+    if box is None:
+        return
+    store = get_store()
+    applied = applied_settings()
+    with box:
         if corpus_changed(store):
             st.warning(f"The corpus changed since this map was built (now {store.count():,} "
                        "papers): the map shown is stale.")
             if st.button("Rebuild the map", key="sb_rebuild"):
                 repin(store)
                 st.rerun()
-        elif (registry().get_map(_map_cache_key(applied, pinned_fingerprint(store))) is None
-              and is_stale(store, applied)):
-            st.info("This map is not cached yet: the next page that needs it builds it "
-                    "(about 30 s for the full corpus).")
-        key = _map_cache_key(applied, pinned_fingerprint(store))
-        shown = registry().get_map(key)
-        if shown is not None:
+        shown = registry().get_map(_map_cache_key(applied, pinned_fingerprint(store)))
+        if shown is None:
+            if is_stale(store, applied):
+                st.info("The map for these settings is not built yet: the Map page builds it "
+                        "(about 40 s for the full corpus).")
+        else:
             st.caption(f"Map: {shown.n_docs:,} papers, {shown.n_terms:,} terms, "
                        f"{shown.n_edges:,} links, {len(shown.communities)} communities, "
                        f"modularity {shown.modularity:.2f}")

@@ -38,8 +38,8 @@ st.dataframe(shown, hide_index=True, key="comm_table",
 download_csv(shown, "tmlmap-communities.csv", key="dl_comm_table")
 
 st.subheader("Thematic map")
-by = st.radio("Axes", ["value", "rank"], horizontal=True, key="comm_axes",
-              format_func=lambda v: "values" if v == "value" else "ranks (as biblioshiny plots)")
+by = st.radio("Axes", ["rank", "value"], horizontal=True, key="comm_axes",
+              format_func=lambda v: "ranks (as biblioshiny plots them)" if v == "rank" else "values")
 tm = state.derived(term_map, "thematic", lambda: thematic_map(
     term_map.adjacency, term_map.community, names=[c.name for c in comms],
     n_papers=[c.n_papers for c in comms], min_size=min_terms, by=by), min_terms, by)
