@@ -6,13 +6,14 @@ import altair as alt
 import numpy as np
 import streamlit as st
 
+from tmlmap.graph_html import PALETTE
 from tmlmap.lexicons import TOPICS
 from tmlmap.relevance import community_profiles, topic_relevance
 from tmlmap.trends import ALL_VENUES, yearly_shares
 from tmlmap.views import state
 from tmlmap.views.widgets import download_csv, method_note
 
-HIGHLIGHTED = ("fairness", "privacy")
+FAIRNESS_COLOUR, PRIVACY_COLOUR = "#d62728", "#1f77b4"
 
 st.title("Trends")
 term_map = state.current_map()
@@ -27,13 +28,17 @@ if kind == "Named topics":
     rel = state.derived(term_map, "topic_relevance", lambda: topic_relevance(term_map))
     keys = [str(c) for c in rel.columns]
     names = [TOPICS[k].name if k in TOPICS else k for k in keys]
-    highlight_names = {TOPICS[k].name for k in HIGHLIGHTED if k in TOPICS and k in keys}
+    fairness_names = {TOPICS["fairness"].name} if "fairness" in keys else set()
+    privacy_names = {TOPICS["privacy"].name} if "privacy" in keys else set()
+    highlight_names = fairness_names | privacy_names
     values = rel.to_numpy()
-    default = names
+    default = [n for k, n in zip(keys, names, strict=True) if k in TOPICS and TOPICS[k].twml] or names
 else:
     values = state.derived(term_map, "community_profiles", lambda: community_profiles(term_map))
     names = [f"{c.id}: {c.name}" for c in comms]
-    highlight_names = {names[c.id] for c in comms if c.topic in HIGHLIGHTED}
+    fairness_names = {names[c.id] for c in comms if c.topic == "fairness"}
+    privacy_names = {names[c.id] for c in comms if c.topic == "privacy"}
+    highlight_names = fairness_names | privacy_names
     biggest = [names[c.id] for c in sorted(comms, key=lambda c: -c.n_papers)[:6]]
     default = sorted(set(biggest) | highlight_names, key=names.index)
 
@@ -53,13 +58,27 @@ view["highlighted"] = np.where(view["series"].isin(highlight_names), "fairness /
 if view.empty:
     st.info("Nothing to show: choose series, another venue or a lower minimum of papers per year.")
 else:
-    st.caption("Fairness and privacy are drawn thick. "
-               + ("Share = mean topic relevance of the year's papers."
-                  if kind == "Named topics" else "Share = mean community profile of the year's papers."))
+    topics_mode = kind == "Named topics"
+    st.caption("Fairness (red) and privacy (blue) are drawn thick. "
+               + ("Value = mean topic relevance of the year's papers."
+                  if topics_mode else "Share = mean community profile of the year's papers "
+                                      "(papers counted fractionally)."))
+    others = [c for c in PALETTE if c not in (FAIRNESS_COLOUR, PRIVACY_COLOUR)]
+    colours, k = [], 0
+    for name in chosen:
+        if name in fairness_names:
+            colours.append(FAIRNESS_COLOUR)
+        elif name in privacy_names:
+            colours.append(PRIVACY_COLOUR)
+        else:
+            colours.append(others[k % len(others)])
+            k += 1
     chart = alt.Chart(view).mark_line(point=True).encode(
         x=alt.X("year:O", title="year"),
-        y=alt.Y("share:Q", title="share of papers", axis=alt.Axis(format="%")),
-        color=alt.Color("series:N", title=kind.lower(), sort=chosen),
+        y=alt.Y("share:Q", title="mean topic relevance" if topics_mode else "share of papers",
+                axis=alt.Axis(format="%")),
+        color=alt.Color("series:N", title=kind.lower(), sort=chosen,
+                        scale=alt.Scale(domain=chosen, range=colours)),
         strokeWidth=alt.StrokeWidth("highlighted:N", scale=alt.Scale(
             domain=["fairness / privacy", "other"], range=[4, 1.5]), legend=None),
         opacity=alt.Opacity("highlighted:N", scale=alt.Scale(
