@@ -156,3 +156,27 @@ def test_export_formats(monkeypatch: pytest.MonkeyPatch, tmp_path: Path, capsys)
     assert main(["export"]) == 2
     assert main(["export", "--graph", str(tmp_path / "g.png")]) == 2
     capsys.readouterr()
+
+
+def test_score_with_extra_seeds(cli_env, tmp_path: Path, capsys) -> None:
+    text = "Allocating welfare payments to families"
+    assert main(["score", "--text", text, "--full"]) == 0
+    before = json.loads(capsys.readouterr().out)["raw"]["fairness"]
+    seeds = tmp_path / "seeds.json"
+    seeds.write_text(json.dumps({"fairness": ["welfare", "not a known term at all"]}), encoding="utf-8")
+    # the patched RiskScorer ignores fp=; call the real one through the module to check the wiring
+    import tmlmap.risk as risk
+
+    monkey = pytest.MonkeyPatch()
+    monkey.setattr(cli_risk, "RiskScorer", risk.RiskScorer)
+    try:
+        assert main(["score", "--text", text, "--full", "--seeds", str(seeds)]) == 0
+    finally:
+        monkey.undo()
+    after = json.loads(capsys.readouterr().out)["raw"]["fairness"]
+    assert after > before
+    seeds.write_text(json.dumps({"astrology": ["stars"]}), encoding="utf-8")
+    assert main(["score", "--text", text, "--seeds", str(seeds)]) == 2
+    seeds.write_text("[1, 2]", encoding="utf-8")
+    assert main(["score", "--text", text, "--seeds", str(seeds)]) == 2
+    assert "expected a JSON object" in capsys.readouterr().err

@@ -11,6 +11,8 @@ with a progress bar on first use, then cached):
   confidence, top_terms, nearest_papers`` (``--full`` adds ``warnings`` and
   ``spans``). Batch output keeps every input field and adds the scores (CSV
   cells of list fields hold JSON). Warnings go to stderr.
+* ``--seeds F.json`` adds seed terms to topics (``{"fairness": ["welfare"]}``);
+  terms not in the map are ignored.
 * A bad input row (invalid JSON, missing or non-text field) is reported on
   stderr with its line number and skipped; the other rows are scored. Exit
   status: 0 if every row was scored, 1 if some rows were skipped, 2 on usage
@@ -190,6 +192,24 @@ def _print_table(report: RiskReport, label: str = "") -> None:
 # ---- score ------------------------------------------------------------------
 
 
+def _read_seeds(path: Path) -> dict[str, list[str]]:
+    """A JSON object ``{topic: [term, ...]}`` of extra seed terms (added to the defaults)."""
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
+        raise UsageError(f"cannot read seeds from {path}: {exc}") from None
+    from .lexicons import TOPICS
+
+    if not isinstance(data, dict) or not all(
+        isinstance(k, str) and isinstance(v, list) and all(isinstance(t, str) for t in v) for k, v in data.items()
+    ):
+        raise UsageError(f"{path}: expected a JSON object mapping topic names to lists of terms")
+    unknown = [k for k in data if k not in TOPICS]
+    if unknown:
+        raise UsageError(f"{path}: unknown topics {unknown}; known: {', '.join(TOPICS)}")
+    return data
+
+
 def cmd_score(args: argparse.Namespace) -> int:
     try:
         return _score(args)
@@ -220,8 +240,14 @@ def _score(args: argparse.Namespace) -> int:
         in_path = Path(args.input)
         if not in_path.is_file():
             raise UsageError(f"no such file: {in_path}")
+    seeds = _read_seeds(Path(args.seeds)) if args.seeds else None
     term_map, store = _load_map(args)
-    scorer = RiskScorer(term_map, store)
+    if seeds:
+        from .fingerprint import compute_fingerprints
+
+        scorer = RiskScorer(term_map, store, fp=compute_fingerprints(term_map, seeds=seeds, communities=False))
+    else:
+        scorer = RiskScorer(term_map, store)
 
     if single is not None:
         report = scorer.score(single)
@@ -445,6 +471,8 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--output", metavar="F", help="write results to F (.jsonl or .csv) instead of stdout")
     p.add_argument("--format", choices=("json", "table"), default="json", help="stdout format (default json)")
     p.add_argument("--full", action="store_true", help="also output warnings and term spans")
+    p.add_argument("--seeds", metavar="F.json",
+                   help='extra seed terms per topic, e.g. {"fairness": ["welfare", "benefit claims"]}')
     p.add_argument("--quiet", action="store_true", help="no progress bar")
     p.set_defaults(func=cmd_score)
 
