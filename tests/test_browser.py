@@ -232,6 +232,11 @@ def test_map_risk_and_papers_in_chromium(app_url: str, capsys: pytest.CaptureFix
                 timings[f"warm_switch_to_{name.lower()}_s"] = time.perf_counter() - t0
                 page.wait_for_timeout(700)
                 page.screenshot(path=str(ARTIFACTS / f"{name.lower()}.png"), full_page=True)
+                if name == "Communities":
+                    page.get_by_role("heading", name="Thematic map").evaluate(
+                        "e => e.scrollIntoView({block: 'start'})")
+                    page.wait_for_timeout(500)
+                    page.screenshot(path=str(ARTIFACTS / "thematic-map.png"))
         finally:
             browser.close()
     assert dialogs == [], f"a JavaScript dialog opened: {dialogs}"
