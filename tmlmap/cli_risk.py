@@ -38,7 +38,7 @@ from pathlib import Path
 from typing import Any, TextIO
 
 from .cli_store import open_store, safe_text
-from .risk import CONTRACT_FIELDS, RiskReport, RiskScorer
+from .risk import CONTRACT_FIELDS, MAX_CHARS, RiskReport, RiskScorer
 
 #: Rows scored per batch in ``score --input``.
 BATCH_ROWS = 2000
@@ -59,6 +59,10 @@ def _load_map(args: argparse.Namespace, settings: Any = None):
     progress = StageProgress(quiet=getattr(args, "quiet", False))
     try:
         return load_or_build(store, settings or MapSettings(), progress=progress), store
+    except ValueError as exc:
+        progress.close()
+        print(f"tmlmap: cannot build the map: {exc}", file=sys.stderr)
+        raise SystemExit(2) from exc
     finally:
         progress.close()
 
@@ -461,7 +465,8 @@ def register(sub: argparse._SubParsersAction) -> None:
         "score", help="fairness/privacy risk of project descriptions",
         description="Score project descriptions for fairness and privacy risk using the map's links "
                     "(context words such as 'loan' or 'recidivism' count through the graph). Output fields: "
-                    + ", ".join(CONTRACT_FIELDS) + ". Exit status 1 if some input rows were skipped.")
+                    + ", ".join(CONTRACT_FIELDS) + f". Texts longer than {MAX_CHARS:,} characters are truncated "
+                    "(with a warning). Exit status 1 if some input rows were skipped.")
     src = p.add_mutually_exclusive_group(required=True)
     src.add_argument("--text", help="the description")
     src.add_argument("--file", metavar="F", help="a text file holding one description")
