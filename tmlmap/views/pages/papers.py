@@ -83,8 +83,12 @@ def show_results(hits: list[SearchHit]) -> None:
                 x=alt.X("share:Q", axis=alt.Axis(format="%")), y=alt.Y("community:N", sort="-x"),
                 tooltip=["community", alt.Tooltip("share:Q", format=".1%")]).properties(
                     height=220, title="Communities (top 8)"), key="papers_comm_chart")
-            download_csv(prof, f"tmlmap-topics-{row}.csv", key="dl_papers_profile",
-                         label="Download the topic profile (CSV)")
+            both = pd.concat([
+                prof.rename(columns={"topic": "name", "relevance": "value"}).assign(kind="topic relevance"),
+                pd.DataFrame({"name": [c.name for c in term_map.communities], "value": profiles[row],
+                              "kind": "community share"})], ignore_index=True)
+            download_csv(both[["kind", "name", "value"]], f"tmlmap-profile-{row}.csv",
+                         key="dl_papers_profile", label="Download the topic profile (CSV)")
 
 
 hits = store.search(query, venues=venues or None, year_min=years[0], year_max=years[1],
