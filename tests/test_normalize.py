@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 from tmlmap.extractor import TermExtractor, counts_matrix
-from tmlmap.normalize import BOUNDARY, Normalizer, TokenStream, clean_text
+from tmlmap.normalize import BOUNDARY, Normalizer, SurfaceTable, TokenStream, clean_text
 from tmlmap.phrases import merge_phrases, score_pairs
 from tmlmap.thesaurus import ThesaurusError, read_thesaurus
 
@@ -147,7 +147,22 @@ def test_parallel_tokenization_equals_serial(monkeypatch):
     results = []
     for jobs in (1, 2):
         index: dict[str, int] = {}
-        surface: dict[str, dict[str, int]] = {}
+        surface = SurfaceTable()
         stream = Normalizer(n_jobs=jobs).stream(texts, index, grow=True, surface=surface)
-        results.append((stream.tokens.tolist(), stream.indptr.tolist(), index, surface))
+        results.append((stream.tokens.tolist(), stream.indptr.tolist(), index, stream.surfaces.tolist(),
+                        surface.strings))
     assert results[0] == results[1]
+
+
+def test_terms_are_shown_in_their_most_common_spelling():
+    texts = [f"Electronic health records of {w}." for w in ("graphs", "images", "text", "speech")]
+    texts += ["Electronic health record systems.", "A recorded talk.", "Federated learning for phones.",
+              "Federated learning with clients.", "Federated learning at scale.", "We recorded it."]
+    ex = TermExtractor()
+    stream = ex.fit_phrases(ex.tokenize_corpus(texts), min_count=3, min_npmi=0.2)
+    X = counts_matrix(stream, len(ex.forms))
+    ex.set_vocabulary(np.flatnonzero(np.asarray((X > 0).sum(axis=0)).ravel() >= 1))
+    shown = set(ex.display)
+    assert "electronic health records" in shown
+    assert "federated learning" in shown
+    assert "electronic health recorded" not in shown

@@ -132,15 +132,19 @@ def load_map(path: str | Path, normalizer: Any = None) -> Any:
     )
 
 
-def save_token_cache(path: str | Path, stream: TokenStream, forms: list[str], surface: dict[str, dict[str, int]]) -> None:
-    """Keep a tokenized corpus (form-id stream, form keys, surface spellings)."""
-    meta = {"format_version": FORMAT_VERSION, "forms": forms, "surface": surface}
-    _write_dir(Path(path), meta, {"tokens": stream.tokens, "indptr": stream.indptr})
+def save_token_cache(path: str | Path, stream: TokenStream, forms: list[str], surfaces: list[str]) -> None:
+    """Keep a tokenized corpus: form-id stream with spelling ids, form keys, spellings."""
+    meta = {"format_version": FORMAT_VERSION, "forms": forms, "surfaces": surfaces}
+    arrays = {"tokens": stream.tokens, "indptr": stream.indptr}
+    if stream.surfaces is not None:
+        arrays["surfaces"] = stream.surfaces
+    _write_dir(Path(path), meta, arrays)
 
 
-def load_token_cache(path: str | Path) -> tuple[TokenStream, list[str], dict[str, dict[str, int]]] | None:
+def load_token_cache(path: str | Path) -> tuple[TokenStream, list[str], list[str]] | None:
     got = _read_dir(Path(path))
-    if got is None:
+    if got is None or "surfaces" not in got[0]:
         return None
     meta, arrays = got
-    return TokenStream(arrays["tokens"], arrays["indptr"]), list(meta["forms"]), meta["surface"]
+    stream = TokenStream(arrays["tokens"], arrays["indptr"], surfaces=arrays.get("surfaces"))
+    return stream, list(meta["forms"]), list(meta["surfaces"])

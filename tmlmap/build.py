@@ -23,7 +23,7 @@ from .communities import detect_communities
 from .cooccurrence import cooccurrence_matrix, edge_weights, select_rows
 from .extractor import TermExtractor, counts_matrix
 from .labels import label_communities
-from .normalize import Normalizer, TokenStream
+from .normalize import Normalizer, SurfaceTable, TokenStream
 from .records import Paper
 from .settings import MapSettings
 from .termmap import TermMap
@@ -38,7 +38,7 @@ Progress = Callable[[str, float], None]
 
 STAGES = ("normalize", "phrases", "vocabulary", "cooccurrence", "pruning", "communities", "labels")
 #: Bump when tokenization changes, to invalidate cached token streams.
-NORMALIZER_VERSION = "2"
+NORMALIZER_VERSION = "3"
 
 
 def paper_text(paper: Paper, *, with_keywords: bool = True) -> str:
@@ -80,14 +80,14 @@ def _tokenize(
         cache = Path(cache_dir) / f"tokens-{fingerprint}-v{NORMALIZER_VERSION}"
         loaded = artifacts.load_token_cache(cache)
         if loaded is not None:
-            stream, forms, surface = loaded
+            stream, forms, surface_strings = loaded
             extractor.form_index = {k: i for i, k in enumerate(forms)}
-            extractor.surface = surface
+            extractor.surface = SurfaceTable(surface_strings)
             progress("normalize", 1.0)
             return stream
     stream = extractor.tokenize_corpus(texts, progress=lambda d, n: progress("normalize", d / max(n, 1)))
     if cache is not None:
-        artifacts.save_token_cache(cache, stream, extractor._forms_list(), extractor.surface)
+        artifacts.save_token_cache(cache, stream, extractor._forms_list(), extractor.surface.strings)
     return stream
 
 

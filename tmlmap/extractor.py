@@ -17,7 +17,7 @@ from typing import Any
 import numpy as np
 import scipy.sparse as sp
 
-from .normalize import BOUNDARY, Normalizer, TokenStream
+from .normalize import BOUNDARY, Normalizer, SurfaceTable, TokenStream
 from .phrases import detect_phrases, merge_phrases
 
 #: Phrase passes: two passes join up to four words.
@@ -41,7 +41,8 @@ class TermExtractor:
         self.normalizer = normalizer or Normalizer()
         self.forms: list[str] = []
         self.form_index: dict[str, int] = {}
-        self.surface: dict[str, dict[str, int]] = {}
+        self.surface = SurfaceTable()
+        self.form_display: dict[int, str] = {}
         self.phrase_passes: list[tuple[int, np.ndarray, np.ndarray]] = []
         self.form_map = np.zeros(0, dtype=np.int64)
         self.form_to_term = np.zeros(0, dtype=np.int64)
@@ -105,8 +106,7 @@ class TermExtractor:
                 dtype=np.int64,
             )
             self.phrase_passes.append((n_forms, accepted, phrase_ids))
-            stream = merge_phrases(stream, n_forms, accepted, phrase_ids)
-        # Display spellings of phrases: the most common spelling of each part.
+            stream = merge_phrases(stream, n_forms, accepted, phrase_ids, self.surface)
         self.forms = self._forms_list()
         self.form_map = np.arange(len(self.forms), dtype=np.int64)
         for variant, preferred in thesaurus:
@@ -125,34 +125,40 @@ class TermExtractor:
                 self.form_map[v] = p
             else:
                 self.form_map[v] = BOUNDARY
-        return self._apply_form_map(stream)
+        stream = self._apply_form_map(stream)
+        self.form_display = self._most_common_spellings(stream)
+        for _variant, preferred in thesaurus:
+            p = self.lookup_form(preferred) if preferred else None
+            if p is not None:
+                self.form_display[p] = " ".join(preferred.split())
+        return stream
+
+    def _most_common_spellings(self, stream: TokenStream) -> dict[int, str]:
+        """Each form's most common lowercase spelling in ``stream`` (ties: first seen)."""
+        if stream.surfaces is None:
+            return {}
+        ok = (stream.tokens >= 0) & (stream.surfaces >= 0)
+        n_surf = max(len(self.surface.strings), 1)
+        codes, counts = np.unique(stream.tokens[ok] * n_surf + stream.surfaces[ok], return_counts=True)
+        forms, surfs = codes // n_surf, codes % n_surf
+        order = np.lexsort((surfs, -counts, forms))
+        first = order[np.unique(forms[order], return_index=True)[1]]
+        return {int(f): self.surface.strings[int(x)] for f, x in zip(forms[first], surfs[first], strict=True)}
 
     def _apply_form_map(self, stream: TokenStream) -> TokenStream:
         tokens = stream.tokens.copy()
         known = tokens >= 0
         tokens[known] = self.form_map[tokens[known]]
-        return TokenStream(tokens, stream.indptr, stream.starts, stream.ends)
+        return TokenStream(tokens, stream.indptr, stream.starts, stream.ends, stream.surfaces)
 
     def set_vocabulary(self, term_forms: np.ndarray) -> None:
         """Fix the vocabulary: ``term_forms[t]`` is the form id of term ``t``."""
         self.term_forms = np.asarray(term_forms, dtype=np.int64)
         self.form_to_term = np.full(len(self.forms), -1, dtype=np.int64)
         self.form_to_term[self.term_forms] = np.arange(len(self.term_forms))
-        self.display = [self._display(self.forms[f]) for f in self.term_forms.tolist()]
-
-    def _display(self, key: str) -> str:
-        """The most common spelling of each word; inside a phrase, plural
-        modifiers are shown singular ("attack success rate", not "attacks
-        success rate")."""
-        parts = key.split(" ")
-        words = []
-        for n, part in enumerate(parts):
-            seen = self.surface.get(part)
-            word = max(sorted(seen), key=seen.__getitem__) if seen else part
-            if n < len(parts) - 1 and word in (part + "s", part + "es"):
-                word = part
-            words.append(word)
-        return " ".join(words)
+        # Terms are shown in their most common spelling in the corpus
+        # ("electronic health records", "federated learning"), else as keys.
+        self.display = [self.form_display.get(f, self.forms[f]) for f in self.term_forms.tolist()]
 
     # -- applying ------------------------------------------------------------
     def form_stream(self, texts: Sequence[str], *, with_offsets: bool = False) -> TokenStream:

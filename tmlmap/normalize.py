@@ -16,6 +16,9 @@ A :class:`TokenStream` is the corpus in flat numpy form:
   ``tokens[indptr[d]:indptr[d + 1]]``.
 * ``starts``/``ends``: ``(n_positions,)`` character offsets in the document's
   text (used to highlight terms), or None.
+* ``surfaces``: ``(n_positions,)`` id of the lowercase spelling at each
+  position (into a :class:`SurfaceTable`; -1 at boundaries), or None. Used
+  to display each term in its most common spelling.
 
 Dropped: spaCy's English stop words and the research boilerplate of
 :data:`tmlmap.lexicons.RESEARCH_BOILERPLATE`, numbers, URLs, e-mail
@@ -27,8 +30,11 @@ stay adjacent so the phrase stage can join them.
 
 from __future__ import annotations
 
+import json
 import os
 import re
+import subprocess
+import warnings
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 
@@ -72,6 +78,7 @@ class TokenStream:
     indptr: np.ndarray
     starts: np.ndarray | None = None
     ends: np.ndarray | None = None
+    surfaces: np.ndarray | None = None
 
     @property
     def n_docs(self) -> int:
@@ -92,6 +99,7 @@ class TokenStream:
             indptr,
             None if self.starts is None else self.starts[keep],
             None if self.ends is None else self.ends[keep],
+            None if self.surfaces is None else self.surfaces[keep],
         )
 
 
@@ -139,26 +147,81 @@ def _tokenize(
     return all_hashes, lengths, off
 
 
-_WORKER_NLP = None
+class _WorkerTokenizer:
+    """Tokenize texts in a subprocess (``python -m tmlmap.normalize IN OUT``)."""
+
+    def __init__(self, texts: Sequence[str], batch_size: int) -> None:
+        import sys
+        import tempfile
+
+        self._dir = tempfile.TemporaryDirectory(prefix="tmlmap-tok-")
+        self._in = os.path.join(self._dir.name, "in.json")
+        self._out = os.path.join(self._dir.name, "out")
+        with open(self._in, "w", encoding="utf-8") as fh:
+            json.dump({"texts": list(texts), "batch_size": batch_size}, fh)
+        self._proc = subprocess.Popen(
+            [sys.executable, "-m", "tmlmap.normalize", self._in, self._out],
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.PIPE,
+        )
+
+    def result(self) -> tuple[np.ndarray, np.ndarray, dict[int, str]] | None:
+        """The worker's hashes, lengths and hash strings; None (with a warning) if it failed."""
+        try:
+            _, err = self._proc.communicate(timeout=3600)
+            if self._proc.returncode != 0:
+                warnings.warn(f"tokenizer worker failed, continuing in one process: {err.decode()[-500:]}",
+                              stacklevel=3)
+                return None
+            with np.load(self._out + ".npz", allow_pickle=False) as z:
+                hashes, lengths = z["hashes"], z["lengths"]
+            with open(self._out + ".json", encoding="utf-8") as fh:
+                strings = {int(k): v for k, v in json.load(fh).items()}
+            return hashes, lengths, strings
+        except (OSError, ValueError, KeyError, subprocess.TimeoutExpired) as exc:
+            warnings.warn(f"tokenizer worker failed, continuing in one process: {exc}", stacklevel=3)
+            return None
+        finally:
+            if self._proc.poll() is None:
+                self._proc.kill()
+                self._proc.wait()
+            self._dir.cleanup()
 
 
-def _tokenize_in_worker(texts: list[str], batch_size: int) -> tuple[np.ndarray, np.ndarray, dict[int, str]]:
-    """Worker side of parallel tokenization: hashes, lengths and the strings of the hashes."""
-    global _WORKER_NLP
-    if _WORKER_NLP is None:
-        _WORKER_NLP = _load_nlp()[0]
-    hashes, lengths, _ = _tokenize(_WORKER_NLP, texts, False, None, batch_size)
-    strings = _WORKER_NLP.vocab.strings
-    return hashes, lengths, {h: strings[h] for h in np.unique(hashes).tolist()}
+def _worker_main(in_path: str, out_path: str) -> None:
+    with open(in_path, encoding="utf-8") as fh:
+        job = json.load(fh)
+    nlp = _load_nlp()[0]
+    hashes, lengths, _ = _tokenize(nlp, job["texts"], False, None, int(job["batch_size"]))
+    np.savez(out_path + ".npz", hashes=hashes, lengths=lengths)
+    strings = nlp.vocab.strings
+    with open(out_path + ".json", "w", encoding="utf-8") as fh:
+        json.dump({str(h): strings[h] for h in np.unique(hashes).tolist()}, fh)
+
+
+class SurfaceTable:
+    """Lowercase spellings seen in the corpus, with ids (phrases join their parts' spellings)."""
+
+    def __init__(self, strings: list[str] | None = None) -> None:
+        self.strings: list[str] = list(strings or [])
+        self.index: dict[str, int] = {s: i for i, s in enumerate(self.strings)}
+
+    def add(self, text: str) -> int:
+        i = self.index.get(text)
+        if i is None:
+            i = self.index[text] = len(self.strings)
+            self.strings.append(text)
+        return i
 
 
 class Normalizer:
     """Tokenize, filter and lemmatize texts into form *keys*.
 
     A form key is the lowercase lookup lemma of a word (``"classifiers"`` ->
-    ``"classifier"``). :meth:`surface_counts` keeps how often each lowercase
-    surface form was seen, so the map can display the most common spelling
-    (``"federated learning"`` rather than the lemma ``"federate learn"``).
+    ``"classifier"``). Given a :class:`SurfaceTable`, :meth:`stream` also
+    records the lowercase spelling at every position, so the map can display
+    the most common spelling ("federated learning" rather than the lemmas
+    "federate learn").
     """
 
     def __init__(self, extra_stop_words: Iterable[str] = (), n_jobs: int | None = None) -> None:
@@ -210,7 +273,7 @@ class Normalizer:
         form_index: dict[str, int],
         *,
         grow: bool,
-        surface: dict[str, dict[str, int]] | None = None,
+        surface: SurfaceTable | None = None,
         with_offsets: bool = False,
         progress: Callable[[int, int], None] | None = None,
         batch_size: int = 500,
@@ -218,23 +281,24 @@ class Normalizer:
         """Turn ``texts`` into a :class:`TokenStream` of form ids.
 
         ``form_index`` maps form keys to ids; with ``grow`` new keys are added
-        (fitting), otherwise unseen words become :data:`UNKNOWN`. ``surface``
-        (if given) accumulates lowercase surface-form counts per key.
+        (fitting), otherwise unseen words become :data:`UNKNOWN`. With
+        ``surface``, the stream's ``surfaces`` hold spelling ids of that table.
         """
         n = len(texts)
         extra_strings: dict[int, str] = {}
         if self.n_jobs > 1 and n >= PARALLEL_MIN_DOCS and not with_offsets:
-            # spaCy's tokenizer holds the GIL: tokenize the second half in a
-            # spawned process (fork is unsafe in threaded hosts like Streamlit).
-            import multiprocessing
-            from concurrent.futures import ProcessPoolExecutor
-
+            # spaCy's tokenizer holds the GIL: the second half goes to a worker
+            # process, started as a plain `python -m` subprocess (multiprocessing
+            # would re-import the caller's __main__, which breaks unguarded scripts).
             half = n // 2
-            with ProcessPoolExecutor(1, mp_context=multiprocessing.get_context("spawn")) as pool:
-                future = pool.submit(_tokenize_in_worker, list(texts[half:]), batch_size)
-                scaled = None if progress is None else (lambda d, _n: progress(d, n))
-                h1, l1, _ = _tokenize(self.nlp, texts[:half], False, scaled, batch_size)
-                h2, l2, extra_strings = future.result()
+            worker = _WorkerTokenizer(texts[half:], batch_size)
+            scaled = None if progress is None else (lambda d, _n: progress(d, n))
+            h1, l1, _ = _tokenize(self.nlp, texts[:half], False, scaled, batch_size)
+            result = worker.result()
+            if result is None:  # the worker failed: do its half here
+                h2, l2, _ = _tokenize(self.nlp, texts[half:], False, None, batch_size)
+            else:
+                h2, l2, extra_strings = result
             all_hashes = np.concatenate([h1, h2])
             lengths = np.concatenate([l1, l2])
             offsets = None
@@ -265,13 +329,13 @@ class Normalizer:
                         fid = UNKNOWN
                 ids[u] = fid
         tokens = ids[inverse.reshape(-1)]
-        if surface is not None and len(all_hashes):
-            counts = np.bincount(inverse.reshape(-1), minlength=len(uniq))
+        surf_ids = None
+        if surface is not None:
+            per_uniq = np.full(len(uniq), -1, dtype=np.int64)
             for u in np.flatnonzero(ids >= 0).tolist():
-                key_counts = surface.setdefault(self._hash_cache[int(uniq[u])], {})
                 h = int(uniq[u])
-                s = extra_strings[h] if h in extra_strings else strings[h]
-                key_counts[s] = key_counts.get(s, 0) + int(counts[u])
+                per_uniq[u] = surface.add(extra_strings[h] if h in extra_strings else strings[h])
+            surf_ids = per_uniq[inverse.reshape(-1)]
         # Append one boundary per document so nothing spans two documents.
         indptr = np.zeros(n + 1, dtype=np.int64)
         np.cumsum(lengths + 1, out=indptr[1:])
@@ -280,15 +344,24 @@ class Normalizer:
         body = np.ones(indptr[-1], dtype=bool)
         body[doc_end] = False
         full[body] = tokens
-        starts = ends = None
+        starts = ends = surfaces = None
+        if surf_ids is not None:
+            surfaces = np.full(indptr[-1], -1, dtype=np.int64)
+            surfaces[body] = surf_ids
         if with_offsets:
             off = offsets
             starts = np.zeros(indptr[-1], dtype=np.int64)
             ends = np.zeros(indptr[-1], dtype=np.int64)
             starts[body] = off[:, 0]
             ends[body] = off[:, 0] + off[:, 1]
-        stream = TokenStream(full, indptr, starts, ends)
+        stream = TokenStream(full, indptr, starts, ends, surfaces)
         # Drop transparent tokens and collapse runs of boundaries.
         prev = np.concatenate(([BOUNDARY], full[:-1]))
         keep = (full != _TRANSPARENT) & ~((full == BOUNDARY) & (prev == BOUNDARY) & body)
         return stream.select(keep)
+
+
+if __name__ == "__main__":  # the worker of _WorkerTokenizer
+    import sys
+
+    _worker_main(sys.argv[1], sys.argv[2])

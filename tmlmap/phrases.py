@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from .normalize import TokenStream
+from .normalize import SurfaceTable, TokenStream
 
 
 def _pairs(tokens: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -63,12 +63,19 @@ def detect_phrases(stream: TokenStream, n_forms: int, *, min_count: int, min_npm
     return np.sort(codes[(doc_counts >= min_count) & (npmi >= min_npmi)])
 
 
-def merge_phrases(stream: TokenStream, n_forms: int, accepted: np.ndarray, phrase_ids: np.ndarray) -> TokenStream:
+def merge_phrases(
+    stream: TokenStream,
+    n_forms: int,
+    accepted: np.ndarray,
+    phrase_ids: np.ndarray,
+    surface: SurfaceTable | None = None,
+) -> TokenStream:
     """Replace accepted pairs by their phrase id.
 
     ``accepted`` are sorted pair codes, ``phrase_ids`` the form id given to
     each. The second word's position is removed; the phrase spans both words'
-    character offsets.
+    character offsets, and (with ``surface`` and a stream carrying spellings)
+    its spelling is its two parts' spellings joined by a space.
     """
     tokens = stream.tokens
     if len(accepted) == 0 or len(tokens) < 2:
@@ -95,5 +102,17 @@ def merge_phrases(stream: TokenStream, n_forms: int, accepted: np.ndarray, phras
     if stream.ends is not None:
         ends = stream.ends.copy()
         ends[take] = stream.ends[np.flatnonzero(take) + 1]
-    merged = TokenStream(new_tokens, stream.indptr, stream.starts, ends)
+    surfaces = None
+    if stream.surfaces is not None and surface is not None:
+        surfaces = stream.surfaces.copy()
+        at = np.flatnonzero(take)
+        n_surf = len(surface.strings)
+        codes = stream.surfaces[at] * n_surf + stream.surfaces[at + 1]
+        uniq, inverse = np.unique(codes, return_inverse=True)
+        joined = np.asarray(
+            [surface.add(f"{surface.strings[c // n_surf]} {surface.strings[c % n_surf]}") for c in uniq.tolist()],
+            dtype=np.int64,
+        )
+        surfaces[at] = joined[inverse.reshape(-1)]
+    merged = TokenStream(new_tokens, stream.indptr, stream.starts, ends, surfaces)
     return merged.select(keep)
