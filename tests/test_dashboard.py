@@ -112,6 +112,8 @@ def test_every_page_renders(env: Path, page: str) -> None:
     assert any("Map settings" in m.value for m in at.sidebar.markdown)
     for text in texts(at):  # untrusted text is never rendered as markup
         assert not RAW_MARKUP.search(text), text
+    for frame in at.get("iframe"):  # the graph page: no markup from the corpus
+        assert "<script>alert" not in frame.proto.srcdoc and "onerror=alert" not in frame.proto.srcdoc
 
 
 # ---------------------------------------------------------------------------

@@ -204,8 +204,10 @@ def current_map() -> TermMap:
         try:
             term_map = _load_or_build_with_progress(store, settings)
         except ValueError as exc:
-            st.error(f"Cannot build a map with these settings: {exc}. "
-                     "Widen the venue/year selection in the sidebar.")
+            from .widgets import md_text
+
+            st.error(f"Cannot build a map with these settings: {md_text(exc)}. "
+                     "Change the venue/year selection in the sidebar.")
             st.stop()
         reg.put_map(key, term_map)
     return term_map
