@@ -189,6 +189,10 @@ def test_map_risk_and_papers_in_chromium(app_url: str, capsys: pytest.CaptureFix
             timings["score_description_s"] = time.perf_counter() - t0
             page.wait_for_timeout(500)
             page.screenshot(path=str(ARTIFACTS / "risk.png"), full_page=True)
+            page.get_by_role("heading", name="Top contributing terms").evaluate(
+                "e => e.scrollIntoView({block: 'start'})")
+            page.wait_for_timeout(400)
+            page.screenshot(path=str(ARTIFACTS / "risk-evidence.png"))
 
             # warm switch back to the map
             t0 = time.perf_counter()

@@ -105,10 +105,17 @@ def paper_rows(store: Any, ids: Sequence[str], extra: dict[str, Sequence[Any]] |
 
 
 def paper_table(df: pd.DataFrame, *, key: str, height: int | None = None) -> None:
-    """Show a paper table with clickable links (titles are plain text cells)."""
-    config = {"url": st.column_config.LinkColumn("link", display_text="open"),
-              "year": st.column_config.NumberColumn("year", format="%d")}
-    kwargs: dict[str, Any] = {"hide_index": True, "column_config": config, "key": key}
+    """Show a paper table (title, year, venue, other columns, link, id) with clickable
+    links; titles are plain text cells."""
+    config = {"url": st.column_config.LinkColumn("link", display_text="open", width="small"),
+              "year": st.column_config.NumberColumn("year", format="%d", width="small"),
+              "title": st.column_config.TextColumn("title", width="large"),
+              "id": st.column_config.TextColumn("id", width="small")}
+    first = [c for c in ("title", "year", "venue") if c in df.columns]
+    order = first + [c for c in df.columns if c not in (*first, "url", "id")] + [
+        c for c in ("url", "id") if c in df.columns]
+    kwargs: dict[str, Any] = {"hide_index": True, "column_config": config, "key": key,
+                              "column_order": order}
     if height:
         kwargs["height"] = height
     st.dataframe(df, **kwargs)

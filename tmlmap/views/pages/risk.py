@@ -138,7 +138,9 @@ if result is not None:
         else:
             st.altair_chart(alt.Chart(terms_df).mark_bar().encode(
                 x=alt.X("contribution:Q", title="share of the topic's raw score"),
-                y=alt.Y("term:N", sort="-x"), color=alt.Color("topic:N"),
+                y=alt.Y("term:N", sort="-x"),
+                color=alt.Color("topic:N", scale=alt.Scale(domain=["fairness", "privacy"],
+                                                           range=["#d62728", "#1f77b4"])),
                 tooltip=["term", "topic", alt.Tooltip("contribution:Q", format=".3f")],
             ).properties(height=max(160, 24 * len(terms_df))), key="risk_terms_chart")
             download_csv(terms_df, "tmlmap-risk-terms.csv", key="dl_risk_terms")
