@@ -327,7 +327,7 @@ def sidebar_status(box: DeltaGenerator | None) -> None:
         if shown is None:
             if is_stale(store, applied):
                 st.info("The map for these settings is not built yet: the Map page builds it "
-                        "(about 40 s for the full corpus).")
+                        "(about 25 s for the full corpus).")
         else:
             st.caption(f"Map: {shown.n_docs:,} papers, {shown.n_terms:,} terms, "
                        f"{shown.n_edges:,} links, {len(shown.communities)} communities, "
