@@ -285,7 +285,7 @@ def reference_topic_scores(
     The paper's wording ("mean of the weighted shortest-path lengths divided
     by their maximum") admits both; on our development split the literal
     reading ranks worse than chance, so the proximity reading is the default
-    (see ``tmlmap/EVALUATION_SECTION.md``).
+    (see the Evaluation section of README.md).
     """
     if reading not in REFERENCE_READINGS:
         raise ValueError(f"reading must be one of {REFERENCE_READINGS}")
