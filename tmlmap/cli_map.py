@@ -105,22 +105,28 @@ class StageProgress:
             self.bar = None
 
 
-def load_map_for(args: argparse.Namespace, *, force: bool = False):
-    """Open the store and load (or build) the map selected by ``args``."""
+def load_map(args: argparse.Namespace, settings: MapSettings | None = None, *, force: bool = False):
+    """Open the store (``--db``) and load or build the map of ``settings``
+    (default settings if None), drawing stage progress unless ``args.quiet``.
+    Exits with status 2 and a message when the map cannot be built."""
     from .build import load_or_build
     from .cli_store import open_store
 
-    settings = settings_from_args(args)
     store = open_store(args)
     progress = StageProgress(quiet=getattr(args, "quiet", False))
     try:
-        return load_or_build(store, settings, progress=progress, force=force), store
+        return load_or_build(store, settings or MapSettings(), progress=progress, force=force), store
     except ValueError as exc:
         progress.close()
         print(f"tmlmap: cannot build the map: {exc}", file=sys.stderr)
         raise SystemExit(2) from exc
     finally:
         progress.close()
+
+
+def load_map_for(args: argparse.Namespace, *, force: bool = False):
+    """:func:`load_map` with the settings given by :func:`add_map_options` arguments."""
+    return load_map(args, settings_from_args(args), force=force)
 
 
 def map_summary(term_map) -> dict[str, Any]:

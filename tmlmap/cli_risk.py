@@ -37,7 +37,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any, TextIO
 
-from .cli_store import open_store, safe_text
+from .cli_store import safe_text
 from .risk import CONTRACT_FIELDS, MAX_CHARS, RiskReport, RiskScorer
 
 #: Rows scored per batch in ``score --input``.
@@ -51,20 +51,9 @@ class UsageError(Exception):
 
 
 def _load_map(args: argparse.Namespace, settings: Any = None):
-    from .build import load_or_build
-    from .cli_map import StageProgress
-    from .settings import MapSettings
+    from .cli_map import load_map
 
-    store = open_store(args)
-    progress = StageProgress(quiet=getattr(args, "quiet", False))
-    try:
-        return load_or_build(store, settings or MapSettings(), progress=progress), store
-    except ValueError as exc:
-        progress.close()
-        print(f"tmlmap: cannot build the map: {exc}", file=sys.stderr)
-        raise SystemExit(2) from exc
-    finally:
-        progress.close()
+    return load_map(args, settings)
 
 
 # ---- input ------------------------------------------------------------------
