@@ -29,25 +29,30 @@ import scipy.sparse as sp
 
 
 def incidence(X: sp.spmatrix) -> sp.csr_matrix:
-    """Binary ``(n_docs, n_terms)`` float32 incidence of a count matrix."""
-    B = sp.csr_matrix(X, dtype=np.float32, copy=True)
-    B.data[:] = 1.0
-    B.eliminate_zeros()
-    return B
+    """Binary ``(n_docs, n_terms)`` int32 incidence (1 where ``X`` is non-zero)."""
+    X = sp.csr_matrix(X)
+    if not X.has_canonical_format:
+        X = X.copy()
+        X.sum_duplicates()
+    if X.nnz and not X.data.all():
+        X = X.copy()
+        X.eliminate_zeros()
+    return sp.csr_matrix((np.ones(X.nnz, dtype=np.int32), X.indices, X.indptr), shape=X.shape)
 
 
 def cooccurrence_matrix(X: sp.spmatrix) -> sp.csr_matrix:
-    """Documents shared by each pair of terms: ``(n_terms, n_terms)`` int64 CSR.
+    """Documents shared by each pair of terms: ``(n_terms, n_terms)`` int32 CSR.
 
     ``X`` is any ``(n_docs, n_terms)`` matrix whose non-zeros mark a term in
     a document. The diagonal (each term's document frequency) is removed.
+    Counts are int32 (exact up to 2**31 documents): integer products are
+    about a third faster than float ones here. Column indices within a row
+    are not sorted (sorting would cost as much again; no consumer needs it).
     """
     B = incidence(X)
-    C = (B.T @ B).tocsr()
+    C = B.T.tocsr() @ B
     C.setdiag(0)
     C.eliminate_zeros()
-    C.data = np.rint(C.data).astype(np.int64)  # float32 sums of ones are exact below 2**24
-    C.sort_indices()
     return C
 
 
