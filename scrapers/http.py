@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import email.utils
 import logging
+import os
 import random
 import re
 import threading
@@ -45,6 +46,15 @@ log = logging.getLogger(__name__)
 PROJECT_URL = "https://github.com/tmlmap/tmlmap"
 USER_AGENT = f"tmlmap-scrape/0.1 (+{PROJECT_URL})"
 
+
+def default_user_agent() -> str:
+    """The User-Agent: tool and project URL, plus the operator's contact from
+    ``$TMLMAP_MAILTO`` when set (sites prefer to reach the person running a crawl)."""
+    contact = os.environ.get("TMLMAP_MAILTO", "").strip()
+    if contact and "\n" not in contact and "\r" not in contact and len(contact) < 200:
+        return f"tmlmap-scrape/0.1 (+{PROJECT_URL}; mailto:{contact})"
+    return USER_AGENT
+
 #: Status codes worth retrying.
 RETRY_STATUSES = frozenset({429, 500, 502, 503, 504})
 
@@ -64,7 +74,7 @@ class HttpSettings:
     after ``page_ttl``. ``"auto"`` puts the cache in the tmlmap data directory.
     """
 
-    user_agent: str = USER_AGENT
+    user_agent: str = field(default_factory=default_user_agent)
     min_delay: float = 1.0
     host_delays: Mapping[str, float] = field(
         default_factory=lambda: {"export.arxiv.org": 3.0, "arxiv.org": 3.0}

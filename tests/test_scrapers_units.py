@@ -195,3 +195,14 @@ def test_register_keeps_a_parent_db_option() -> None:
     assert args.db == "/tmp/a.sqlite" and args.specs == ["icml:2024"] and callable(args.func)
     args = parent.parse_args(["refresh", "icml:2024", "--db", "/tmp/b.sqlite"])
     assert args.db == "/tmp/b.sqlite"
+
+
+def test_user_agent_adds_the_operators_contact(monkeypatch) -> None:
+    from scrapers.http import PROJECT_URL, HttpSettings
+
+    monkeypatch.delenv("TMLMAP_MAILTO", raising=False)
+    assert HttpSettings().user_agent == f"tmlmap-scrape/0.1 (+{PROJECT_URL})"
+    monkeypatch.setenv("TMLMAP_MAILTO", "me@example.org")
+    assert HttpSettings().user_agent.endswith("; mailto:me@example.org)")
+    monkeypatch.setenv("TMLMAP_MAILTO", "x\r\nInjected: 1")
+    assert "Injected" not in HttpSettings().user_agent
