@@ -107,7 +107,7 @@ def test_modularity_matches_networkx():
         nx.community.modularity(g, [set(range(5)), set(range(5, 10))], weight="weight", resolution=2.0))
 
 
-@pytest.mark.parametrize("backend", ["igraph", "louvain"])
+@pytest.mark.parametrize("backend", ["igraph", "louvain", "leiden"])
 def test_louvain_backends_split_two_cliques(backend):
     m = louvain(sp.csr_matrix(_two_cliques()), seed=3, backend=backend)
     assert len(set(m[:5])) == 1 and len(set(m[5:])) == 1 and m[0] != m[9]

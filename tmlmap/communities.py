@@ -71,30 +71,56 @@ def modularity(W: sp.csr_matrix, membership: np.ndarray, resolution: float = 1.0
     return float(inside.sum() / total - resolution * np.sum((comm_strength / total) ** 2))
 
 
+class _Runner:
+    """Louvain runs on one graph: the backend's graph object is built once."""
+
+    def __init__(self, W: sp.csr_matrix, backend: str) -> None:
+        self.n = W.shape[0]
+        self.backend = backend
+        rows, cols, weights = _edges(W)
+        if backend in ("igraph", "leiden"):
+            import igraph
+
+            self.graph = igraph.Graph(n=self.n, edges=np.column_stack([rows, cols]).tolist(), directed=False)
+            self.weights = weights.tolist()
+        elif backend == "louvain":
+            import networkx as nx
+
+            self.graph = nx.Graph()
+            self.graph.add_nodes_from(range(self.n))  # fixed order: python-louvain issue #105
+            self.graph.add_weighted_edges_from(zip(rows.tolist(), cols.tolist(), weights.tolist(), strict=True))
+        else:
+            raise ValueError(f"unknown Louvain backend {backend!r}; expected 'igraph', 'leiden' or 'louvain'")
+
+    def __call__(self, resolution: float, seed: int) -> np.ndarray:
+        if self.backend == "louvain":
+            import community as community_louvain
+
+            part = community_louvain.best_partition(self.graph, weight="weight", resolution=resolution,
+                                                    random_state=seed)
+            membership = np.asarray([part[i] for i in range(self.n)], dtype=np.int64)
+        else:
+            import igraph
+
+            random.seed(seed)
+            igraph.set_random_number_generator(random)
+            if self.backend == "igraph":
+                parts = self.graph.community_multilevel(weights=self.weights, resolution=resolution)
+            else:
+                parts = self.graph.community_leiden(objective_function="modularity", weights=self.weights,
+                                                    resolution=resolution, n_iterations=-1)
+            membership = np.asarray(parts.membership, dtype=np.int64)
+        return relabel_by_size(membership)
+
+
 def louvain(W: sp.csr_matrix, *, resolution: float = 1.0, seed: int = 0, backend: str = "igraph") -> np.ndarray:
-    """One Louvain run; returns ``(n,)`` community ids relabelled by size."""
-    n = W.shape[0]
-    rows, cols, weights = _edges(W)
-    if backend == "igraph":
-        import igraph
+    """One run of ``backend`` on ``W``; returns ``(n,)`` community ids relabelled by size.
 
-        random.seed(seed)
-        igraph.set_random_number_generator(random)
-        g = igraph.Graph(n=n, edges=np.column_stack([rows, cols]).tolist(), directed=False)
-        parts = g.community_multilevel(weights=weights.tolist(), resolution=resolution)
-        membership = np.asarray(parts.membership, dtype=np.int64)
-    elif backend == "louvain":
-        import community as community_louvain
-        import networkx as nx
-
-        g = nx.Graph()
-        g.add_nodes_from(range(n))
-        g.add_weighted_edges_from(zip(rows.tolist(), cols.tolist(), weights.tolist(), strict=True))
-        part = community_louvain.best_partition(g, weight="weight", resolution=resolution, random_state=seed)
-        membership = np.asarray([part[i] for i in range(n)], dtype=np.int64)
-    else:
-        raise ValueError(f"unknown Louvain backend {backend!r}; expected 'igraph' or 'louvain'")
-    return relabel_by_size(membership)
+    Backends: ``igraph`` (Louvain, C), ``louvain`` (python-louvain) and
+    ``leiden`` (igraph's Leiden, Traag, Waltman & van Eck 2019, a refinement
+    of Louvain that guarantees connected communities).
+    """
+    return _Runner(W, backend)(resolution, seed)
 
 
 def mean_pairwise_ari(memberships: list[np.ndarray]) -> float:
@@ -154,14 +180,16 @@ def detect_communities(
     """
     W = sp.csr_matrix(W)
     seeds = [seed + r for r in range(consensus_runs)]
-    runs = [louvain(W, resolution=resolution, seed=s, backend=backend) for s in seeds]
+    runner = _Runner(W, backend)
+    runs = [runner(resolution, s) for s in seeds]
     ari = mean_pairwise_ari(runs)
     membership = runs[0]
     if consensus_runs > 1:
         D = W
         for _ in range(max_rounds):
             D = consensus_graph(D, runs)
-            runs = [louvain(D, resolution=1.0, seed=s, backend=backend) for s in seeds]
+            runner = _Runner(D, backend)
+            runs = [runner(1.0, s) for s in seeds]
             if all(np.array_equal(runs[0], r) for r in runs[1:]):
                 break
         membership = _attach_isolates(W, D, runs[0])

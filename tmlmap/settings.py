@@ -9,7 +9,7 @@ from pathlib import Path
 from typing import Any
 
 WEIGHTS = ("count", "association", "npmi", "jaccard")
-BACKENDS = ("igraph", "louvain")
+BACKENDS = ("igraph", "louvain", "leiden")
 VOCAB_BY = ("frequency", "relevance")
 
 
@@ -35,8 +35,8 @@ class MapSettings:
         strongest edges (0 = off); backbone_alpha: disparity-filter
         significance (None = off).
     Communities
-        backend: ``igraph`` (C Louvain, default) or ``louvain``
-        (python-louvain); resolution: Louvain resolution (> 0); seed: random
+        backend: ``igraph`` (C Louvain, default), ``louvain``
+        (python-louvain) or ``leiden`` (igraph's Leiden); resolution: Louvain resolution (> 0); seed: random
         seed; consensus_runs: seeds combined into the consensus partition
         (1 = single run).
     thesaurus: optional CSV path (variant,preferred); its content hash is part
