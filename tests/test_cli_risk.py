@@ -124,7 +124,7 @@ def test_evaluate_command_wiring(monkeypatch: pytest.MonkeyPatch, tmp_path: Path
     import tmlmap.evaluate as ev
 
     rows = [{"evaluation": "x", "topic": t, "method": m, "auc": 0.5, "ci_low": 0.4, "ci_high": 0.6, "n": 10,
-             "n_positive": 5} for t in ("fairness", "privacy") for m in ("diffusion", "reference", "keyword")]
+             "n_positive": 5} for t in ("fairness", "privacy") for m in ("bipartite", "diffusion", "reference", "keyword")]
     monkeypatch.setattr(cli_risk, "_load_map", lambda args, settings=None: (None, None))
     monkeypatch.setattr(ev, "run_evaluation", lambda *a, **k: {"date": "today", "machine": "here", "rows": rows})
     md = tmp_path / "EVAL.md"

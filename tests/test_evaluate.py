@@ -53,12 +53,15 @@ def test_devset_evaluation_on_tiny_map(tmp_path: Path) -> None:
     ]
     path.write_text("\n".join(json.dumps(r) for r in rows) + "\n", encoding="utf-8")
     out = evaluate_devset(tiny_map(), path)
-    assert len(out) == 2 * 2 * 3  # splits x topics x methods
-    diff = {(r["evaluation"], r["topic"]): r["auc"] for r in out if r["method"] == "diffusion"}
-    assert diff[("project descriptions, dev split", "fairness")] == 1.0
-    assert diff[("project descriptions, test split", "privacy")] == 1.0
+    assert len(out) == 2 * 2 * 4  # splits x topics x methods
+    assert {r["method"] for r in out} == {"bipartite", "diffusion", "reference", "keyword"}
+    for method in ("bipartite", "diffusion"):
+        got = {(r["evaluation"], r["topic"]): r["auc"] for r in out if r["method"] == method}
+        assert got[("project descriptions, dev split", "fairness")] == 1.0, method
+        assert got[("project descriptions, test split", "privacy")] == 1.0, method
     table = results_table(out)
     assert table.count("\n") == 2 + 3  # header, rule, 4 rows
+    assert "| bipartite (default) | diffusion | reference (Derzsy) | keyword lexicon |" in table
     bad = tmp_path / "bad.jsonl"
     bad.write_text(json.dumps({"id": "x", "text": "y"}) + "\n", encoding="utf-8")
     with pytest.raises(ValueError, match="missing fields"):

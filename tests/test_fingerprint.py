@@ -9,6 +9,8 @@ import scipy.sparse as sp
 
 from tmlmap.fingerprint import (
     BACKGROUND,
+    bipartite_fingerprints,
+    bipartite_topic_affinity,
     compute_fingerprints,
     diffusion_community_affinity,
     diffusion_topic_affinity,
@@ -230,9 +232,9 @@ def test_resolve_seeds_lexicon_community_and_user_lists() -> None:
         resolve_seeds(m, ["fairness", "fairness"])
 
 
-def test_compute_fingerprints_both_methods() -> None:
+def test_compute_fingerprints_all_methods() -> None:
     m = tiny_map()
-    fp = compute_fingerprints(m, topics=["fairness", "privacy"])
+    fp = compute_fingerprints(m, "diffusion", topics=["fairness", "privacy"])
     assert fp.topics == ["fairness", "privacy", BACKGROUND]
     assert fp.topic.shape == (len(TERMS), 3) and fp.community is not None
     dom = fp.dominant_topic()
@@ -245,8 +247,16 @@ def test_compute_fingerprints_both_methods() -> None:
     assert ref.column("fairness")[0] == 1.0
     with pytest.raises(ValueError):
         compute_fingerprints(m, "pagerank")
-    # cached per map object
+    bip = compute_fingerprints(m, topics=["fairness", "privacy"])  # the default
+    assert bip.method == "bipartite" and bip.topics == fp.topics
+    np.testing.assert_array_equal(bip.community, fp.community)  # the diffusion's community affinities
+    np.testing.assert_allclose(bip.topic.sum(axis=1), 1.0)
+    # cached per map object; the bipartite cache reuses the diffusion one
     assert fingerprints(m) is fingerprints(m)
+    assert fingerprints(m).method == "bipartite"
+    assert fingerprints(m).community is fingerprints(m, "diffusion").community
+    with pytest.raises(ValueError):
+        fingerprints(m, "pagerank")
     assert twml_community_mask(m).tolist() == [True, True, True, True, True, False, False, False]
 
 
@@ -256,9 +266,102 @@ def test_diffusion_is_deterministic() -> None:
     assert np.array_equal(a, b)
 
 
+def bipartite_brute_force(X: np.ndarray, F: np.ndarray, prior_weight: float) -> np.ndarray:
+    """Term -> paper -> term by explicit loops over papers and terms."""
+    n_docs, n_terms = X.shape
+    profiles, has = [], []
+    for d in range(n_docs):
+        den = sum(X[d, t] for t in range(n_terms))
+        has.append(den > 0)
+        profiles.append(sum(X[d, t] * F[t] for t in range(n_terms)) / den if den > 0 else np.zeros(F.shape[1]))
+    prior = np.mean([profiles[d] for d in range(n_docs) if has[d]], axis=0)
+    out = np.zeros((n_terms, F.shape[1]))
+    for t in range(n_terms):
+        docs = [d for d in range(n_docs) if X[d, t] > 0]
+        if len(docs) + prior_weight > 0:
+            out[t] = (sum((profiles[d] for d in docs), np.zeros(F.shape[1])) + prior_weight * prior) / (
+                len(docs) + prior_weight)
+    return out
+
+
+@pytest.mark.parametrize("prior_weight", [0.0, 1.0, 20.0])
+def test_bipartite_matches_brute_force(prior_weight: float) -> None:
+    rng = np.random.default_rng(3)
+    X = rng.random((12, 7)) * (rng.random((12, 7)) < 0.4)
+    X[4] = 0.0  # an empty paper: no profile, not in the prior
+    X[:, 6] = 0.0  # a term in no paper
+    X[0, 6] = 0.0
+    F = rng.random((7, 3))
+    F /= F.sum(axis=1, keepdims=True)
+    got = bipartite_topic_affinity(sp.csr_matrix(X), F, prior_weight=prior_weight)
+    want = bipartite_brute_force(X, F, prior_weight)  # a term in no paper and no prior: 0
+    np.testing.assert_allclose(got, want, atol=1e-12)
+    if prior_weight > 0:
+        np.testing.assert_allclose(got.sum(axis=1), 1.0)  # rows of F sum to 1, so do the results
+
+
+def test_bipartite_hand_computed_and_validation() -> None:
+    # paper 0: terms a (w 1), b (w 3); paper 1: term b (w 2). F = p(k | t) over 2 topics.
+    X = sp.csr_matrix(np.array([[1.0, 3.0], [0.0, 2.0]]))
+    F = np.array([[1.0, 0.0], [0.0, 1.0]])
+    # profiles: P0 = (0.25, 0.75), P1 = (0, 1); prior = (0.125, 0.875)
+    got = bipartite_topic_affinity(X, F, prior_weight=2.0)
+    np.testing.assert_allclose(got[0], ((0.25, 0.75) + 2 * np.array([0.125, 0.875])) / 3)
+    np.testing.assert_allclose(got[1], ((0.25, 1.75) + 2 * np.array([0.125, 0.875])) / 4)
+    # duplicate entries in the sparse input count as one weight (summed)
+    dup = sp.csr_matrix((np.array([1.0, 1.0, 2.0, 2.0]), (np.array([0, 0, 0, 1]), np.array([0, 1, 1, 1]))), shape=(2, 2))
+    np.testing.assert_allclose(bipartite_topic_affinity(dup, F, prior_weight=2.0), got)
+    with pytest.raises(ValueError):
+        bipartite_topic_affinity(X, F, prior_weight=-1.0)
+    with pytest.raises(ValueError):
+        bipartite_topic_affinity(X, F[:1])
+    with pytest.raises(ValueError):
+        bipartite_topic_affinity(-X, F)
+
+
+def test_bipartite_fingerprints_on_tiny_map() -> None:
+    from tmlmap.relevance import smooth_idf, tfidf
+
+    m = tiny_map()
+    diff = compute_fingerprints(m, "diffusion", topics=["fairness", "privacy"])
+    W = tfidf(m.X, smooth_idf(m.doc_freq, m.n_docs)).toarray()
+    for blend in (0.0, 0.5, 1.0):
+        bip = bipartite_fingerprints(m, diff, prior_weight=1.0, blend=blend)
+        want = (1 - blend) * diff.topic + blend * bipartite_brute_force(W, diff.topic, 1.0)
+        np.testing.assert_allclose(bip.topic, want, atol=1e-12)
+        assert bip.params["prior_weight"] == 1.0 and bip.params["blend"] == blend
+    np.testing.assert_array_equal(bipartite_fingerprints(m, diff, blend=0.0).topic, diff.topic)
+    # loan shares the fairness paper: it leans to fairness more than river does
+    bip = bipartite_fingerprints(m, diff, prior_weight=1.0)
+    assert bip.column("fairness")[1] > bip.column("fairness")[5]
+    same = compute_fingerprints(m, topics=["fairness", "privacy"], prior_weight=1.0)
+    np.testing.assert_allclose(same.topic, bip.topic)
+    with pytest.raises(ValueError):
+        bipartite_fingerprints(m, diff, blend=1.5)
+    with pytest.raises(ValueError):
+        bipartite_fingerprints(m, compute_fingerprints(m, "reference", topics=["fairness"]))
+
+
+def test_real_map_bipartite_context_terms_lean_to_fairness(real_map) -> None:
+    """The default (bipartite) fingerprints keep the application contexts above generic terms."""
+    fair = fingerprints(real_map).column("fairness")
+    median = float(np.median(fair))
+    found = 0
+    for word in ("recidivism", "loan", "applicants"):
+        i = real_map.term_id(word)
+        if i is not None:
+            found += 1
+            assert fair[i] > 2 * median, (word, fair[i], median)
+    assert found >= 2
+    for word in ("gradient", "image"):
+        i = real_map.term_id(word)
+        if i is not None:
+            assert fair[i] < 1.5 * median
+
+
 def test_real_map_context_terms_lean_to_fairness(real_map) -> None:
     """On the real map, application contexts get fairness affinity through the links, not the lexicon."""
-    fp = fingerprints(real_map)
+    fp = fingerprints(real_map, "diffusion")
     fair = fp.column("fairness")
     lexicon_only = resolve_seeds(real_map, ["fairness"], n_community_seeds=0)["fairness"]
     median = float(np.median(fair))

@@ -153,17 +153,24 @@ def test_confidence_grows_with_recognised_terms(scorer: RiskScorer) -> None:
     assert short.confidence < long.confidence
 
 
-def test_devset_dev_split_auc(scorer: RiskScorer) -> None:
+def test_devset_dev_split_auc(real_map, scorer: RiskScorer) -> None:
     """AUC on the dev split (the test split is kept for the final report).
 
-    Observed 0.905 (fairness) and 0.74 (privacy) when written; the
-    thresholds leave room for map tuning but fail on a broken scorer.
+    Observed when written: bipartite (default) 0.940 (fairness) and 0.779
+    (privacy); the diffusion alone 0.898 and 0.753. The thresholds leave
+    room for map tuning but fail on a broken scorer.
     """
+    assert scorer.method == "bipartite"
     rows = [r for r in load_devset() if r["split"] == "dev"]
     assert len(rows) >= 75
-    raw = scorer.raw_scores([r["text"] for r in rows])
-    assert auc(np.array([r["fairness"] for r in rows]), raw[:, 0]) >= 0.80
-    assert auc(np.array([r["privacy"] for r in rows]), raw[:, 1]) >= 0.62
+    texts = [r["text"] for r in rows]
+    fair, priv = np.array([r["fairness"] for r in rows]), np.array([r["privacy"] for r in rows])
+    raw = scorer.raw_scores(texts)
+    assert auc(fair, raw[:, 0]) >= 0.85
+    assert auc(priv, raw[:, 1]) >= 0.65
+    old = RiskScorer(real_map, method="diffusion", n_nearest=0).raw_scores(texts)  # still selectable
+    assert auc(fair, old[:, 0]) >= 0.80
+    assert auc(priv, old[:, 1]) >= 0.62
 
 
 def test_devset_file_is_well_formed() -> None:
@@ -191,6 +198,42 @@ def test_calibrations(real_map, scorer: RiskScorer, tmp_path) -> None:
     assert missing.calibration["fairness"].source == "corpus"
     with pytest.raises(ValueError):
         RiskScorer(real_map, calibration="isotonic")
+
+
+def test_top_terms_list_each_term_and_topic_once(scorer: RiskScorer) -> None:
+    texts = RISKY + SAFE + ["Loans, loan, LOANS and a loan: loan applicants apply for loans."]
+    for rep in scorer.score_many(texts):
+        pairs = [(t["term"], t["topic"]) for t in rep.top_terms]
+        assert len(pairs) == len(set(pairs)), pairs
+
+
+def test_top_terms_merge_duplicates_by_hand() -> None:
+    """Duplicate sparse entries and two term ids with one display name give one (term, topic) each."""
+    import scipy.sparse as sp
+
+    m = tiny_map()
+    s = RiskScorer(m, n_nearest=0)
+    # row 0: "loan" entered twice (unsummed CSR entries), "credit" once
+    dup = sp.csr_matrix((np.array([1.0, 1.0, 1.0]), np.array([1, 1, 2]), np.array([0, 3])), shape=(1, m.n_terms))
+    got = s._contributions(dup)[0]
+    pairs = [(t["term"], t["topic"]) for t in got]
+    assert len(pairs) == len(set(pairs)) and ("loan", "fairness") in pairs
+    summed = s._contributions(sp.csr_matrix(dup.toarray()))[0]
+    assert got == summed
+    # the parts of one topic still add up to its raw score
+    raw = s.scorer.score(dup)
+    assert sum(t["contribution"] for t in got if t["topic"] == "fairness") == pytest.approx(raw[0, 0], abs=1e-4)
+    # two ids shown as the same term are merged, contributions added
+    m.terms[2] = "loan"
+    merged = RiskScorer(m, n_nearest=0)._contributions(sp.csr_matrix(dup.toarray()))[0]
+    pairs = [(t["term"], t["topic"]) for t in merged]
+    assert len(pairs) == len(set(pairs))
+    loan = {t["topic"]: t["contribution"] for t in merged}
+    both = {t["topic"]: 0.0 for t in summed}
+    for t in summed:
+        both[t["topic"]] += t["contribution"]
+    for topic, v in loan.items():
+        assert v == pytest.approx(both[topic], abs=1e-4)
 
 
 def test_scorer_on_tiny_map_without_store() -> None:

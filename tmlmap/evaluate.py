@@ -11,9 +11,10 @@ never enters the score. AUC per topic for the three methods.
 labels ``fairness``/``privacy``, ``split`` dev/test) scored against the map
 of the whole corpus; AUC per split and method.
 
-Methods: ``diffusion`` (default, :mod:`tmlmap.fingerprint`), ``reference``
-(Derzsy et al.: shortest paths, paper rule 3/0.5), ``keyword`` (share of
-lexicon seed words). AUCs come with a percentile-bootstrap 95% interval.
+Methods: ``bipartite`` (default: diffusion smoothed through the papers,
+:mod:`tmlmap.fingerprint`), ``diffusion`` (the random walk alone),
+``reference`` (Derzsy et al.: shortest paths, paper rule 3/0.5), ``keyword``
+(share of lexicon seed words). AUCs come with a percentile-bootstrap 95% interval.
 """
 
 from __future__ import annotations
@@ -202,8 +203,9 @@ def machine_info() -> str:
 
 def results_table(rows: Sequence[dict[str, Any]]) -> str:
     """Markdown table: one line per evaluation and topic, one AUC column per method."""
-    lines = ["| evaluation | topic | n (positive) | diffusion (default) | reference (Derzsy) | keyword lexicon |",
-             "|---|---|---|---|---|---|"]
+    lines = ["| evaluation | topic | n (positive) | bipartite (default) | diffusion | reference (Derzsy) | "
+             "keyword lexicon |",
+             "|---|---|---|---|---|---|---|"]
     keys: list[tuple[str, str]] = []
     for r in rows:
         if (r["evaluation"], r["topic"]) not in keys:
@@ -215,8 +217,8 @@ def results_table(rows: Sequence[dict[str, Any]]) -> str:
             if r["evaluation"] == ev and r["topic"] == topic:
                 cells[r["method"]] = f"{r['auc']:.3f} [{r['ci_low']:.2f}, {r['ci_high']:.2f}]"
                 n = f"{r['n']} ({r['n_positive']})"
-        lines.append(f"| {ev} | {topic} | {n} | {cells.get('diffusion', '')} | {cells.get('reference', '')} | "
-                     f"{cells.get('keyword', '')} |")
+        lines.append(f"| {ev} | {topic} | {n} | {cells.get('bipartite', '')} | {cells.get('diffusion', '')} | "
+                     f"{cells.get('reference', '')} | {cells.get('keyword', '')} |")
     return "\n".join(lines)
 
 

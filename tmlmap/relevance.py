@@ -3,12 +3,13 @@
 All scores aggregate term fingerprints (:mod:`tmlmap.fingerprint`) over a
 document's terms, vectorized as one sparse-dense product:
 
-* ``"diffusion"`` (default) and ``"keyword"``: the tf-idf weighted mean of the
-  terms' affinities, ``score[d, k] = sum_t w[d, t] F[t, k] / sum_t w[d, t]``,
-  with ``w = (1 + log tf) * idf`` and ``idf = log((1 + n) / (1 + df)) + 1``
-  (smooth idf over the map's corpus). With diffusion fingerprints
-  ``F = p(topic | term)`` the score is the expected share of the document's
-  (weighted) vocabulary that belongs to the topic, in [0, 1]. The
+* ``"bipartite"`` (default), ``"diffusion"`` and ``"keyword"``: the tf-idf
+  weighted mean of the terms' affinities, ``score[d, k] = sum_t w[d, t]
+  F[t, k] / sum_t w[d, t]``, with ``w = (1 + log tf) * idf`` and ``idf =
+  log((1 + n) / (1 + df)) + 1`` (smooth idf over the map's corpus). With
+  bipartite or diffusion fingerprints ``F = p(topic | term)`` the score is
+  the expected share of the document's (weighted) vocabulary that belongs
+  to the topic, in [0, 1]. The
   ``"keyword"`` baseline uses ``F[t, k] = 1`` if ``t`` is one of the topic's
   lexicon seed words, else 0 (the share of lexicon words).
 * ``"reference"`` (Derzsy et al. 2021): the weighted mean of the reference
@@ -41,7 +42,7 @@ if TYPE_CHECKING:  # pragma: no cover
 
     from .termmap import TermMap
 
-SCORE_METHODS = ("diffusion", "reference", "keyword")
+SCORE_METHODS = ("bipartite", "diffusion", "reference", "keyword")
 #: Weights of the reference paper rule: terms in TwML communities / others.
 REFERENCE_WEIGHTS = (3.0, 0.5)
 
@@ -59,6 +60,7 @@ def tfidf(counts: sp.spmatrix, idf: np.ndarray, *, normalize: bool = False) -> s
     X = sp.csr_matrix(counts, dtype=np.float64, copy=True)
     if X.shape[1] != len(idf):
         raise ValueError(f"counts have {X.shape[1]} columns for {len(idf)} idf values")
+    X.sum_duplicates()  # a term entered twice in a row is one term with its total count
     X.eliminate_zeros()
     X.data = (1.0 + np.log(X.data)) * idf[X.indices]
     if normalize:
@@ -97,6 +99,7 @@ def reference_scores(
     if w_in <= 0 or w_out <= 0:
         raise ValueError("reference weights must be > 0")
     B = sp.csr_matrix(counts, copy=True)
+    B.sum_duplicates()
     B.eliminate_zeros()
     B.data[:] = 1.0
     term_w = np.where(np.asarray(twml_mask, dtype=bool), w_in, w_out)
@@ -111,16 +114,16 @@ class TopicScorer:
     :meth:`score` maps ``(n, n_terms)`` counts to ``(n, len(topics))``.
     """
 
-    def __init__(self, term_map: TermMap, method: str = "diffusion", topics: Sequence[str] | None = None,
+    def __init__(self, term_map: TermMap, method: str = "bipartite", topics: Sequence[str] | None = None,
                  fp: Fingerprints | None = None) -> None:
         if method not in SCORE_METHODS:
             raise ValueError(f"method must be one of {SCORE_METHODS}, got {method!r}")
         self.method = method
         self.idf = smooth_idf(term_map.doc_freq, term_map.n_docs)
-        fp_method = "reference" if method == "reference" else "diffusion"
+        fp_method = "diffusion" if method == "keyword" else method  # keyword only needs the topic list
         if fp is None:
             fp = fingerprints(term_map, fp_method)
-        elif fp.method != fp_method:
+        elif fp.method != fp_method and not (method == "keyword" and fp.method != "reference"):
             raise ValueError(f"method {method!r} needs {fp_method} fingerprints, got {fp.method}")
         known = [t for t in fp.topics if t != BACKGROUND]
         self.topics = list(topics) if topics is not None else known
@@ -138,6 +141,7 @@ class TopicScorer:
         """Per-term weights of each row (tf-idf; presence x 3/0.5 for the reference)."""
         if self.method == "reference":
             B = sp.csr_matrix(counts, copy=True, dtype=np.float64)
+            B.sum_duplicates()
             B.eliminate_zeros()
             B.data[:] = 1.0
             return (B @ sp.diags(np.where(self.twml_mask, *REFERENCE_WEIGHTS))).tocsr()
@@ -177,7 +181,7 @@ def community_profiles(term_map: TermMap) -> np.ndarray:
     return P.copy()
 
 
-def topic_relevance(term_map: TermMap, method: str = "diffusion", topics: Sequence[str] | None = None) -> pd.DataFrame:
+def topic_relevance(term_map: TermMap, method: str = "bipartite", topics: Sequence[str] | None = None) -> pd.DataFrame:
     """Relevance of every map paper to every topic: DataFrame indexed by ``doc_ids``, one column per topic.
 
     Values in [0, 1] (see the module docstring for each ``method``).

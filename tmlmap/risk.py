@@ -9,12 +9,17 @@ How a description is scored (:class:`RiskScorer`):
 2. **Terms.** The map's own extractor turns the text into map terms (same
    lemmatization and phrases as the corpus).
 3. **Raw score** per topic (``fairness``, ``privacy``): the tf-idf weighted
-   mean of the terms' diffusion fingerprints ``p(topic | term)``
+   mean of the terms' fingerprints ``p(topic | term)``
    (:mod:`tmlmap.fingerprint`), i.e. the share of the description's weighted
-   vocabulary that the map attributes to the topic. Context words count
-   through the graph: "recidivism", "loan" or "applicants" sit next to the
-   fairness seeds, so a description about them scores high without ever
-   saying "fairness".
+   vocabulary that the map attributes to the topic. Default fingerprints:
+   ``"bipartite"``, a random walk with restart from the topic's seeds on
+   the map graph, then one term -> paper -> term step over the corpus (a
+   term takes the mean topic profile of the papers it appears in, shrunk
+   toward the corpus mean). Context words count through the graph and the
+   papers: "recidivism", "loan" or "applicants" sit next to the fairness
+   seeds and appear in fairness papers, so a description about them scores
+   high without ever saying "fairness". ``method="diffusion"`` (the walk
+   alone), ``"reference"`` and ``"keyword"`` are kept as baselines.
 4. **Calibration** to [0, 1], monotone (it never changes a ranking, only
    its scale): ``risk = sigmoid(a * logit(raw) + b)`` fitted by logistic
    regression (Platt scaling) with one of two label sources:
@@ -39,9 +44,11 @@ How a description is scored (:class:`RiskScorer`):
    are map terms. Few recognised terms (short, off-topic or non-English text)
    give a low confidence and a warning.
 6. **Evidence.** ``top_terms``: the (term, topic) pairs contributing most to
-   the raw fairness/privacy scores; ``contribution`` is the term's additive
-   part of that raw score (``w_t p(topic | t) / sum(w)``; the parts of one
-   topic sum to its raw score). ``nearest_papers``:
+   the raw fairness/privacy scores, each pair at most once; ``contribution``
+   is the term's additive part of that raw score (``w_t p(topic | t) /
+   sum(w)``; the parts of one topic sum to its raw score). ``spans`` give
+   each term the dominant topic of its *diffusion* fingerprint (where the
+   term sits on the map). ``nearest_papers``:
    cosine similarity of L2-normalized tf-idf vectors over map terms.
 
 :meth:`RiskReport.to_dict` gives exactly the seven contract fields;
@@ -224,8 +231,9 @@ class RiskScorer:
 
     ``term_map``: a built :class:`~tmlmap.termmap.TermMap`. ``store``:
     optional corpus store for paper titles/URLs in ``nearest_papers``.
-    ``method``: ``"diffusion"`` (default), ``"reference"`` or ``"keyword"``
-    (baselines, for evaluation). ``n_top_terms``/``n_nearest``: evidence list
+    ``method``: ``"bipartite"`` (default), ``"diffusion"``, ``"reference"``
+    or ``"keyword"`` (baselines, for evaluation); ``fp`` must then be
+    fingerprints of the same method. ``n_top_terms``/``n_nearest``: evidence list
     lengths. Fitting (fingerprints, corpus scores, calibration) takes a few
     seconds once per map; scoring is vectorized.
     """
@@ -235,7 +243,7 @@ class RiskScorer:
         term_map: TermMap,
         store: CorpusStore | None = None,
         *,
-        method: str = "diffusion",
+        method: str = "bipartite",
         n_top_terms: int = 10,
         n_nearest: int = 5,
         fp: Fingerprints | None = None,
@@ -381,6 +389,7 @@ class RiskScorer:
     # -- evidence ------------------------------------------------------------
     def _contributions(self, counts: sp.csr_matrix) -> list[list[dict[str, Any]]]:
         W = self.scorer.weights(counts).tocsr()
+        W.sum_duplicates()
         out: list[list[dict[str, Any]]] = []
         if self.n_top_terms == 0:
             return [[] for _ in range(W.shape[0])]
@@ -392,16 +401,14 @@ class RiskScorer:
             if len(idx) == 0 or total[i] <= 0:
                 out.append([])
                 continue
-            flat = (w[:, None] * aff[idx] / total[i]).ravel()  # additive parts of the raw scores
-            order = np.lexsort((np.arange(len(flat)), -flat))[: self.n_top_terms]
-            items = []
-            for f in order.tolist():
-                if flat[f] <= 0:
-                    break
-                t, j = divmod(f, len(RISK_TOPICS))
-                items.append({"term": self.term_map.terms[int(idx[t])], "topic": RISK_TOPICS[j],
-                              "contribution": round(float(flat[f]), 5)})
-            out.append(items)
+            parts: dict[tuple[str, str], float] = {}  # (term, topic) -> additive part of the raw score
+            for t, row in zip(idx.tolist(), (w[:, None] * aff[idx] / total[i]).tolist(), strict=True):
+                name = self.term_map.terms[t]
+                for j, topic in enumerate(RISK_TOPICS):
+                    parts[(name, topic)] = parts.get((name, topic), 0.0) + row[j]
+            ranked = sorted(((v, k) for k, v in parts.items() if v > 0), key=lambda x: (-x[0], x[1]))
+            out.append([{"term": term, "topic": topic, "contribution": round(v, 5)}
+                        for v, (term, topic) in ranked[: self.n_top_terms]])
         return out
 
     def _paper(self, row: int, similarity: float) -> dict[str, Any]:
