@@ -123,6 +123,8 @@ def test_topic_relevance_dataframe() -> None:
     full = topic_relevance(m)
     assert "other" not in full.columns and "fairness" in full.columns
     assert len(TERMS) == m.n_terms
+    # the dashboard's shares stay on the diffusion scale by default
+    np.testing.assert_array_equal(full.to_numpy(), topic_relevance(m, "diffusion").to_numpy())
 
 
 def test_real_map_profiles_and_relevance(real_map) -> None:

@@ -3,7 +3,9 @@
 All scores aggregate term fingerprints (:mod:`tmlmap.fingerprint`) over a
 document's terms, vectorized as one sparse-dense product:
 
-* ``"bipartite"`` (default), ``"diffusion"`` and ``"keyword"``: the tf-idf
+* ``"bipartite"`` (default of :class:`TopicScorer`, i.e. of risk scoring),
+  ``"diffusion"`` (default of :func:`topic_relevance`, the dashboard's
+  shares) and ``"keyword"``: the tf-idf
   weighted mean of the terms' affinities, ``score[d, k] = sum_t w[d, t]
   F[t, k] / sum_t w[d, t]``, with ``w = (1 + log tf) * idf`` and ``idf =
   log((1 + n) / (1 + df)) + 1`` (smooth idf over the map's corpus). With
@@ -181,10 +183,15 @@ def community_profiles(term_map: TermMap) -> np.ndarray:
     return P.copy()
 
 
-def topic_relevance(term_map: TermMap, method: str = "bipartite", topics: Sequence[str] | None = None) -> pd.DataFrame:
+def topic_relevance(term_map: TermMap, method: str = "diffusion", topics: Sequence[str] | None = None) -> pd.DataFrame:
     """Relevance of every map paper to every topic: DataFrame indexed by ``doc_ids``, one column per topic.
 
-    Values in [0, 1] (see the module docstring for each ``method``).
+    Values in [0, 1] (see the module docstring for each ``method``). The
+    default stays ``"diffusion"`` here: the dashboard reads these values as
+    shares (papers, trends), and the bipartite step pulls every term toward
+    the corpus mean, which keeps the ranking (slightly better paper AUC) but
+    flattens the shares. Risk scoring (:class:`TopicScorer`) defaults to
+    ``"bipartite"``.
     """
     import pandas as pd
 
