@@ -106,3 +106,22 @@ def test_filters_select_rows_before_the_product(small_store):
     assert set(recent.doc_ids) <= set(all_map.doc_ids)
     with pytest.raises(ValueError, match="papers match"):
         build.build_map(small_store.papers(), MapSettings(venues=("NoSuchVenue",)))
+
+
+def test_default_partition_is_stable_across_seeds(real_map):
+    """The issue's criterion: mean ARI over 5 seeds >= 0.8 with the default settings.
+
+    Each seed's default map is a consensus of ``consensus_runs`` Louvain runs
+    (seeds ``seed .. seed + runs - 1``); the five seeds are spaced so that no
+    two consensus partitions share a run.
+    """
+    from tmlmap.communities import detect_communities, mean_pairwise_ari
+
+    s = MapSettings()
+    partitions = [
+        detect_communities(real_map.adjacency, resolution=s.resolution, seed=seed, backend=s.backend,
+                           consensus_runs=s.consensus_runs).membership
+        for seed in range(0, 5 * s.consensus_runs, s.consensus_runs)
+    ]
+    np.testing.assert_array_equal(partitions[0], real_map.community)
+    assert mean_pairwise_ari(partitions) >= 0.8

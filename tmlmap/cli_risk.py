@@ -473,8 +473,8 @@ def register(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser("evaluate", help="AUC of the risk scores (papers and project descriptions)",
                        description="Paper classification on a temporal split (map built on papers up to "
                                    "--year-max, later papers labelled by author keywords and scored from title "
-                                   "and abstract) and AUC on the project-description set, for the diffusion "
-                                   "(default), reference (Derzsy et al.) and keyword methods.")
+                                   "and abstract) and AUC on the project-description set, for the bipartite "
+                                   "(default), diffusion, reference (Derzsy et al.) and keyword methods.")
     p.add_argument("--year-max", type=int, default=2020, help="last year of the map's papers (default 2020)")
     p.add_argument("--devset", default=str(DEVSET), help="project-description set (.jsonl)")
     p.add_argument("--format", choices=("table", "json"), default="table")

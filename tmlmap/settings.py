@@ -59,7 +59,7 @@ class MapSettings:
     backend: str = "igraph"
     resolution: float = 1.5
     seed: int = 0
-    consensus_runs: int = 5
+    consensus_runs: int = 15
     thesaurus: str | None = None
     _thesaurus_hash: str = field(default="", repr=False)
 
