@@ -231,6 +231,17 @@ def map_key(store_fingerprint: str, settings: MapSettings) -> str:
     return hashlib.sha256(blob.encode()).hexdigest()[:20]
 
 
+def _cache_root(cache_dir: str | Path | None) -> Path:
+    from .config import cache_dir as default_cache_dir
+
+    return Path(cache_dir) if cache_dir else default_cache_dir()
+
+
+def map_path(store: CorpusStore, settings: MapSettings, cache_dir: str | Path | None = None) -> Path:
+    """Where the map of ``store``'s current corpus under ``settings`` is (or would be) saved."""
+    return _cache_root(cache_dir) / f"map-{map_key(store.fingerprint(), settings)}"
+
+
 def load_or_build(
     store: CorpusStore,
     settings: MapSettings | None = None,
@@ -244,12 +255,8 @@ def load_or_build(
 
     ``cache_dir`` defaults to :func:`tmlmap.config.cache_dir`.
     """
-    from .config import cache_dir as default_cache_dir
-
     settings = settings or MapSettings()
-    cache = Path(cache_dir) if cache_dir else default_cache_dir()
-    key = map_key(store.fingerprint(), settings)
-    path = cache / f"map-{key}"
+    path = map_path(store, settings, cache_dir)
     if not force:
         loaded = artifacts.load_map(path)
         if loaded is not None:
@@ -257,14 +264,11 @@ def load_or_build(
                 for stage in STAGES:
                     progress(stage, 1.0)
             return loaded
-    term_map = build_map(store.papers(), settings, progress=progress, cache_dir=cache)
+    term_map = build_map(store.papers(), settings, progress=progress, cache_dir=path.parent)
     artifacts.save_map(term_map, path)
     return term_map
 
 
 def is_stale(store: CorpusStore, settings: MapSettings | None = None, cache_dir: str | Path | None = None) -> bool:
     """True when no cached map matches the store's current corpus and ``settings``."""
-    from .config import cache_dir as default_cache_dir
-
-    cache = Path(cache_dir) if cache_dir else default_cache_dir()
-    return not artifacts.exists(cache / f"map-{map_key(store.fingerprint(), settings or MapSettings())}")
+    return not artifacts.exists(map_path(store, settings or MapSettings(), cache_dir))

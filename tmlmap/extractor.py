@@ -57,10 +57,12 @@ class TermExtractor:
         return self.normalizer.stream(texts, self.form_index, grow=True, surface=self.surface, progress=progress)
 
     def _add_form(self, key: str) -> int:
+        """Id of form ``key``, added if new (``forms`` must be in sync with ``form_index``)."""
         fid = self.form_index.get(key)
         if fid is None:
             fid = len(self.form_index)
             self.form_index[key] = fid
+            self.forms.append(key)
         return fid
 
     def _forms_list(self) -> list[str]:
@@ -87,9 +89,10 @@ class TermExtractor:
                 keys = self._text_keys(entry)
                 if len(keys) == 2:
                     forced.append((keys[0], keys[1]))
+        self.forms = self._forms_list()  # tokenization grew form_index only
         self.phrase_passes = []
         for pass_no in range(PHRASE_PASSES):
-            n_forms = len(self.form_index)
+            n_forms = len(self.forms)
             accepted = detect_phrases(stream, n_forms, min_count=min_count, min_npmi=min_npmi)
             if pass_no == 0 and forced:
                 extra = [
@@ -100,15 +103,14 @@ class TermExtractor:
                 accepted = np.unique(np.concatenate([accepted, np.asarray(extra, dtype=np.int64)]))
             if len(accepted) == 0:
                 break
-            forms = self._forms_list()
             phrase_ids = np.asarray(
-                [self._add_form(f"{forms[c // n_forms]} {forms[c % n_forms]}") for c in accepted.tolist()],
+                [self._add_form(f"{self.forms[c // n_forms]} {self.forms[c % n_forms]}") for c in accepted.tolist()],
                 dtype=np.int64,
             )
             self.phrase_passes.append((n_forms, accepted, phrase_ids))
             stream = merge_phrases(stream, n_forms, accepted, phrase_ids, self.surface)
-        self.forms = self._forms_list()
         self.form_map = np.arange(len(self.forms), dtype=np.int64)
+        preferred_display: dict[int, str] = {}
         for variant, preferred in thesaurus:
             v = self.lookup_form(variant)
             if v is None:
@@ -120,17 +122,14 @@ class TermExtractor:
                 p = self.lookup_form(preferred)
                 if p is None:
                     p = self._add_form(" ".join(p_keys))
-                    self.forms.append(" ".join(p_keys))
                     self.form_map = np.append(self.form_map, p)
                 self.form_map[v] = p
+                preferred_display[p] = " ".join(preferred.split())
             else:
                 self.form_map[v] = BOUNDARY
         stream = self._apply_form_map(stream)
-        self.form_display = self._most_common_spellings(stream)
-        for _variant, preferred in thesaurus:
-            p = self.lookup_form(preferred) if preferred else None
-            if p is not None:
-                self.form_display[p] = " ".join(preferred.split())
+        # Thesaurus targets are shown as the user wrote them.
+        self.form_display = self._most_common_spellings(stream) | preferred_display
         return stream
 
     def _most_common_spellings(self, stream: TokenStream) -> dict[int, str]:
