@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import math
 from pathlib import Path
@@ -11,7 +12,17 @@ import pytest
 from sklearn.metrics import roc_auc_score
 
 from tests.test_fingerprint import tiny_map
-from tmlmap.evaluate import auc, auc_ci, evaluate_devset, keyword_label, load_devset, results_table
+from tmlmap.evaluate import (
+    TWML_VENUES,
+    auc,
+    auc_ci,
+    evaluate_devset,
+    evaluate_papers,
+    keyword_label,
+    load_devset,
+    results_table,
+)
+from tmlmap.settings import MapSettings
 
 
 def test_auc_matches_sklearn_with_ties() -> None:
@@ -66,3 +77,18 @@ def test_devset_evaluation_on_tiny_map(tmp_path: Path) -> None:
     bad.write_text(json.dumps({"id": "x", "text": "y"}) + "\n", encoding="utf-8")
     with pytest.raises(ValueError, match="missing fields"):
         load_devset(bad)
+
+
+def test_paper_evaluation_leaves_dedicated_venues_out_of_the_test_set(small_papers, tmp_path: Path) -> None:
+    """Later papers of FAccT-like venues would be positives by venue alone: not scored by default."""
+    later = [p for p in small_papers if p.year > 2020 and p.keywords]
+    moved = {p.id for p in later[::4]}  # as if a refresh had brought FAccT papers with keywords
+    papers = [dataclasses.replace(p, venue="FAccT") if p.id in moved else p for p in small_papers]
+    settings = MapSettings(consensus_runs=1)
+    rows = evaluate_papers(papers, settings=settings, cache_dir=tmp_path)
+    assert {r["n"] for r in rows} == {len(later) - len(moved)}
+    assert "FAccT" not in rows[0]["evaluation"] and "ICLR 2021" in rows[0]["evaluation"]
+    assert rows[0]["train_papers"] == sum(p.year <= 2020 for p in papers)
+    everything = evaluate_papers(papers, settings=settings, cache_dir=tmp_path, exclude_venues=())
+    assert {r["n"] for r in everything} == {len(later)}
+    assert "FAccT" in everything[0]["evaluation"] and "FAccT" in TWML_VENUES
