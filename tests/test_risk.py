@@ -12,6 +12,7 @@ from tmlmap.evaluate import auc, load_devset
 from tmlmap.risk import (
     CONTRACT_FIELDS,
     MAX_CHARS,
+    MAX_UNMATCHED,
     Calibration,
     RiskReport,
     RiskScorer,
@@ -145,6 +146,22 @@ def test_huge_input_is_truncated(scorer: RiskScorer) -> None:
 def test_non_string_rejected(scorer: RiskScorer) -> None:
     with pytest.raises(TypeError):
         scorer.score(None)  # type: ignore[arg-type]
+
+
+def test_unmatched_words_name_what_the_map_cannot_read(scorer: RiskScorer) -> None:
+    """Content words without a map term are listed in order (stop words and map terms are not)."""
+    text = "Matching travellers' faces against passport photos at border control; passport checks."
+    rep = scorer.score(text)
+    terms = {s["term"] for s in rep.spans}
+    assert {"face", "photo"} <= terms
+    assert rep.unmatched_words[:3] == ["travellers", "passport", "border"]
+    assert len(rep.unmatched_words) == len(set(rep.unmatched_words))  # "passport" once
+    assert not {"against", "at", "faces", "photos"} & set(rep.unmatched_words)
+    assert rep.to_full_dict()["unmatched_words"] == rep.unmatched_words
+    assert "unmatched_words" not in rep.to_dict()  # the contract stays the seven fields
+    assert scorer.score_many([text], with_spans=False)[0].unmatched_words == []
+    many = scorer.score(" ".join(f"zzq{chr(97 + i)}{chr(97 + j)}" for i in range(8) for j in range(8)))
+    assert len(many.unmatched_words) == MAX_UNMATCHED
 
 
 def test_confidence_grows_with_recognised_terms(scorer: RiskScorer) -> None:

@@ -8,8 +8,8 @@ with a progress bar on first use, then cached):
   one per row, the text in ``--text-field`` (default ``text``).
 * Output (stdout, or ``--output F.jsonl|F.csv``): the seven contract fields
   ``fairness_risk, privacy_risk, fairness_percentile, privacy_percentile,
-  confidence, top_terms, nearest_papers`` (``--full`` adds ``warnings`` and
-  ``spans``). Batch output keeps every input field and adds the scores (CSV
+  confidence, top_terms, nearest_papers`` (``--full`` adds ``warnings``,
+  ``spans``, ``raw`` and ``unmatched_words``). Batch output keeps every input field and adds the scores (CSV
   cells of list fields hold JSON). Warnings go to stderr.
 * ``--seeds F.json`` adds seed terms to topics (``{"fairness": ["welfare"]}``);
   terms not in the map are ignored.
@@ -178,6 +178,8 @@ def _print_table(report: RiskReport, label: str = "") -> None:
     for p in report.nearest_papers[:3]:
         title = safe_text(p.get("title") or p["id"])
         print(f"  paper [{p['similarity']:.2f}] {title} ({safe_text(str(p['venue']))} {p['year']})")
+    if report.unmatched_words:
+        print("  not in the map: " + ", ".join(safe_text(w) for w in report.unmatched_words))
     for w in report.warnings:
         print(f"  warning: {w}")
 
@@ -464,7 +466,8 @@ def register(sub: argparse._SubParsersAction) -> None:
                    help="field/column holding the text in --input (default: text)")
     p.add_argument("--output", metavar="F", help="write results to F (.jsonl or .csv) instead of stdout")
     p.add_argument("--format", choices=("json", "table"), default="json", help="stdout format (default json)")
-    p.add_argument("--full", action="store_true", help="also output warnings and term spans")
+    p.add_argument("--full", action="store_true",
+                   help="also output warnings, term spans, raw scores and the words the map has no term for")
     p.add_argument("--seeds", metavar="F.json",
                    help='extra seed terms per topic, e.g. {"fairness": ["welfare", "benefit claims"]}')
     p.add_argument("--quiet", action="store_true", help="no progress bar")

@@ -50,10 +50,16 @@ How a description is scored (:class:`RiskScorer`):
    each term the dominant topic of its *diffusion* fingerprint (where the
    term sits on the map). ``nearest_papers``:
    cosine similarity of L2-normalized tf-idf vectors over map terms.
+   ``unmatched_words``: the text's content words (stop words left out) that
+   are not map terms, lower-cased, in order, at most :data:`MAX_UNMATCHED`:
+   words the corpus never uses, or uses in too few (``min_df``) or too many
+   papers to be a term. They cannot change the scores, so a reviewer sees
+   what the map could not read ("passport", "asylum" in an ML corpus).
 
 :meth:`RiskReport.to_dict` gives exactly the seven contract fields;
 :meth:`RiskReport.to_full_dict` adds ``warnings``, ``spans`` (character
-offsets of map terms with their dominant topic) and the raw scores.
+offsets of map terms with their dominant topic), the raw scores and
+``unmatched_words`` (filled when scored ``with_spans``).
 """
 
 from __future__ import annotations
@@ -97,6 +103,8 @@ DEVSET = EMBEDDED_DATA_DIR / "risk_devset.jsonl"
 CALIBRATIONS = ("devset", "corpus")
 #: Silver label for calibration: distinct lexicon seeds a paper must use.
 SILVER_MIN_SEEDS = 2
+#: Longest list of ``unmatched_words`` in a report.
+MAX_UNMATCHED = 25
 #: Below this confidence a report carries a "low confidence" warning.
 LOW_CONFIDENCE = 0.3
 #: Confidence scales: hits for ~63% of full weight, coverage counted as full.
@@ -142,6 +150,7 @@ class RiskReport:
     warnings: list[str] = field(default_factory=list)
     spans: list[dict[str, Any]] = field(default_factory=list)
     raw: dict[str, float] = field(default_factory=dict)
+    unmatched_words: list[str] = field(default_factory=list)
 
     def to_dict(self) -> dict[str, Any]:
         """Exactly the JSON contract fields (:data:`CONTRACT_FIELDS`)."""
@@ -156,11 +165,12 @@ class RiskReport:
         }
 
     def to_full_dict(self) -> dict[str, Any]:
-        """The contract fields plus ``warnings``, ``spans`` and ``raw`` scores."""
+        """The contract fields plus ``warnings``, ``spans``, ``raw`` scores and ``unmatched_words``."""
         d = self.to_dict()
         d["warnings"] = list(self.warnings)
         d["spans"] = [dict(s) for s in self.spans]
         d["raw"] = dict(self.raw)
+        d["unmatched_words"] = list(self.unmatched_words)
         return d
 
 
@@ -348,10 +358,18 @@ class RiskScorer:
             if n_content[i] >= 4 and n_unknown[i] > 0.5 * n_content[i]:
                 w.append("most words are unknown to the map: is the text in English?")
             spans: list[dict[str, Any]] = []
+            unmatched: list[str] = []
             if with_spans:
                 lo, hi = forms.indptr[i], forms.indptr[i + 1]
                 hit = lo + np.flatnonzero(term_tokens[lo:hi] >= 0)
                 assert forms.starts is not None and forms.ends is not None
+                missed = lo + np.flatnonzero((forms.tokens[lo:hi] != -1) & (term_tokens[lo:hi] < 0))
+                for p in missed.tolist():
+                    word = cleaned[i][int(forms.starts[p]) : int(forms.ends[p])].lower()
+                    if word not in unmatched:
+                        unmatched.append(word)
+                        if len(unmatched) == MAX_UNMATCHED:
+                            break
                 for p in hit.tolist():
                     tid = int(term_tokens[p])
                     topic = self._dominant[tid]
@@ -374,6 +392,7 @@ class RiskScorer:
                     nearest_papers=nearest[i],
                     warnings=w,
                     spans=spans,
+                    unmatched_words=unmatched,
                     raw={t: float(raw[i, j]) for j, t in enumerate(RISK_TOPICS)}
                     | {"n_term_hits": int(n_hits[i]), "n_distinct_terms": int(n_distinct[i]),
                        "coverage": float(coverage[i])},

@@ -78,6 +78,9 @@ def _markdown_report(description: str, report: RiskReport) -> str:
              f"Confidence: {report.confidence:.2f}", ""]
     if report.warnings:
         lines += ["## Warnings", ""] + [f"- {md_text(w)}" for w in report.warnings] + [""]
+    if report.unmatched_words:
+        lines += ["## Words the map has no term for (no effect on the scores)", "",
+                  ", ".join(md_text(w) for w in report.unmatched_words), ""]
     lines += ["## Top contributing terms", "", "| term | topic | contribution |", "|---|---|---|"]
     lines += [f"| {md_text(t['term'])} | {md_text(t['topic'])} | {float(t['contribution']):.3f} |"
               for t in report.top_terms]
@@ -128,6 +131,9 @@ if result is not None:
     st.markdown(safe_html_block(highlight_html(description, report.spans),
                                 css="line-height:1.9;border:1px solid #e6e6e6;border-radius:6px;"
                                     "padding:10px"), unsafe_allow_html=True)
+    if report.unmatched_words:
+        st.caption("Not in the map, so no effect on the scores (the corpus never uses these words, or uses "
+                   "them in too few or too many papers): " + ", ".join(md_text(w) for w in report.unmatched_words))
 
     left, right = st.columns(2)
     with left:
