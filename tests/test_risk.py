@@ -69,10 +69,12 @@ def test_calibration_is_monotone_and_bounded() -> None:
 
 def test_report_dicts() -> None:
     r = RiskReport(0.5, 0.1, 90.0, 20.0, 0.7, [{"term": "loan", "topic": "fairness", "contribution": 0.1}], [],
-                   ["w"], [{"start": 0, "end": 4, "term": "loan", "topic": "fairness"}], {"fairness": 0.2})
+                   ["w"], [{"start": 0, "end": 4, "term": "loan", "topic": "fairness"}], {"fairness": 0.2},
+                   ["passport"])
     assert tuple(r.to_dict()) == CONTRACT_FIELDS
     full = r.to_full_dict()
-    assert set(full) == set(CONTRACT_FIELDS) | {"warnings", "spans", "raw"}
+    assert set(full) == set(CONTRACT_FIELDS) | {"warnings", "spans", "raw", "unmatched_words"}
+    assert full["unmatched_words"] == ["passport"]
     json.dumps(full)
 
 
