@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 from tmlmap.extractor import TermExtractor, counts_matrix
-from tmlmap.normalize import BOUNDARY, Normalizer, SurfaceTable, TokenStream, clean_text
+from tmlmap.normalize import BOUNDARY, Normalizer, SurfaceTable, TokenStream, clean_text, fold_ascii
 from tmlmap.phrases import merge_phrases, score_pairs
 from tmlmap.thesaurus import ThesaurusError, read_thesaurus
 
@@ -29,6 +29,17 @@ def test_drops_stop_words_numbers_urls_maths_and_boilerplate(normalizer):
 def test_lemmatizes_and_lowercases(normalizer):
     words = [k for k in keys(normalizer, "Training Classifiers with Attacks on Networks") if k]
     assert words == ["train", "classifier", "attack", "network"]
+
+
+def test_latin_letters_are_folded_and_ligatures_read(normalizer):
+    """Accented and ASCII spellings are one form; PDF ligature words are read, other scripts dropped."""
+    text = "Rényi divergence, Renyi divergence; naïve classiﬁcation (Nyström); Straße これは"
+    words = [k for k in keys(normalizer, text) if k]
+    assert words == ["renyi", "divergence", "renyi", "divergence", "naive", "classification", "nystrom"]
+    assert fold_ascii("ﬁlter") == "filter" and fold_ascii("Poincaré") == "Poincare"
+    assert fold_ascii("plain") == "plain" and fold_ascii("これ") == "これ"
+    spans = [(text[a:b], k) for k, a, b in normalizer.keys(text) if k == "classification"]
+    assert spans == [("classiﬁcation", "classification")]  # offsets stay in the original text
 
 
 def test_clean_text_keeps_offsets():

@@ -38,7 +38,7 @@ Progress = Callable[[str, float], None]
 
 STAGES = ("normalize", "phrases", "vocabulary", "cooccurrence", "pruning", "communities", "labels")
 #: Bump when tokenization changes, to invalidate cached token streams.
-NORMALIZER_VERSION = "3"
+NORMALIZER_VERSION = "4"
 
 
 def paper_text(paper: Paper, *, with_keywords: bool = True) -> str:

@@ -25,7 +25,10 @@ Dropped: spaCy's English stop words and the research boilerplate of
 addresses, LaTeX maths (``$...$``, ``\\(...\\)``, commands such as ``\\alpha``),
 tokens of one letter, tokens that are not words (digits or symbols inside).
 Hyphens inside compounds ("privacy-preserving") are transparent: the parts
-stay adjacent so the phrase stage can join them.
+stay adjacent so the phrase stage can join them. Latin letters are folded to
+ASCII before a word is classified (:func:`fold_ascii`): "Rényi" and "Renyi"
+are one form, and words spelled with PDF ligatures ("classiﬁcation", with
+U+FB01) are read instead of dropped; words in other scripts are dropped.
 """
 
 from __future__ import annotations
@@ -34,6 +37,7 @@ import json
 import os
 import re
 import subprocess
+import unicodedata
 import warnings
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
@@ -51,6 +55,18 @@ _MATH = re.compile(r"\$\$.*?\$\$|\$[^$]{0,300}?\$|\\\(.*?\\\)|\\\[.*?\\\]", re.S
 _TEX_CMD = re.compile(r"\\[a-zA-Z]+\*?")
 _URL = re.compile(r"(?:https?://|www\.)\S+|\S+@\S+\.\w+")
 _MARKUP = re.compile(r"<[^>]{0,200}>")
+
+
+def fold_ascii(word: str) -> str:
+    """``word`` with diacritics removed and compatibility characters spelled out.
+
+    NFKD decomposition without combining marks: "rényi" -> "renyi", "naïve"
+    -> "naive", the ligature "ﬁ" -> "fi". Letters with no ASCII decomposition
+    ("ß", "ø", other scripts) stay as they are (and fail the word pattern).
+    """
+    if word.isascii():
+        return word
+    return "".join(ch for ch in unicodedata.normalize("NFKD", word) if not unicodedata.combining(ch))
 
 
 def clean_text(text: str) -> str:
@@ -246,7 +262,7 @@ class Normalizer:
         """The form key of one lowercase token, ``""`` if transparent, None if dropped."""
         if lower in ("-", "\u2010", "\u2011", "\u2013"):
             return ""
-        lower = lower.replace("\u2019", "'").strip("'-")
+        lower = fold_ascii(lower.replace("\u2019", "'")).lower().strip("'-")
         if len(lower) < 2 or not _WORD.match(lower) or lower in self.stop_words:
             return None
         if lower.endswith("'s"):
