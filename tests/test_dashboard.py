@@ -265,6 +265,31 @@ def test_risk_scores_a_description(env: Path) -> None:
     assert listed and all(w in DESCRIPTION.lower() for w in listed), listed
 
 
+def test_risk_seed_terms_can_be_edited(env: Path) -> None:
+    """Extra fairness seeds taken from the text's own terms raise its fairness risk; unknown ones are named."""
+    at = app("risk")
+    assert any(m.value.startswith("**Fairness") and "fairness" in m.value for m in at.markdown)
+    at.selectbox(key="risk_example").set_value("River level forecasting").run()
+    at.button(key="risk_go").click().run()
+    _, before, extra = at.session_state["risk_report"]
+    assert extra == {}
+    terms = sorted({s["term"] for s in before.spans})
+    assert len(terms) >= 2, terms
+    at.text_input(key="risk_seeds_fairness").set_value(", ".join(terms) + ", zzqx unknown term").run()
+    at.button(key="risk_go").click().run()
+    assert not at.exception, [e.value for e in at.exception]
+    _, after, extra = at.session_state["risk_report"]
+    assert extra == {"fairness": terms}
+    assert after.raw["fairness"] > before.raw["fairness"]
+    assert any("zzqx unknown term" in w.value for w in at.warning)
+    assert any("Scored with extra seed terms" in i.value for i in at.info)
+    at.text_input(key="risk_seeds_privacy").set_value(", ".join(f"t{i}" for i in range(60))).run()
+    at.button(key="risk_go").click().run()
+    assert any("too many seed terms" in e.value for e in at.error)
+    assert "risk_report" not in at.session_state and not at.metric  # no report for refused seeds
+    assert at.text_input(key="risk_seeds_privacy").value.startswith("t0, t1")  # the input is kept
+
+
 def test_risk_empty_and_oversized_input(env: Path) -> None:
     at = app("risk")
     at.button(key="risk_go").click().run()

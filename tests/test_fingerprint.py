@@ -9,16 +9,20 @@ import scipy.sparse as sp
 
 from tmlmap.fingerprint import (
     BACKGROUND,
+    MAX_SEED_CHARS,
+    MAX_SEED_TERMS,
     bipartite_fingerprints,
     bipartite_topic_affinity,
     compute_fingerprints,
     diffusion_community_affinity,
     diffusion_topic_affinity,
     fingerprints,
+    parse_seed_terms,
     personalized_pagerank,
     reference_topic_scores,
     resolve_seeds,
     seed_matrix,
+    seed_terms,
     twml_community_mask,
 )
 from tmlmap.settings import MapSettings
@@ -230,6 +234,20 @@ def test_resolve_seeds_lexicon_community_and_user_lists() -> None:
         resolve_seeds(m, [BACKGROUND])
     with pytest.raises(ValueError):
         resolve_seeds(m, ["fairness", "fairness"])
+
+
+def test_parse_seed_terms_and_seed_names() -> None:
+    assert parse_seed_terms(" welfare ,eligibility;\n  benefit   claims, Welfare,, ") == [
+        "welfare", "eligibility", "benefit claims"]
+    assert parse_seed_terms("") == []
+    with pytest.raises(ValueError, match="too many seed terms"):
+        parse_seed_terms(",".join(f"t{i}" for i in range(MAX_SEED_TERMS + 1)))
+    with pytest.raises(ValueError, match="too long"):
+        parse_seed_terms("x" * (MAX_SEED_CHARS + 1))
+    m = tiny_map()
+    assert seed_terms(m, "fairness") == ["fairness", "loan", "credit"]
+    assert seed_terms(m, "fairness", seeds={"fairness": ["river", "no such term"]}) == [
+        "fairness", "loan", "credit", "river"]
 
 
 def test_compute_fingerprints_all_methods() -> None:

@@ -69,6 +69,7 @@ seed list (``seeds=``) or add new topics.
 
 from __future__ import annotations
 
+import re
 import weakref
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
@@ -138,6 +139,38 @@ def resolve_seeds(
         ids = {term_map.term_id(w) for w in words if isinstance(w, str) and w.strip()}
         out[key] = sorted(i for i in ids if i is not None)
     return out
+
+
+#: Limits on user seed lists typed into a form: characters and terms per topic.
+MAX_SEED_CHARS = 2000
+MAX_SEED_TERMS = 50
+
+
+def parse_seed_terms(text: str) -> list[str]:
+    """Seed terms typed by a user: split on commas, semicolons and newlines.
+
+    Whitespace is collapsed, empty items and repeats (case-insensitive) are
+    dropped. Raises ValueError past :data:`MAX_SEED_CHARS` characters or
+    :data:`MAX_SEED_TERMS` terms, so nothing is silently cut off.
+    """
+    if len(text) > MAX_SEED_CHARS:
+        raise ValueError(f"seed list too long: {len(text):,} characters, at most {MAX_SEED_CHARS:,}")
+    out: list[str] = []
+    seen: set[str] = set()
+    for item in re.split(r"[,;\n]", text):
+        term = " ".join(item.split())
+        if term and term.lower() not in seen:
+            seen.add(term.lower())
+            out.append(term)
+    if len(out) > MAX_SEED_TERMS:
+        raise ValueError(f"too many seed terms: {len(out)}, at most {MAX_SEED_TERMS}")
+    return out
+
+
+def seed_terms(term_map: TermMap, topic: str, *, seeds: Mapping[str, Sequence[str]] | None = None) -> list[str]:
+    """Display names of ``topic``'s seed terms in ``term_map`` (see :func:`resolve_seeds`)."""
+    ids = resolve_seeds(term_map, [topic], seeds=seeds)[topic]
+    return [term_map.terms[i] for i in ids]
 
 
 def seed_matrix(seeds: Mapping[str, Sequence[int]], n_terms: int) -> sp.csc_matrix:

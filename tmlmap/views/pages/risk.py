@@ -8,8 +8,9 @@ import altair as alt
 import pandas as pd
 import streamlit as st
 
+from tmlmap.fingerprint import MAX_SEED_CHARS, compute_fingerprints, parse_seed_terms, seed_terms
 from tmlmap.lexicons import TOPICS
-from tmlmap.risk import MAX_CHARS, RiskReport, RiskScorer
+from tmlmap.risk import MAX_CHARS, RISK_TOPICS, RiskReport, RiskScorer
 from tmlmap.views import state
 from tmlmap.views.widgets import (
     TOPIC_COLOURS,
@@ -61,21 +62,56 @@ if upload is not None:
     raw = upload.getvalue()
     text = raw.decode("utf-8", errors="replace")
     st.caption(f"Using the uploaded file {md_text(upload.name)} ({len(raw):,} bytes).")
+with st.expander("Seed terms: where each risk starts on the map"):
+    st.caption("The fairness and privacy fingerprints spread from these map terms: the topic's lexicon "
+               "words found in the map plus the top terms of the community labelled with it. Add terms "
+               "to steer a topic (comma-separated); terms that are not in the map are ignored.")
+    _defaults = state.derived(term_map, "risk_default_seeds",
+                              lambda: {t: seed_terms(term_map, t) for t in RISK_TOPICS})
+    for _topic in RISK_TOPICS:
+        st.markdown(f"**{md_text(TOPICS[_topic].name)}** ({len(_defaults[_topic])}): "
+                    + ", ".join(md_text(x) for x in _defaults[_topic]))
+        st.text_input(f"Extra seed terms for {TOPICS[_topic].name.lower()}", key=f"risk_seeds_{_topic}",
+                      max_chars=MAX_SEED_CHARS, placeholder="e.g. welfare, eligibility")
 go = st.button("Score the description", type="primary", key="risk_go")
 
 
-def _fit_scorer() -> RiskScorer:
-    with st.spinner("Preparing the risk scorer for this map (once per map)..."):
-        return RiskScorer(term_map, store)
+def _extra_seeds() -> dict[str, list[str]] | None:
+    """The user's extra seeds per topic (only topics with some), or None with an error shown."""
+    extra: dict[str, list[str]] = {}
+    for topic in RISK_TOPICS:
+        try:
+            terms = parse_seed_terms(st.session_state.get(f"risk_seeds_{topic}") or "")
+        except ValueError as exc:
+            st.error(f"{TOPICS[topic].name} seeds: {exc}")
+            return None
+        unknown = [t for t in terms if term_map.term_id(t) is None]
+        if unknown:
+            st.warning(f"Not map terms, so not used as {TOPICS[topic].name.lower()} seeds: "
+                       + ", ".join(md_text(t) for t in unknown))
+        known = [t for t in terms if t not in unknown]
+        if known:
+            extra[topic] = known
+    return extra
 
 
-def _markdown_report(description: str, report: RiskReport) -> str:
+def _fit_scorer(extra: dict[str, list[str]]) -> RiskScorer:
+    with st.spinner("Preparing the risk scorer for this map and these seeds (once each)..."):
+        if not extra:
+            return RiskScorer(term_map, store)
+        return RiskScorer(term_map, store, fp=compute_fingerprints(term_map, seeds=extra, communities=False))
+
+
+def _markdown_report(description: str, report: RiskReport, extra: dict[str, list[str]]) -> str:
     lines = ["# tmlmap risk report", "", "## Description", "", "```text", description.replace("```", "'''"),
              "```", "", "## Scores", "",
              "| | risk | percentile among corpus papers |", "|---|---|---|",
              f"| fairness | {report.fairness_risk:.3f} | {report.fairness_percentile:.1f} |",
              f"| privacy | {report.privacy_risk:.3f} | {report.privacy_percentile:.1f} |", "",
              f"Confidence: {report.confidence:.2f}", ""]
+    if extra:
+        lines += ["Extra seed terms: " + "; ".join(f"{t}: " + ", ".join(md_text(x) for x in v)
+                                                   for t, v in extra.items()), ""]
     if report.warnings:
         lines += ["## Warnings", ""] + [f"- {md_text(w)}" for w in report.warnings] + [""]
     if report.unmatched_words:
@@ -100,14 +136,20 @@ if go:
         st.error(f"The description is too long: {len(text):,} characters, the limit is "
                  f"{MAX_CHARS:,}. Shorten it to the project's aims, data and intended use.")
     else:
-        scorer = state.derived(term_map, "risk_scorer", lambda: _fit_scorer())
-        st.session_state[_REPORT] = (text, scorer.score(text))
+        extra = _extra_seeds()
+        if extra is not None:
+            seed_key = tuple((t, tuple(v)) for t, v in sorted(extra.items()))
+            scorer = state.derived(term_map, "risk_scorer", lambda: _fit_scorer(extra), *seed_key)
+            st.session_state[_REPORT] = (text, scorer.score(text), extra)
 
 
 
 result = st.session_state.get(_REPORT)
 if result is not None:
-    description, report = result
+    description, report, extra_seeds = result
+    if extra_seeds:
+        st.info("Scored with extra seed terms: " + "; ".join(
+            f"{TOPICS[t].name.lower()}: " + ", ".join(md_text(x) for x in v) for t, v in extra_seeds.items()))
     for w in report.warnings:
         st.warning(md_text(w))
     m1, m2, m3 = st.columns(3)
@@ -161,9 +203,9 @@ if result is not None:
             download_csv(near, "tmlmap-risk-nearest-papers.csv", key="dl_risk_near")
 
     d1, d2 = st.columns(2)
-    full = report.to_full_dict() | {"description": description}
+    full = report.to_full_dict() | {"description": description, "extra_seeds": extra_seeds}
     d1.download_button("Download the report (JSON)", json.dumps(full, indent=2, ensure_ascii=False),
                        file_name="tmlmap-risk-report.json", mime="application/json", key="dl_risk_json")
-    d2.download_button("Download the report (Markdown)", _markdown_report(description, report),
+    d2.download_button("Download the report (Markdown)", _markdown_report(description, report, extra_seeds),
                        file_name="tmlmap-risk-report.md", mime="text/markdown", key="dl_risk_md")
 method_note("risk", "How the risk is scored")
