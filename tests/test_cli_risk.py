@@ -166,7 +166,7 @@ def test_score_with_extra_seeds(cli_env, tmp_path: Path, capsys) -> None:
     before = json.loads(capsys.readouterr().out)["raw"]["fairness"]
     seeds = tmp_path / "seeds.json"
     seeds.write_text(json.dumps({"fairness": ["welfare", "not a known term at all"]}), encoding="utf-8")
-    # the patched RiskScorer ignores fp=; call the real one through the module to check the wiring
+    # the patched RiskScorer ignores seeds=; call the real one through the module to check the wiring
     import tmlmap.risk as risk
 
     monkey = pytest.MonkeyPatch()

@@ -9,6 +9,7 @@ import pytest
 
 from tests.test_fingerprint import tiny_map
 from tmlmap.evaluate import auc, load_devset
+from tmlmap.fingerprint import compute_fingerprints
 from tmlmap.risk import (
     CONTRACT_FIELDS,
     MAX_CHARS,
@@ -263,6 +264,10 @@ def test_scorer_on_tiny_map_without_store() -> None:
     assert s._corpus_sorted.shape == (X.shape[0], 2)
     with pytest.raises(ValueError):
         RiskScorer(m, n_top_terms=-1)
+    steered = RiskScorer(m, seeds={"fairness": ["river"]}, n_nearest=0)
+    assert steered.raw_scores(["river"])[0, 0] > s.raw_scores(["river"])[0, 0]
+    with pytest.raises(ValueError, match="either fp or seeds"):
+        RiskScorer(m, seeds={"fairness": ["river"]}, fp=compute_fingerprints(m))
 
 
 def test_calibration_report_on_test_split(real_map) -> None:

@@ -237,12 +237,7 @@ def _score(args: argparse.Namespace) -> int:
             raise UsageError(f"no such file: {in_path}")
     seeds = _read_seeds(Path(args.seeds)) if args.seeds else None
     term_map, store = _load_map(args)
-    if seeds:
-        from .fingerprint import compute_fingerprints
-
-        scorer = RiskScorer(term_map, store, fp=compute_fingerprints(term_map, seeds=seeds, communities=False))
-    else:
-        scorer = RiskScorer(term_map, store)
+    scorer = RiskScorer(term_map, store, seeds=seeds) if seeds else RiskScorer(term_map, store)
 
     if single is not None:
         report = scorer.score(single)

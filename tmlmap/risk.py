@@ -66,7 +66,7 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -76,7 +76,7 @@ import scipy.sparse as sp
 
 from .config import EMBEDDED_DATA_DIR
 from .extractor import counts_matrix
-from .fingerprint import BACKGROUND, Fingerprints, fingerprints
+from .fingerprint import BACKGROUND, Fingerprints, compute_fingerprints, fingerprints
 from .lexicons import TOPICS
 from .normalize import UNKNOWN, TokenStream
 from .relevance import TopicScorer, keyword_affinity, smooth_idf, tfidf
@@ -243,7 +243,9 @@ class RiskScorer:
     optional corpus store for paper titles/URLs in ``nearest_papers``.
     ``method``: ``"bipartite"`` (default), ``"diffusion"``, ``"reference"``
     or ``"keyword"`` (baselines, for evaluation); ``fp`` must then be
-    fingerprints of the same method. ``n_top_terms``/``n_nearest``: evidence list
+    fingerprints of the same method. ``seeds``: extra seed terms per topic
+    (``{"fairness": ["welfare"]}``, added to the defaults, terms not in the
+    map ignored); the fingerprints are then computed for them (not with ``fp``). ``n_top_terms``/``n_nearest``: evidence list
     lengths. Fitting (fingerprints, corpus scores, calibration) takes a few
     seconds once per map; scoring is vectorized.
     """
@@ -257,6 +259,7 @@ class RiskScorer:
         n_top_terms: int = 10,
         n_nearest: int = 5,
         fp: Fingerprints | None = None,
+        seeds: Mapping[str, Sequence[str]] | None = None,
         calibration: str = "devset",
         devset: str | Path = DEVSET,
     ) -> None:
@@ -269,6 +272,11 @@ class RiskScorer:
         self.method = method
         self.n_top_terms = n_top_terms
         self.n_nearest = n_nearest
+        if seeds:
+            if fp is not None:
+                raise ValueError("give either fp or seeds, not both")
+            fp = compute_fingerprints(term_map, "diffusion" if method == "keyword" else method, seeds=seeds,
+                                      communities=False)
         self.scorer = TopicScorer(term_map, method, RISK_TOPICS, fp=fp)
         self.idf = smooth_idf(term_map.doc_freq, term_map.n_docs)
         diff = fingerprints(term_map, "diffusion")

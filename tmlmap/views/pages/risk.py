@@ -8,7 +8,7 @@ import altair as alt
 import pandas as pd
 import streamlit as st
 
-from tmlmap.fingerprint import MAX_SEED_CHARS, compute_fingerprints, parse_seed_terms, seed_terms
+from tmlmap.fingerprint import MAX_SEED_CHARS, parse_seed_terms, seed_terms
 from tmlmap.lexicons import TOPICS
 from tmlmap.risk import MAX_CHARS, RISK_TOPICS, RiskReport, RiskScorer
 from tmlmap.views import state
@@ -97,9 +97,7 @@ def _extra_seeds() -> dict[str, list[str]] | None:
 
 def _fit_scorer(extra: dict[str, list[str]]) -> RiskScorer:
     with st.spinner("Preparing the risk scorer for this map and these seeds (once each)..."):
-        if not extra:
-            return RiskScorer(term_map, store)
-        return RiskScorer(term_map, store, fp=compute_fingerprints(term_map, seeds=extra, communities=False))
+        return RiskScorer(term_map, store, seeds=extra)
 
 
 def _markdown_report(description: str, report: RiskReport, extra: dict[str, list[str]]) -> str:
