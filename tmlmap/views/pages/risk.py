@@ -130,15 +130,14 @@ if go:
     st.session_state.pop(_REPORT, None)
     if not text or not text.strip():
         st.warning("The description is empty: type or upload a project description first.")
-    elif len(text) > MAX_CHARS:
-        st.error(f"The description is too long: {len(text):,} characters, the limit is "
-                 f"{MAX_CHARS:,}. Shorten it to the project's aims, data and intended use.")
     else:
         extra = _extra_seeds()
         if extra is not None:
             seed_key = tuple((t, tuple(v)) for t, v in sorted(extra.items()))
             scorer = state.derived(term_map, "risk_scorer", lambda: _fit_scorer(extra), *seed_key)
-            st.session_state[_REPORT] = (text, scorer.score(text), extra)
+            # The scorer reads the first MAX_CHARS characters and says so in a warning;
+            # only that part is kept for display and the report.
+            st.session_state[_REPORT] = (text[:MAX_CHARS], scorer.score(text), extra)
 
 
 
