@@ -29,19 +29,16 @@ from __future__ import annotations
 
 import argparse
 import csv
-import io
 import json
 import sys
 import time
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any, TextIO
 
+from .batch import BatchInputError, RowWriter, read_rows, report_fields, score_rows
 from .cli_store import safe_text
 from .risk import CONTRACT_FIELDS, MAX_CHARS, RiskReport, RiskScorer
 
-#: Rows scored per batch in ``score --input``.
-BATCH_ROWS = 2000
 #: Largest single description file read by ``--file`` (bytes); the scorer truncates further.
 MAX_FILE_BYTES = 10_000_000
 
@@ -57,104 +54,6 @@ def _load_map(args: argparse.Namespace, settings: Any = None):
 
 
 # ---- input ------------------------------------------------------------------
-
-
-def _lines(fh: TextIO) -> Iterator[str]:
-    for line in fh:
-        yield line.replace("\x00", "")
-
-
-def read_rows(path: Path, text_field: str) -> Iterator[tuple[int, dict[str, Any] | None, str | None]]:
-    """``(line_number, row, error)`` for every record of a JSONL or CSV file.
-
-    ``row`` is None when ``error`` says why the record cannot be scored. CSV
-    line numbers are those of the record's first physical line (the header is
-    line 1).
-    """
-    suffix = "".join(path.suffixes[-2:]).lower() if path.name.endswith(".gz") else path.suffix.lower()
-    if suffix not in (".jsonl", ".json", ".csv", ".jsonl.gz", ".csv.gz", ".ndjson"):
-        raise UsageError(f"{path}: unsupported input format (use .jsonl or .csv)")
-    if suffix.endswith(".gz"):
-        import gzip
-
-        fh: TextIO = io.TextIOWrapper(gzip.open(path, "rb"), encoding="utf-8", errors="replace", newline="")  # noqa: SIM115
-    else:
-        fh = open(path, encoding="utf-8-sig", errors="replace", newline="")  # noqa: SIM115
-    with fh:
-        if ".csv" in suffix:
-            csv.field_size_limit(min(sys.maxsize, 2**31 - 1))
-            reader = csv.DictReader(_lines(fh))
-            if reader.fieldnames is None:
-                return
-            if text_field not in reader.fieldnames:
-                raise UsageError(f"{path}: no column {text_field!r} (columns: {', '.join(reader.fieldnames)})")
-            line = reader.line_num
-            while True:
-                start = line + 1
-                try:
-                    row = next(reader)
-                except StopIteration:
-                    return
-                except csv.Error as exc:
-                    line = reader.line_num
-                    yield start, None, f"unreadable CSV record: {exc}"
-                    continue
-                line = reader.line_num
-                if None in row:  # more cells than header columns
-                    extra = row.pop(None)
-                    row["_extra"] = json.dumps(extra, ensure_ascii=False)
-                text = row.get(text_field)
-                if text is None:
-                    yield start, None, f"fewer cells than columns: no {text_field!r} value"
-                else:
-                    yield start, row, None
-            return
-        for number, line in enumerate(_lines(fh), start=1):
-            if not line.strip():
-                continue
-            try:
-                obj = json.loads(line)
-            except json.JSONDecodeError as exc:
-                yield number, None, f"invalid JSON: {exc.msg} (column {exc.colno})"
-                continue
-            if not isinstance(obj, dict):
-                yield number, None, f"expected a JSON object, got {type(obj).__name__}"
-            elif text_field not in obj:
-                yield number, None, f"no {text_field!r} field"
-            elif not isinstance(obj[text_field], str):
-                yield number, None, f"field {text_field!r} is {type(obj[text_field]).__name__}, not text"
-            else:
-                yield number, obj, None
-
-
-# ---- output -----------------------------------------------------------------
-
-
-def report_fields(report: RiskReport, full: bool) -> dict[str, Any]:
-    return report.to_full_dict() if full else report.to_dict()
-
-
-class RowWriter:
-    """Writes scored rows as JSONL or CSV (list fields JSON-encoded in CSV cells)."""
-
-    def __init__(self, fh: TextIO, fmt: str) -> None:
-        self.fh = fh
-        self.fmt = fmt
-        self.csv: csv.DictWriter | None = None
-
-    def write(self, row: dict[str, Any]) -> None:
-        if self.fmt == "jsonl":
-            self.fh.write(json.dumps(row, ensure_ascii=False) + "\n")
-            return
-        flat = {k: (json.dumps(v, ensure_ascii=False) if isinstance(v, list | dict) else v) for k, v in row.items()}
-        if self.csv is None:
-            self.csv = csv.DictWriter(self.fh, fieldnames=list(flat), extrasaction="ignore")
-            self.csv.writeheader()
-        else:
-            for k in flat:
-                if k not in self.csv.fieldnames:
-                    flat.pop(k)  # pragma: no cover - fields are fixed by the first row
-        self.csv.writerow(flat)
 
 
 def _output_format(path: Path) -> str:
@@ -253,38 +152,27 @@ def _score(args: argparse.Namespace) -> int:
             print()
         return 0
 
-    rows = read_rows(in_path, args.text_field)
     out_fh: TextIO = open(out_path, "w", encoding="utf-8", newline="") if out_path else sys.stdout  # noqa: SIM115
     writer = RowWriter(out_fh, out_fmt or "jsonl")
     n_ok = n_bad = 0
     t0 = time.perf_counter()
     try:
-        batch: list[tuple[int, dict[str, Any]]] = []
-
-        def flush() -> None:
-            nonlocal n_ok
-            if not batch:
-                return
-            reports = scorer.score_many([r[args.text_field] for _, r in batch], with_spans=args.full)
-            for (line, row), rep in zip(batch, reports, strict=True):
-                for w in rep.warnings:
-                    print(f"{safe_text(str(in_path))}:{line}: warning: {w}", file=sys.stderr)
-                if args.format == "table" and not out_path:
-                    _print_table(rep, f"{in_path.name}:{line}")
-                else:
-                    writer.write(dict(row) | report_fields(rep, args.full))
-            n_ok += len(batch)
-            batch.clear()
-
-        for line, row, error in rows:
-            if row is None:
+        for item in score_rows(scorer, read_rows(in_path, args.text_field), args.text_field, with_spans=args.full):
+            where = f"{safe_text(str(in_path))}:{item.line}"
+            if item.report is None:
                 n_bad += 1
-                print(f"{safe_text(str(in_path))}:{line}: skipped: {safe_text(str(error))}", file=sys.stderr)
+                print(f"{where}: skipped: {safe_text(str(item.error))}", file=sys.stderr)
                 continue
-            batch.append((line, row))
-            if len(batch) >= BATCH_ROWS:
-                flush()
-        flush()
+            n_ok += 1
+            for w in item.report.warnings:
+                print(f"{where}: warning: {w}", file=sys.stderr)
+            if args.format == "table" and not out_path:
+                _print_table(item.report, f"{in_path.name}:{item.line}")
+            else:
+                assert item.row is not None
+                writer.write(dict(item.row) | report_fields(item.report, args.full))
+    except BatchInputError as exc:
+        raise UsageError(str(exc)) from None
     finally:
         if out_path:
             out_fh.close()
