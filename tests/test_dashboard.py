@@ -290,6 +290,37 @@ def test_risk_seed_terms_can_be_edited(env: Path) -> None:
     assert at.text_input(key="risk_seeds_privacy").value.startswith("t0, t1")  # the input is kept
 
 
+def test_risk_scores_an_uploaded_file_of_descriptions(env: Path) -> None:
+    """Good rows are scored in order and downloadable with their fields; bad rows are named by line."""
+    at = app("risk")
+    at.button(key="risk_batch_go").click().run()
+    assert any("Upload a CSV or JSONL file first" in w.value for w in at.warning)
+    body = ('id,description\n'
+            'a,"Judges see a re-arrest risk score for defendants at bail hearings."\n'
+            'b\n'
+            'c,Forecast river levels from upstream sensors.\n'
+            'd,"<script>alert(1)</script> Loans approved from credit history."\n')
+    at.file_uploader(key="risk_batch_upload").set_value(("projects.csv", body.encode(), "text/csv"))
+    at.run()
+    at.button(key="risk_batch_go").click().run()
+    assert any("no column 'text'" in e.value and "projects.csv" in e.value for e in at.error)
+    at.text_input(key="risk_batch_field").set_value("description").run()
+    at.button(key="risk_batch_go").click().run()
+    assert not at.exception, [e.value for e in at.exception]
+    assert any("scored 3 rows, skipped 1" in s.value for s in at.success)
+    assert any("line 3:" in w.value and "fewer cells" in w.value for w in at.warning)
+    tables = [d.value for d in at.dataframe if "fairness_risk" in d.value.columns]
+    assert len(tables) == 1
+    table = tables[0]
+    assert list(table["line"]) == [2, 4, 5]
+    assert table["fairness_risk"].between(0, 1).all() and table["confidence"].between(0, 1).all()
+    name, field, items, cut = at.session_state["risk_batch"]
+    assert (name, field, cut) == ("projects.csv", "description", False)
+    assert [it.row["id"] for it in items if it.report] == ["a", "c", "d"]
+    downloads = {d.proto.label for d in at.get("download_button")}
+    assert {"Download the scored rows (CSV)", "Download the scored rows (JSONL)"} <= downloads
+
+
 def test_risk_empty_and_oversized_input(env: Path) -> None:
     at = app("risk")
     at.button(key="risk_go").click().run()

@@ -2,12 +2,24 @@
 
 from __future__ import annotations
 
+import io
+import itertools
 import json
+import tempfile
+from pathlib import Path
 
 import altair as alt
 import pandas as pd
 import streamlit as st
 
+from tmlmap.batch import (
+    BatchInputError,
+    RowWriter,
+    input_suffix,
+    read_rows,
+    report_fields,
+    score_rows,
+)
 from tmlmap.fingerprint import MAX_SEED_CHARS, parse_seed_terms, seed_terms
 from tmlmap.lexicons import TOPICS
 from tmlmap.risk import MAX_CHARS, RISK_TOPICS, RiskReport, RiskScorer
@@ -38,6 +50,9 @@ EXAMPLES = {
 }
 _TEXT = "risk_text"
 _REPORT = "risk_report"
+_BATCH = "risk_batch"
+#: Most rows scored from one uploaded file (the CLI has no limit).
+MAX_BATCH_ROWS = 10_000
 
 st.title("Risk scorer")
 st.write("Describe a machine-learning project in a few sentences. The scorer reads it against the "
@@ -205,4 +220,77 @@ if result is not None:
                        file_name="tmlmap-risk-report.json", mime="application/json", key="dl_risk_json")
     d2.download_button("Download the report (Markdown)", _markdown_report(description, report, extra_seeds),
                        file_name="tmlmap-risk-report.md", mime="text/markdown", key="dl_risk_md")
+
+st.divider()
+st.subheader("Score a file of descriptions")
+st.caption(f"A CSV or JSONL file, one description per row (at most {MAX_BATCH_ROWS:,} rows and the upload "
+           "limit; the command line `tmlmap score --input` has no row limit). Every row keeps its fields "
+           "and gets the scores; rows that cannot be scored are listed with their line numbers. The extra "
+           "seed terms above apply here too.")
+b1, b2 = st.columns([3, 1])
+batch_file = b1.file_uploader("Descriptions file (.csv, .jsonl)", type=["csv", "jsonl", "ndjson"],
+                              key="risk_batch_upload")
+batch_field = b2.text_input("Text column or field", value="text", key="risk_batch_field", max_chars=200)
+if st.button("Score the file", key="risk_batch_go"):
+    st.session_state.pop(_BATCH, None)
+    if batch_file is None:
+        st.warning("Upload a CSV or JSONL file first.")
+    elif (extra := _extra_seeds()) is not None:
+        seed_key = tuple((t, tuple(v)) for t, v in sorted(extra.items()))
+        scorer = state.derived(term_map, "risk_scorer", lambda: _fit_scorer(extra), *seed_key)
+        data = batch_file.getvalue()
+        total = min(MAX_BATCH_ROWS, max(1, data.count(b"\n") + 1))
+        bar = st.progress(0.0, text="Scoring...")
+        suffix = input_suffix(Path(batch_file.name))
+        with tempfile.TemporaryDirectory() as tmp:
+            path = Path(tmp) / f"upload{suffix}"
+            path.write_bytes(data)
+            try:
+                rows = itertools.islice(read_rows(path, batch_field), MAX_BATCH_ROWS + 1)
+                items = list(score_rows(scorer, rows, batch_field, batch_size=500,
+                                        progress=lambda n: bar.progress(min(1.0, n / total),
+                                                                        text=f"Scored {n:,} rows")))
+            except BatchInputError as exc:
+                bar.empty()
+                st.error(str(exc).replace(str(path), batch_file.name))
+            else:
+                bar.empty()
+                st.session_state[_BATCH] = (batch_file.name, batch_field, items[:MAX_BATCH_ROWS],
+                                            len(items) > MAX_BATCH_ROWS)
+
+batch = st.session_state.get(_BATCH)
+if batch is not None:
+    name, field_name, items, cut = batch
+    scored = [it for it in items if it.report is not None]
+    skipped = [it for it in items if it.report is None]
+    st.success(f"{md_text(name)}: scored {len(scored):,} rows" + (f", skipped {len(skipped):,}" if skipped else ""))
+    if cut:
+        st.warning(f"Only the first {MAX_BATCH_ROWS:,} rows were read; use `tmlmap score --input` for the rest.")
+    if skipped:
+        st.warning("Rows not scored: " + "; ".join(f"line {it.line}: {md_text(str(it.error))}"
+                                                    for it in skipped[:20])
+                   + (f"; and {len(skipped) - 20:,} more" if len(skipped) > 20 else ""))
+    if scored:
+        table = pd.DataFrame([
+            {"line": it.line, "text": str(it.row[field_name])[:160],
+             "fairness_risk": it.report.fairness_risk, "privacy_risk": it.report.privacy_risk,
+             "confidence": it.report.confidence,
+             "top fairness terms": ", ".join(t["term"] for t in it.report.top_terms if t["topic"] == "fairness")}
+            for it in scored if it.row is not None and it.report is not None])
+        st.dataframe(table, hide_index=True, key="risk_batch_table",
+                     column_config={"text": st.column_config.TextColumn("text", width="large")})
+        outputs = {}
+        for fmt in ("csv", "jsonl"):
+            buf = io.StringIO()
+            writer = RowWriter(buf, fmt)
+            for it in scored:
+                if it.row is not None and it.report is not None:
+                    writer.write(dict(it.row) | report_fields(it.report, full=False))
+            outputs[fmt] = buf.getvalue()
+        c1, c2 = st.columns(2)
+        stem = Path(name).stem.split(".")[0] or "descriptions"
+        c1.download_button("Download the scored rows (CSV)", outputs["csv"], file_name=f"{stem}-scored.csv",
+                           mime="text/csv", key="dl_risk_batch_csv")
+        c2.download_button("Download the scored rows (JSONL)", outputs["jsonl"], file_name=f"{stem}-scored.jsonl",
+                           mime="application/x-ndjson", key="dl_risk_batch_jsonl")
 method_note("risk", "How the risk is scored")
