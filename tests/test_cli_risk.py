@@ -108,6 +108,17 @@ def test_batch_all_good_exits_zero_and_streams_jsonl(cli_env, tmp_path: Path, ca
     assert len(lines) == 1 and "fairness_risk" in json.loads(lines[0])
 
 
+def test_batch_table_output_names_each_row_and_its_unmatched_words(cli_env, tmp_path: Path, capsys) -> None:
+    src = tmp_path / "in.jsonl"
+    src.write_text(json.dumps({"text": "Predicting recidivism of defendants"}) + "\n" + "oops\n"
+                   + json.dumps({"text": "Forecast river levels"}) + "\n", encoding="utf-8")
+    assert main(["score", "--input", str(src), "--format", "table", "--quiet"]) == 1
+    captured = capsys.readouterr()
+    assert "in.jsonl:1" in captured.out and "in.jsonl:3" in captured.out
+    assert "not in the map: defendants" in captured.out
+    assert "in.jsonl:2: skipped: invalid JSON" in captured.err
+
+
 def test_score_usage_errors(cli_env, tmp_path: Path, capsys) -> None:
     src = tmp_path / "in.csv"
     src.write_text("id,body\n1,x\n", encoding="utf-8")

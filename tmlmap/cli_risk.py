@@ -157,7 +157,9 @@ def _score(args: argparse.Namespace) -> int:
     n_ok = n_bad = 0
     t0 = time.perf_counter()
     try:
-        for item in score_rows(scorer, read_rows(in_path, args.text_field), args.text_field, with_spans=args.full):
+        table = args.format == "table" and not out_path
+        rows = read_rows(in_path, args.text_field)
+        for item in score_rows(scorer, rows, args.text_field, with_spans=args.full or table):
             where = f"{safe_text(str(in_path))}:{item.line}"
             if item.report is None:
                 n_bad += 1
@@ -166,7 +168,7 @@ def _score(args: argparse.Namespace) -> int:
             n_ok += 1
             for w in item.report.warnings:
                 print(f"{where}: warning: {w}", file=sys.stderr)
-            if args.format == "table" and not out_path:
+            if table:
                 _print_table(item.report, f"{in_path.name}:{item.line}")
             else:
                 assert item.row is not None
