@@ -110,9 +110,15 @@ def _extra_seeds() -> dict[str, list[str]] | None:
     return extra
 
 
-def _fit_scorer(extra: dict[str, list[str]]) -> RiskScorer:
-    with st.spinner("Preparing the risk scorer for this map and these seeds (once each)..."):
-        return RiskScorer(term_map, store, seeds=extra)
+def _scorer(extra: dict[str, list[str]]) -> RiskScorer:
+    """The scorer of this map with these extra seeds, fitted once and kept with the map."""
+
+    def fit() -> RiskScorer:
+        with st.spinner("Preparing the risk scorer for this map and these seeds (once each)..."):
+            return RiskScorer(term_map, store, seeds=extra)
+
+    seed_key = tuple((t, tuple(v)) for t, v in sorted(extra.items()))
+    return state.derived(term_map, "risk_scorer", fit, *seed_key)
 
 
 def _markdown_report(description: str, report: RiskReport, extra: dict[str, list[str]]) -> str:
@@ -148,8 +154,7 @@ if go:
     else:
         extra = _extra_seeds()
         if extra is not None:
-            seed_key = tuple((t, tuple(v)) for t, v in sorted(extra.items()))
-            scorer = state.derived(term_map, "risk_scorer", lambda: _fit_scorer(extra), *seed_key)
+            scorer = _scorer(extra)
             # The scorer reads the first MAX_CHARS characters and says so in a warning;
             # only that part is kept for display and the report.
             st.session_state[_REPORT] = (text[:MAX_CHARS], scorer.score(text), extra)
@@ -236,8 +241,7 @@ if st.button("Score the file", key="risk_batch_go"):
     if batch_file is None:
         st.warning("Upload a CSV or JSONL file first.")
     elif (extra := _extra_seeds()) is not None:
-        seed_key = tuple((t, tuple(v)) for t, v in sorted(extra.items()))
-        scorer = state.derived(term_map, "risk_scorer", lambda: _fit_scorer(extra), *seed_key)
+        scorer = _scorer(extra)
         data = batch_file.getvalue()
         total = min(MAX_BATCH_ROWS, max(1, data.count(b"\n") + 1))
         bar = st.progress(0.0, text="Scoring...")
