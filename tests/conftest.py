@@ -59,6 +59,23 @@ def sample_small(papers: list[Paper], size: int = SMALL_SIZE, seed: int = SMALL_
     return sorted(keep, key=lambda p: p.id)
 
 
+@pytest.fixture
+def store(tmp_path: Path) -> Iterator[CorpusStore]:
+    """An empty writable store in the test's directory."""
+    with CorpusStore(tmp_path / "corpus.sqlite") as s:
+        yield s
+
+
+@pytest.fixture
+def server() -> Iterator[object]:
+    """The local HTTP server with every saved source page installed (``tests.scraper_server``)."""
+    from tests.scraper_server import LocalServer, install_all
+
+    with LocalServer() as srv:
+        install_all(srv.site)
+        yield srv
+
+
 @pytest.fixture(scope="session")
 def small_papers() -> list[Paper]:
     """The ~1,500 real papers behind ``small_store`` (ordered by id)."""

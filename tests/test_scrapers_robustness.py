@@ -4,32 +4,18 @@ robots.txt, size limits, interruption and resumption, idempotent re-runs, polite
 from __future__ import annotations
 
 import time
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
 from scrapers import RefreshInterrupted, cli, refresh
-from tests.scraper_server import PMLR_KEYS, LocalServer, Reply, fixture, install_all, make_config
+from tests.scraper_server import PMLR_KEYS, LocalServer, Reply, fixture, make_config
 from tmlmap.store import CorpusStore
 
 pytestmark = pytest.mark.timeout(60)
 
 BINNS = "/pmlr/v81/binns18a.html"
 INDEX = "/pmlr/v81/"
-
-
-@pytest.fixture
-def server() -> Iterator[LocalServer]:
-    with LocalServer() as srv:
-        install_all(srv.site)
-        yield srv
-
-
-@pytest.fixture
-def store(tmp_path: Path) -> Iterator[CorpusStore]:
-    with CorpusStore(tmp_path / "corpus.sqlite") as s:
-        yield s
 
 
 def pmlr(server: LocalServer, store: CorpusStore, tmp_path: Path, cache: str = "http.sqlite", http=None, **kw):  # noqa: ANN001, ANN201

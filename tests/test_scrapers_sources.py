@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -14,25 +13,11 @@ from tests.scraper_server import (
     OPENALEX_NEXT,
     PMLR_KEYS,
     LocalServer,
-    install_all,
     make_config,
 )
 from tmlmap.store import CorpusStore
 
 pytestmark = pytest.mark.timeout(60)
-
-
-@pytest.fixture
-def server() -> Iterator[LocalServer]:
-    with LocalServer() as srv:
-        install_all(srv.site)
-        yield srv
-
-
-@pytest.fixture
-def store(tmp_path: Path) -> Iterator[CorpusStore]:
-    with CorpusStore(tmp_path / "corpus.sqlite") as s:
-        yield s
 
 
 def run(server: LocalServer, store: CorpusStore, tmp_path: Path, *specs: str, **kw):  # noqa: ANN201

@@ -50,12 +50,6 @@ def write_jsonl(path: Path, records: list[dict]) -> Path:
     return path
 
 
-@pytest.fixture
-def store(tmp_path: Path):
-    with CorpusStore(tmp_path / "c.sqlite") as s:
-        yield s
-
-
 # ---------------------------------------------------------------- basics
 
 
