@@ -14,6 +14,7 @@ import streamlit as st
 
 from tmlmap.batch import (
     BatchInputError,
+    BatchItem,
     RowWriter,
     input_suffix,
     read_rows,
@@ -51,6 +52,7 @@ EXAMPLES = {
 _TEXT = "risk_text"
 _REPORT = "risk_report"
 _BATCH = "risk_batch"
+_BATCH_VIEW = "risk_batch_view"
 #: Most rows scored from one uploaded file (the CLI has no limit).
 MAX_BATCH_ROWS = 10_000
 
@@ -226,6 +228,26 @@ if result is not None:
     d2.download_button("Download the report (Markdown)", _markdown_report(description, report, extra_seeds),
                        file_name="tmlmap-risk-report.md", mime="text/markdown", key="dl_risk_md")
 
+
+def _batch_view(items: list[BatchItem], field_name: str) -> tuple[pd.DataFrame, str, str]:
+    """The scored rows as a display table and as CSV and JSONL downloads (built once per scoring)."""
+    scored = [it for it in items if it.row is not None and it.report is not None]
+    table = pd.DataFrame([
+        {"line": it.line, "text": str(it.row[field_name])[:160],
+         "fairness_risk": it.report.fairness_risk, "privacy_risk": it.report.privacy_risk,
+         "confidence": it.report.confidence,
+         "top fairness terms": ", ".join(t["term"] for t in it.report.top_terms if t["topic"] == "fairness")}
+        for it in scored])
+    outputs = []
+    for fmt in ("csv", "jsonl"):
+        buf = io.StringIO()
+        writer = RowWriter(buf, fmt)
+        for it in scored:
+            writer.write(dict(it.row) | report_fields(it.report, full=False))
+        outputs.append(buf.getvalue())
+    return table, outputs[0], outputs[1]
+
+
 st.divider()
 st.subheader("Score a file of descriptions")
 st.caption(f"A CSV or JSONL file, one description per row (at most {MAX_BATCH_ROWS:,} rows and the upload "
@@ -238,6 +260,7 @@ batch_file = b1.file_uploader("Descriptions file (.csv, .jsonl)", type=["csv", "
 batch_field = b2.text_input("Text column or field", value="text", key="risk_batch_field", max_chars=200)
 if st.button("Score the file", key="risk_batch_go"):
     st.session_state.pop(_BATCH, None)
+    st.session_state.pop(_BATCH_VIEW, None)
     if batch_file is None:
         st.warning("Upload a CSV or JSONL file first.")
     elif (extra := _extra_seeds()) is not None:
@@ -261,10 +284,12 @@ if st.button("Score the file", key="risk_batch_go"):
                 bar.empty()
                 st.session_state[_BATCH] = (batch_file.name, batch_field, items[:MAX_BATCH_ROWS],
                                             len(items) > MAX_BATCH_ROWS)
+                st.session_state[_BATCH_VIEW] = _batch_view(items[:MAX_BATCH_ROWS], batch_field)
 
 batch = st.session_state.get(_BATCH)
 if batch is not None:
-    name, field_name, items, cut = batch
+    name, _field, items, cut = batch
+    table, csv_text, jsonl_text = st.session_state[_BATCH_VIEW]
     scored = [it for it in items if it.report is not None]
     skipped = [it for it in items if it.report is None]
     st.success(f"{md_text(name)}: scored {len(scored):,} rows" + (f", skipped {len(skipped):,}" if skipped else ""))
@@ -275,26 +300,12 @@ if batch is not None:
                                                     for it in skipped[:20])
                    + (f"; and {len(skipped) - 20:,} more" if len(skipped) > 20 else ""))
     if scored:
-        table = pd.DataFrame([
-            {"line": it.line, "text": str(it.row[field_name])[:160],
-             "fairness_risk": it.report.fairness_risk, "privacy_risk": it.report.privacy_risk,
-             "confidence": it.report.confidence,
-             "top fairness terms": ", ".join(t["term"] for t in it.report.top_terms if t["topic"] == "fairness")}
-            for it in scored if it.row is not None and it.report is not None])
         st.dataframe(table, hide_index=True, key="risk_batch_table",
                      column_config={"text": st.column_config.TextColumn("text", width="large")})
-        outputs = {}
-        for fmt in ("csv", "jsonl"):
-            buf = io.StringIO()
-            writer = RowWriter(buf, fmt)
-            for it in scored:
-                if it.row is not None and it.report is not None:
-                    writer.write(dict(it.row) | report_fields(it.report, full=False))
-            outputs[fmt] = buf.getvalue()
         c1, c2 = st.columns(2)
         stem = Path(name).stem.split(".")[0] or "descriptions"
-        c1.download_button("Download the scored rows (CSV)", outputs["csv"], file_name=f"{stem}-scored.csv",
+        c1.download_button("Download the scored rows (CSV)", csv_text, file_name=f"{stem}-scored.csv",
                            mime="text/csv", key="dl_risk_batch_csv")
-        c2.download_button("Download the scored rows (JSONL)", outputs["jsonl"], file_name=f"{stem}-scored.jsonl",
+        c2.download_button("Download the scored rows (JSONL)", jsonl_text, file_name=f"{stem}-scored.jsonl",
                            mime="application/x-ndjson", key="dl_risk_batch_jsonl")
 method_note("risk", "How the risk is scored")
