@@ -9,7 +9,7 @@ import platform
 import resource
 
 from tmlmap.config import EMBEDDED_CORPUS
-from tmlmap.records import Paper, validate_record
+from tmlmap.corpus.records import Paper, validate_record
 
 
 def embedded_papers() -> list[Paper]:

@@ -29,10 +29,10 @@ import numpy as np
 import scipy.sparse as sp
 
 from _corpus import embedded_papers, machine, peak_rss_mb
-from tmlmap import artifacts
-from tmlmap.build import build_map
-from tmlmap.cooccurrence import cooccurrence_matrix
-from tmlmap.settings import MapSettings
+from tmlmap.maps import artifacts
+from tmlmap.maps.build import build_map
+from tmlmap.maps.settings import MapSettings
+from tmlmap.network.cooccurrence import cooccurrence_matrix
 
 
 class StagePeaks:

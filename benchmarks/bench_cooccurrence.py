@@ -8,7 +8,7 @@ in which both occur. Two naive baselines, both pure Python:
 * leaner: one ``Counter`` updated directly with each document's
   combinations (no per-document ``Counter``).
 
-The vectorized path is ``tmlmap.cooccurrence.cooccurrence_matrix`` (one
+The vectorized path is ``tmlmap.network.cooccurrence.cooccurrence_matrix`` (one
 sparse product, ``B^T B``). The benchmark checks that all three give
 identical counts and reports the speed-ups against each baseline.
 
@@ -26,11 +26,11 @@ import numpy as np
 import scipy.sparse as sp
 
 from _corpus import embedded_papers, machine
-from tmlmap.build import paper_text
-from tmlmap.cooccurrence import cooccurrence_matrix
-from tmlmap.extractor import TermExtractor, counts_matrix
-from tmlmap.settings import MapSettings
-from tmlmap.vocabulary import select_vocabulary
+from tmlmap.maps.build import paper_text
+from tmlmap.maps.settings import MapSettings
+from tmlmap.network.cooccurrence import cooccurrence_matrix
+from tmlmap.network.vocabulary import select_vocabulary
+from tmlmap.text.extractor import TermExtractor, counts_matrix
 
 
 def main() -> None:

@@ -3,7 +3,7 @@
 Both run the same algorithm (Blondel et al. 2008) on the pruned, weighted
 term graph of the embedded corpus (default settings), at the default
 resolution, for several seeds. Reports seconds per run and the modularity of
-each result (measured by one function, ``tmlmap.communities.modularity``),
+each result (measured by one function, ``tmlmap.network.communities.modularity``),
 and the agreement of the two backends' partitions (ARI).
 
 Run: ``python benchmarks/bench_louvain.py [--seeds 3]``
@@ -20,9 +20,9 @@ import numpy as np
 from sklearn.metrics import adjusted_rand_score
 
 from _corpus import embedded_papers, machine
-from tmlmap.build import build_map
-from tmlmap.communities import louvain, modularity
-from tmlmap.settings import MapSettings
+from tmlmap.maps.build import build_map
+from tmlmap.maps.settings import MapSettings
+from tmlmap.network.communities import louvain, modularity
 
 
 def main() -> None:

@@ -7,7 +7,7 @@ Usage::
 The map is loaded from the artifact cache (built once, with a progress bar,
 if missing). Measured, in one run:
 
-* fit: creating the :class:`~tmlmap.risk.RiskScorer` (fingerprints, corpus
+* fit: creating the :class:`~tmlmap.risk.scorer.RiskScorer` (fingerprints, corpus
   scores, calibration), once per map;
 * single: ``scorer.score(text)`` for one description with the map loaded
   (median and 95th percentile over ``--repeat`` calls, evidence included);
@@ -38,11 +38,11 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from tmlmap.build import load_or_build  # noqa: E402
-from tmlmap.evaluate import load_devset  # noqa: E402
-from tmlmap.relevance import smooth_idf  # noqa: E402
-from tmlmap.risk import RiskScorer  # noqa: E402
-from tmlmap.store import CorpusStore  # noqa: E402
+from tmlmap.corpus.store import CorpusStore  # noqa: E402
+from tmlmap.maps.build import load_or_build  # noqa: E402
+from tmlmap.risk.evaluate import load_devset  # noqa: E402
+from tmlmap.risk.scorer import RiskScorer  # noqa: E402
+from tmlmap.text.weighting import smooth_idf  # noqa: E402
 
 
 def make_texts(n: int) -> list[str]:
@@ -79,7 +79,7 @@ def main() -> int:
           f"Python {platform.python_version()}")
     store = CorpusStore.open(args.db)
     t = time.perf_counter()
-    from tmlmap.cli_map import StageProgress
+    from tmlmap.cli.map import StageProgress
 
     progress = StageProgress()
     term_map = load_or_build(store, progress=progress)

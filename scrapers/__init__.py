@@ -38,8 +38,8 @@ __all__ = [
 ]
 
 
-def register(sub: object) -> None:
-    """Add the ``refresh`` sub-command to another CLI (e.g. ``tmlmap``)."""
+def register(sub: object, **hooks: object) -> None:
+    """Add the ``refresh`` sub-command to another CLI (e.g. ``tmlmap``); see :func:`scrapers.cli.register`."""
     from .cli import register as _register
 
-    _register(sub)
+    _register(sub, **hooks)  # type: ignore[arg-type]

@@ -27,7 +27,7 @@ class Stub:
     """One paper found on a listing.
 
     ``raw`` is the (partial) record read from the listing, in the shape
-    :func:`tmlmap.records.validate_record` takes. When ``needs_detail`` is
+    :func:`tmlmap.corpus.records.validate_record` takes. When ``needs_detail`` is
     true the paper's own page (``url``) must be fetched to complete it (with
     :meth:`Source.detail`); a stub whose id (or one of its ``aliases``) is
     already stored with the same title is skipped without that fetch.

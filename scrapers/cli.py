@@ -8,8 +8,10 @@ arguments or specs, 130 interrupted (what was complete is stored).
 from __future__ import annotations
 
 import argparse
+import functools
 import logging
 import sys
+from collections.abc import Callable
 from typing import Any
 
 from .specs import PRESETS, SPEC_HELP, ScrapeConfig, SpecError, expand, parse_spec
@@ -56,23 +58,23 @@ def add_refresh_parser(sub: Any, *, db_default: Any = None) -> argparse.Argument
     return p
 
 
-def register(sub: Any) -> None:
+def register(
+    sub: Any,
+    *,
+    open_store: Callable[[argparse.Namespace], Any] | None = None,
+    rebuild: Callable[[Any], None] | None = None,
+) -> None:
     """Add ``refresh`` to another CLI's sub-commands (e.g. ``tmlmap refresh``).
 
     The parent parser's global ``--db`` keeps working: this ``--db`` has no
     default of its own, so it does not overwrite the parent's value.
     """
-    add_refresh_parser(sub, db_default=argparse.SUPPRESS)
+    p = add_refresh_parser(sub, db_default=argparse.SUPPRESS)
+    p.set_defaults(func=functools.partial(run_refresh, open_store=open_store, rebuild=rebuild))
 
 
 def _open_store(args: argparse.Namespace) -> Any:
-    try:
-        from tmlmap.cli_store import open_store  # type: ignore[attr-defined]
-    except ImportError:
-        open_store = None
-    if open_store is not None:
-        return open_store(args)
-    from tmlmap.store import CorpusStore  # type: ignore[import-not-found]
+    from tmlmap.corpus import CorpusStore
 
     return CorpusStore.open(getattr(args, "db", None))
 
@@ -106,7 +108,13 @@ class _Bars:
             bar.close()
 
 
-def run_refresh(args: argparse.Namespace, config: ScrapeConfig | None = None) -> int:
+def run_refresh(
+    args: argparse.Namespace,
+    config: ScrapeConfig | None = None,
+    *,
+    open_store: Callable[[argparse.Namespace], Any] | None = None,
+    rebuild: Callable[[Any], None] | None = None,
+) -> int:
     from .refresh import RefreshInterrupted, refresh
 
     logging.basicConfig(
@@ -122,7 +130,7 @@ def run_refresh(args: argparse.Namespace, config: ScrapeConfig | None = None) ->
         print(f"error: {exc}", file=sys.stderr)
         return 2
     try:
-        store = _open_store(args)
+        store = (open_store or _open_store)(args)
     except ImportError as exc:
         print(f"error: the corpus store is not available ({exc})", file=sys.stderr)
         return 1
@@ -145,7 +153,13 @@ def run_refresh(args: argparse.Namespace, config: ScrapeConfig | None = None) ->
         bars.close()
         print(summary.format())
         if args.rebuild and summary.changed and not args.dry_run:
-            _rebuild(store)
+            if rebuild is None:
+                print(
+                    "the map is now stale; `tmlmap refresh --rebuild` or the next `tmlmap` "
+                    "command rebuilds it (the scrapers alone have no map engine)"
+                )
+            else:
+                rebuild(store)
         elif summary.changed and not args.dry_run:
             print("the map is now stale; it is rebuilt on next use (or pass --rebuild)")
         return 0 if summary.ok else 1
@@ -153,21 +167,6 @@ def run_refresh(args: argparse.Namespace, config: ScrapeConfig | None = None) ->
         close = getattr(store, "close", None)
         if close is not None:
             close()
-
-
-def _rebuild(store: Any) -> None:
-    try:
-        from tmlmap.build import load_or_build  # type: ignore[import-not-found]
-    except ImportError:
-        print(
-            "warning: --rebuild: the map engine (tmlmap.build.load_or_build) is not available yet; "
-            "the map will be rebuilt on next use",
-            file=sys.stderr,
-        )
-        return
-    print("rebuilding the map ...", file=sys.stderr)
-    load_or_build(store)
-    print("map rebuilt", file=sys.stderr)
 
 
 def main(argv: list[str] | None = None) -> int:

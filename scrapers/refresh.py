@@ -22,7 +22,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
-from tmlmap.records import Paper, RecordError, validate_record
+from tmlmap.corpus.records import Paper, RecordError, validate_record
 
 from .base import ParseError, Source, Stub
 from .http import Fetcher, FetchError
@@ -43,7 +43,7 @@ class RefreshInterrupted(KeyboardInterrupt):
 
 
 class StoreLike(Protocol):
-    """What a refresh needs of :class:`tmlmap.store.CorpusStore`."""
+    """What a refresh needs of :class:`tmlmap.corpus.store.CorpusStore`."""
 
     def get(self, paper_id: str) -> Paper | None: ...
 

@@ -8,7 +8,7 @@
   store, or ``real_store.backup(tmp_path / "copy.sqlite")``.
 * ``small_store``: ~1,500 real papers (every FAT* and TrustNLP paper plus a
   fixed-seed sample of the rest), a fresh writable copy for each test.
-* ``small_papers``: those papers as a list of :class:`~tmlmap.records.Paper`.
+* ``small_papers``: those papers as a list of :class:`~tmlmap.corpus.records.Paper`.
 """
 
 from __future__ import annotations
@@ -24,8 +24,8 @@ from pathlib import Path
 import pytest
 
 from tmlmap import config
-from tmlmap.records import Paper, validate_record
-from tmlmap.store import CorpusStore
+from tmlmap.corpus.records import Paper, validate_record
+from tmlmap.corpus.store import CorpusStore
 
 #: Size of the ``small_store`` sample and its seed.
 SMALL_SIZE = 1500
@@ -124,7 +124,7 @@ def map_cache_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
 @pytest.fixture(scope="session")
 def real_map(real_store: CorpusStore, map_cache_dir: Path):
     """The map of the whole embedded corpus with default settings, built once per session."""
-    from tmlmap.build import load_or_build
-    from tmlmap.settings import MapSettings
+    from tmlmap.maps.build import load_or_build
+    from tmlmap.maps.settings import MapSettings
 
     return load_or_build(real_store, MapSettings(), cache_dir=map_cache_dir)

@@ -5,7 +5,12 @@ from __future__ import annotations
 import numpy as np
 import scipy.sparse as sp
 
-from tmlmap.backbone import disparity_alpha, disparity_filter, min_count_filter, top_k_filter
+from tmlmap.network.backbone import (
+    disparity_alpha,
+    disparity_filter,
+    min_count_filter,
+    top_k_filter,
+)
 
 
 def _sym(edges: dict[tuple[int, int], float], n: int) -> sp.csr_matrix:

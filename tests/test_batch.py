@@ -10,8 +10,8 @@ from pathlib import Path
 
 import pytest
 
-from tmlmap.batch import BatchInputError, RowWriter, input_suffix, read_rows, score_rows
-from tmlmap.risk import RiskReport
+from tmlmap.risk.batch import BatchInputError, RowWriter, input_suffix, read_rows, score_rows
+from tmlmap.risk.scorer import RiskReport
 
 
 class CountingScorer:

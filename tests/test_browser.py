@@ -28,8 +28,8 @@ from pathlib import Path
 import pytest
 
 from tests.conftest import load_embedded_papers, sample_small
-from tmlmap.records import Paper
-from tmlmap.store import CorpusStore
+from tmlmap.corpus.records import Paper
+from tmlmap.corpus.store import CorpusStore
 from tmlmap.views.state import DEFAULT_TERMS_SHOWN
 
 pytestmark = pytest.mark.browser

@@ -10,9 +10,10 @@ import networkx as nx
 import pytest
 
 from tests.test_fingerprint import TERMS, tiny_map
-from tmlmap import cli_map, cli_risk
 from tmlmap.cli import main
-from tmlmap.risk import CONTRACT_FIELDS, RiskScorer
+from tmlmap.cli import map as cli_map
+from tmlmap.cli import risk as cli_risk
+from tmlmap.risk.scorer import CONTRACT_FIELDS, RiskScorer
 
 
 @pytest.fixture(scope="module")
@@ -134,7 +135,7 @@ def test_score_usage_errors(cli_env, tmp_path: Path, capsys) -> None:
 
 
 def test_evaluate_command_wiring(monkeypatch: pytest.MonkeyPatch, tmp_path: Path, capsys) -> None:
-    import tmlmap.evaluate as ev
+    import tmlmap.risk.evaluate as ev
 
     rows = [{"evaluation": "x", "topic": t, "method": m, "auc": 0.5, "ci_low": 0.4, "ci_high": 0.6, "n": 10,
              "n_positive": 5} for t in ("fairness", "privacy") for m in ("bipartite", "diffusion", "reference", "keyword")]
@@ -178,7 +179,7 @@ def test_score_with_extra_seeds(cli_env, tmp_path: Path, capsys) -> None:
     seeds = tmp_path / "seeds.json"
     seeds.write_text(json.dumps({"fairness": ["welfare", "not a known term at all"]}), encoding="utf-8")
     # the patched RiskScorer ignores seeds=; call the real one through the module to check the wiring
-    import tmlmap.risk as risk
+    import tmlmap.risk.scorer as risk
 
     monkey = pytest.MonkeyPatch()
     monkey.setattr(cli_risk, "RiskScorer", risk.RiskScorer)

@@ -11,8 +11,8 @@ from pathlib import Path
 import pytest
 
 from tmlmap.cli import main
-from tmlmap.cli_store import parse_years, safe_text
-from tmlmap.store import CorpusStore
+from tmlmap.cli.store import parse_years, safe_text
+from tmlmap.corpus.store import CorpusStore
 
 REPO = Path(__file__).resolve().parent.parent
 FIXTURES = Path(__file__).parent / "fixtures" / "import"

@@ -10,8 +10,10 @@ import pytest
 import scipy.sparse as sp
 from sklearn.metrics import normalized_mutual_info_score
 
-from tmlmap.build import build_map
-from tmlmap.communities import (
+from tmlmap.corpus.records import Paper
+from tmlmap.maps.build import build_map
+from tmlmap.maps.settings import MapSettings
+from tmlmap.network.communities import (
     consensus_graph,
     detect_communities,
     louvain,
@@ -19,8 +21,6 @@ from tmlmap.communities import (
     modularity,
     relabel_by_size,
 )
-from tmlmap.records import Paper
-from tmlmap.settings import MapSettings
 
 N_TOPICS = 5
 WORDS_PER_TOPIC = 25

@@ -12,8 +12,8 @@ import scipy.sparse as sp
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from tmlmap.cooccurrence import cooccurrence_matrix, edge_weights, select_rows
-from tmlmap.vocabulary import document_frequency, relevance_scores, select_vocabulary
+from tmlmap.network.cooccurrence import cooccurrence_matrix, edge_weights, select_rows
+from tmlmap.network.vocabulary import document_frequency, relevance_scores, select_vocabulary
 
 docs_strategy = st.lists(st.lists(st.integers(0, 7), max_size=12), min_size=1, max_size=25)
 

@@ -21,9 +21,9 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from tests.conftest import load_embedded_papers, sample_small
-from tmlmap.records import Paper
-from tmlmap.risk import MAX_CHARS
-from tmlmap.store import CorpusStore
+from tmlmap.corpus.records import Paper
+from tmlmap.corpus.store import CorpusStore
+from tmlmap.risk.scorer import MAX_CHARS
 from tmlmap.views.state import DEFAULT_TERMS_SHOWN
 from tmlmap.views.widgets import highlight_html, md_text, safe_html_block, snippet_html
 

@@ -12,7 +12,8 @@ import pytest
 from sklearn.metrics import roc_auc_score
 
 from tests.test_fingerprint import tiny_map
-from tmlmap.evaluate import (
+from tmlmap.maps.settings import MapSettings
+from tmlmap.risk.evaluate import (
     TWML_VENUES,
     auc,
     auc_ci,
@@ -22,7 +23,6 @@ from tmlmap.evaluate import (
     load_devset,
     results_table,
 )
-from tmlmap.settings import MapSettings
 
 
 def test_auc_matches_sklearn_with_ties() -> None:

@@ -7,7 +7,9 @@ import numpy as np
 import pytest
 import scipy.sparse as sp
 
-from tmlmap.fingerprint import (
+from tmlmap.maps.settings import MapSettings
+from tmlmap.maps.termmap import Community, TermMap
+from tmlmap.risk.fingerprint import (
     BACKGROUND,
     MAX_SEED_CHARS,
     MAX_SEED_TERMS,
@@ -25,8 +27,6 @@ from tmlmap.fingerprint import (
     seed_terms,
     twml_community_mask,
 )
-from tmlmap.settings import MapSettings
-from tmlmap.termmap import Community, TermMap
 
 TERMS = ["fairness", "loan", "credit", "privacy", "membership inference", "river", "sensor", "isolated"]
 EDGES = [(0, 1, 3.0), (1, 2, 2.0), (0, 2, 1.0), (3, 4, 3.0), (2, 6, 0.5), (5, 6, 2.0), (4, 6, 0.25)]
@@ -338,7 +338,7 @@ def test_bipartite_hand_computed_and_validation() -> None:
 
 
 def test_bipartite_fingerprints_on_tiny_map() -> None:
-    from tmlmap.relevance import smooth_idf, tfidf
+    from tmlmap.text.weighting import smooth_idf, tfidf
 
     m = tiny_map()
     diff = compute_fingerprints(m, "diffusion", topics=["fairness", "privacy"])

@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 import scipy.sparse as sp
 
-from tmlmap.graph_html import GraphOptions, graph_data, ramp_colour, render_html, safe_json
+from tmlmap.views.graph_html import GraphOptions, graph_data, ramp_colour, render_html, safe_json
 
 EVIL = '<script>alert(1)</script><img src=x onerror=alert(2)>'
 TERMS = ["fairness", "bias", EVIL, "privacy", "differential privacy", "noise"]

@@ -13,15 +13,15 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from tmlmap.importers import (
+from tmlmap.corpus.importers import (
     clean_text,
     normalize_title,
     read_records,
     sniff_format,
     strip_tex,
 )
-from tmlmap.records import MAX_TITLE_CHARS, RecordError
-from tmlmap.store import CorpusStore
+from tmlmap.corpus.records import MAX_TITLE_CHARS, RecordError
+from tmlmap.corpus.store import CorpusStore
 
 FIXTURES = Path(__file__).parent / "fixtures" / "import"
 

@@ -7,7 +7,7 @@ import time
 import numpy as np
 import scipy.sparse as sp
 
-from tmlmap.layout import CANVAS, layout_positions, strongest_edges, top_terms
+from tmlmap.network.layout import CANVAS, layout_positions, strongest_edges, top_terms
 
 
 def random_graph(n: int, m: int, seed: int = 1) -> sp.csr_matrix:

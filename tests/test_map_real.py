@@ -7,9 +7,9 @@ from collections import Counter
 import numpy as np
 import pytest
 
-from tmlmap import artifacts, build
 from tmlmap.lexicons import TOPICS
-from tmlmap.settings import MapSettings
+from tmlmap.maps import artifacts, build
+from tmlmap.maps.settings import MapSettings
 
 
 def _topic_terms(term_map, topic: str) -> list[int]:
@@ -115,7 +115,7 @@ def test_default_partition_is_stable_across_seeds(real_map):
     (seeds ``seed .. seed + runs - 1``); the five seeds are spaced so that no
     two consensus partitions share a run.
     """
-    from tmlmap.communities import detect_communities, mean_pairwise_ari
+    from tmlmap.network.communities import detect_communities, mean_pairwise_ari
 
     s = MapSettings()
     partitions = [

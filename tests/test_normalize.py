@@ -5,10 +5,17 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from tmlmap.extractor import TermExtractor, counts_matrix
-from tmlmap.normalize import BOUNDARY, Normalizer, SurfaceTable, TokenStream, clean_text, fold_ascii
-from tmlmap.phrases import merge_phrases, score_pairs
-from tmlmap.thesaurus import ThesaurusError, read_thesaurus
+from tmlmap.text.extractor import TermExtractor, counts_matrix
+from tmlmap.text.normalize import (
+    BOUNDARY,
+    Normalizer,
+    SurfaceTable,
+    TokenStream,
+    clean_text,
+    fold_ascii,
+)
+from tmlmap.text.phrases import merge_phrases, score_pairs
+from tmlmap.text.thesaurus import ThesaurusError, read_thesaurus
 
 
 @pytest.fixture(scope="module")
@@ -150,7 +157,7 @@ def test_thesaurus_errors_name_file_and_line(tmp_path):
 
 
 def test_parallel_tokenization_equals_serial(monkeypatch):
-    import tmlmap.normalize as normalize_module
+    import tmlmap.text.normalize as normalize_module
 
     monkeypatch.setattr(normalize_module, "PARALLEL_MIN_DOCS", 10)
     texts = [f"Privacy-preserving {w} of patients' records, version {i}." for i, w in

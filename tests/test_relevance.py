@@ -8,8 +8,8 @@ import pytest
 import scipy.sparse as sp
 
 from tests.test_fingerprint import TERMS, tiny_map
-from tmlmap.fingerprint import compute_fingerprints
-from tmlmap.relevance import (
+from tmlmap.risk.fingerprint import compute_fingerprints
+from tmlmap.risk.relevance import (
     REFERENCE_WEIGHTS,
     TopicScorer,
     community_profiles,
@@ -131,7 +131,7 @@ def test_real_map_profiles_and_relevance(real_map) -> None:
     P = community_profiles(real_map)
     assert P.shape == (real_map.n_docs, len(real_map.communities))
     np.testing.assert_allclose(P.sum(axis=1), 1.0, atol=1e-9)
-    from tmlmap.evaluate import auc
+    from tmlmap.risk.evaluate import auc
 
     fat = np.asarray(real_map.doc_venues) == "FAT*"
     for method in ("bipartite", "diffusion"):

@@ -8,9 +8,9 @@ import numpy as np
 import pytest
 
 from tests.test_fingerprint import tiny_map
-from tmlmap.evaluate import auc, load_devset
-from tmlmap.fingerprint import compute_fingerprints
-from tmlmap.risk import (
+from tmlmap.risk.evaluate import auc, load_devset
+from tmlmap.risk.fingerprint import compute_fingerprints
+from tmlmap.risk.scorer import (
     CONTRACT_FIELDS,
     MAX_CHARS,
     MAX_UNMATCHED,
@@ -271,7 +271,7 @@ def test_scorer_on_tiny_map_without_store() -> None:
 
 
 def test_calibration_report_on_test_split(real_map) -> None:
-    from tmlmap.evaluate import calibration_table, evaluate_calibration
+    from tmlmap.risk.evaluate import calibration_table, evaluate_calibration
 
     rows = evaluate_calibration(real_map)
     assert {(r["calibration"], r["topic"]) for r in rows} == {

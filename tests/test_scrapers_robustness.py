@@ -10,7 +10,7 @@ import pytest
 
 from scrapers import RefreshInterrupted, cli, refresh
 from tests.scraper_server import PMLR_KEYS, LocalServer, Reply, fixture, make_config
-from tmlmap.store import CorpusStore
+from tmlmap.corpus.store import CorpusStore
 
 pytestmark = pytest.mark.timeout(60)
 
@@ -268,7 +268,7 @@ def test_refresh_makes_the_map_stale(server: LocalServer, store: CorpusStore, tm
 
 
 def test_known_ids_of_the_embedded_corpus_count_as_stored(server: LocalServer, store: CorpusStore, tmp_path: Path) -> None:
-    from tmlmap.records import validate_record
+    from tmlmap.corpus.records import validate_record
 
     # the embedded corpus names AISTATS/ICML papers "{venue}{year}-v{N}/{key}"
     legacy = validate_record({
@@ -337,6 +337,22 @@ def test_cli_bad_spec_lists_valid_forms(capsys: pytest.CaptureFixture[str]) -> N
 def test_cli_rebuild_is_wired(server: LocalServer, tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(cli, "_open_store", lambda args: CorpusStore(args.db))
     calls: list[object] = []
-    monkeypatch.setattr(cli, "_rebuild", lambda store: calls.append(store))
-    assert _cli(["pmlr:v81", "--rebuild"], server, tmp_path) == 0
+    args = cli.build_parser().parse_args(
+        ["refresh", "pmlr:v81", "--rebuild", "--db", str(tmp_path / "cli.sqlite"), "--no-progress"]
+    )
+    config = make_config(server.url, tmp_path / "http.sqlite")
+    assert cli.run_refresh(args, config=config, rebuild=calls.append) == 0
     assert len(calls) == 1
+
+
+def test_tmlmap_refresh_gets_the_engine_store_opener_and_rebuild() -> None:
+    """``tmlmap refresh`` hands the scrapers the engine's hooks (they import only tmlmap.corpus)."""
+    from tmlmap.cli import build_parser
+    from tmlmap.cli import refresh as cli_refresh
+    from tmlmap.cli.store import open_store
+
+    args = build_parser().parse_args(["refresh", "pmlr:v81", "--rebuild"])
+    assert args.func.func is cli.run_refresh
+    assert args.func.keywords == {"open_store": open_store, "rebuild": cli_refresh.rebuild_map}
+
+

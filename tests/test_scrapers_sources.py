@@ -15,7 +15,7 @@ from tests.scraper_server import (
     LocalServer,
     make_config,
 )
-from tmlmap.store import CorpusStore
+from tmlmap.corpus.store import CorpusStore
 
 pytestmark = pytest.mark.timeout(60)
 

@@ -19,9 +19,9 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from tmlmap import config
-from tmlmap.importers import normalize_title
-from tmlmap.records import MAX_ABSTRACT_CHARS, Paper, RecordError
-from tmlmap.store import (
+from tmlmap.corpus.importers import normalize_title
+from tmlmap.corpus.records import MAX_ABSTRACT_CHARS, Paper, RecordError
+from tmlmap.corpus.store import (
     HIGHLIGHT_END,
     HIGHLIGHT_START,
     SCHEMA_VERSION,
@@ -298,7 +298,7 @@ def test_interrupted_import_leaves_consistent_db(tmp_path: Path, small_papers) -
     db = tmp_path / "killed.sqlite"
     child = textwrap.dedent("""
         import sys, time
-        from tmlmap.store import CorpusStore
+        from tmlmap.corpus.store import CorpusStore
         store = CorpusStore(sys.argv[1])
         state = {"armed": False, "n": 0}
         def progress(done, total):

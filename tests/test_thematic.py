@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 import scipy.sparse as sp
 
-from tmlmap.thematic import (
+from tmlmap.analysis.thematic import (
     BASIC,
     EMERGING,
     MOTOR,

@@ -7,7 +7,7 @@ import pandas as pd
 import pytest
 import scipy.sparse as sp
 
-from tmlmap.trends import ALL_VENUES, term_mean_year, yearly_shares
+from tmlmap.analysis.trends import ALL_VENUES, term_mean_year, yearly_shares
 
 PROFILES = np.array([
     [1.0, 0.0],   # 2019 A

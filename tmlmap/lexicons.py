@@ -1,11 +1,11 @@
 """Documented word lists: research boilerplate stop words and topic lexicons.
 
-Topic lexicons name communities (:mod:`tmlmap.labels`) and seed the topic
-fingerprints (:mod:`tmlmap.fingerprint`). They hold *concept* words of each
+Topic lexicons name communities (:mod:`tmlmap.network.labels`) and seed the topic
+fingerprints (:mod:`tmlmap.risk.fingerprint`). They hold *concept* words of each
 topic only, never application contexts: that "recidivism" or "loan" relate to
 fairness must come from the map's co-occurrence links, not from a list.
 Entries are written naturally; they are normalized (lemmatized, phrases joined)
-by the same :class:`~tmlmap.normalize.TermExtractor` as the corpus before use.
+by the same :class:`~tmlmap.text.normalize.TermExtractor` as the corpus before use.
 """
 
 from __future__ import annotations

@@ -3,7 +3,7 @@
 Streamlit runs every session's script in its own thread; objects live in one
 process-wide :class:`Registry` (created once through ``st.cache_resource``):
 
-* stores, one per database path (:class:`~tmlmap.store.CorpusStore` is
+* stores, one per database path (:class:`~tmlmap.corpus.store.CorpusStore` is
   thread-safe: one connection behind a lock);
 * maps, keyed by ``(database path, corpus fingerprint, settings key)``, the
   :data:`MAX_MAPS` most recent kept; a map is built at most once at a time
@@ -30,11 +30,11 @@ from typing import Any, TypeVar
 import streamlit as st
 from streamlit.delta_generator import DeltaGenerator
 
-from .. import config
-from ..build import STAGES, is_stale, load_or_build
-from ..settings import WEIGHTS, MapSettings
-from ..store import CorpusStore
-from ..termmap import TermMap
+from tmlmap import config
+from tmlmap.corpus.store import CorpusStore
+from tmlmap.maps.build import STAGES, is_stale, load_or_build
+from tmlmap.maps.settings import WEIGHTS, MapSettings
+from tmlmap.maps.termmap import TermMap
 
 T = TypeVar("T")
 
@@ -204,7 +204,7 @@ def current_map() -> TermMap:
         try:
             term_map = _load_or_build_with_progress(store, settings)
         except ValueError as exc:
-            from .widgets import md_text
+            from tmlmap.views.widgets import md_text
 
             st.error(f"Cannot build a map with these settings: {md_text(exc)}. "
                      "Change the venue/year selection in the sidebar.")

@@ -16,7 +16,7 @@ from typing import Any
 import pandas as pd
 import streamlit as st
 
-from ..store import HIGHLIGHT_END, HIGHLIGHT_START
+from tmlmap.corpus.store import HIGHLIGHT_END, HIGHLIGHT_START
 
 #: Highlight colours of the named topics (keys of :data:`tmlmap.lexicons.TOPICS`).
 TOPIC_COLOURS = {

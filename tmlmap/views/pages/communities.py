@@ -6,10 +6,10 @@ import altair as alt
 import pandas as pd
 import streamlit as st
 
-from tmlmap.graph_html import community_colour
-from tmlmap.relevance import rank_by_relevance
-from tmlmap.thematic import BASIC, EMERGING, MOTOR, NICHE, thematic_map
+from tmlmap.analysis.thematic import BASIC, EMERGING, MOTOR, NICHE, thematic_map
+from tmlmap.risk.relevance import rank_by_relevance
 from tmlmap.views import state
+from tmlmap.views.graph_html import community_colour
 from tmlmap.views.widgets import download_csv, md_text, method_note, paper_rows, paper_table
 
 QUADRANT_COLOURS = {MOTOR: "#d62728", NICHE: "#2ca02c", EMERGING: "#7f7f7f", BASIC: "#1f77b4"}

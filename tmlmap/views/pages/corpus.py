@@ -10,8 +10,8 @@ import altair as alt
 import pandas as pd
 import streamlit as st
 
-from tmlmap.records import RecordError
-from tmlmap.store import SchemaError
+from tmlmap.corpus.records import RecordError
+from tmlmap.corpus.store import SchemaError
 from tmlmap.views import state
 from tmlmap.views.widgets import download_csv, md_text
 

@@ -8,9 +8,9 @@ import numpy as np
 import pandas as pd
 import streamlit as st
 
-from tmlmap.graph_html import RANK_BY, GraphOptions, network_html
-from tmlmap.trends import term_mean_year
+from tmlmap.analysis.trends import term_mean_year
 from tmlmap.views import state
+from tmlmap.views.graph_html import RANK_BY, GraphOptions, network_html
 from tmlmap.views.widgets import download_csv, md_text, method_note, paper_rows, paper_table
 
 RANK_LABELS = {"strength": "link strength", "degree": "most links", "frequency": "most papers"}

@@ -7,9 +7,9 @@ import numpy as np
 import pandas as pd
 import streamlit as st
 
+from tmlmap.corpus.store import SearchHit
 from tmlmap.lexicons import TOPICS
-from tmlmap.relevance import community_profiles, topic_relevance
-from tmlmap.store import SearchHit
+from tmlmap.risk.relevance import community_profiles, topic_relevance
 from tmlmap.views import state
 from tmlmap.views.widgets import download_csv, md_text, method_note, safe_html_block, snippet_html
 

@@ -12,7 +12,8 @@ import altair as alt
 import pandas as pd
 import streamlit as st
 
-from tmlmap.batch import (
+from tmlmap.lexicons import TOPICS
+from tmlmap.risk.batch import (
     BatchInputError,
     BatchItem,
     RowWriter,
@@ -21,9 +22,8 @@ from tmlmap.batch import (
     report_fields,
     score_rows,
 )
-from tmlmap.fingerprint import MAX_SEED_CHARS, parse_seed_terms, seed_terms
-from tmlmap.lexicons import TOPICS
-from tmlmap.risk import MAX_CHARS, RISK_TOPICS, RiskReport, RiskScorer
+from tmlmap.risk.fingerprint import MAX_SEED_CHARS, parse_seed_terms, seed_terms
+from tmlmap.risk.scorer import MAX_CHARS, RISK_TOPICS, RiskReport, RiskScorer
 from tmlmap.views import state
 from tmlmap.views.widgets import (
     TOPIC_COLOURS,

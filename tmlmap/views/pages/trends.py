@@ -6,11 +6,11 @@ import altair as alt
 import numpy as np
 import streamlit as st
 
-from tmlmap.graph_html import PALETTE
+from tmlmap.analysis.trends import ALL_VENUES, yearly_shares
 from tmlmap.lexicons import TOPICS
-from tmlmap.relevance import community_profiles, topic_relevance
-from tmlmap.trends import ALL_VENUES, yearly_shares
+from tmlmap.risk.relevance import community_profiles, topic_relevance
 from tmlmap.views import state
+from tmlmap.views.graph_html import PALETTE
 from tmlmap.views.widgets import download_csv, method_note
 
 FAIRNESS_COLOUR, PRIVACY_COLOUR = "#d62728", "#1f77b4"

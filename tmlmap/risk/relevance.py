@@ -1,6 +1,6 @@
 """Paper relevance: per document, how much it is about each topic and community.
 
-All scores aggregate term fingerprints (:mod:`tmlmap.fingerprint`) over a
+All scores aggregate term fingerprints (:mod:`tmlmap.risk.fingerprint`) over a
 document's terms, vectorized as one sparse-dense product:
 
 * ``"bipartite"`` (default of :class:`TopicScorer`, i.e. of risk scoring),
@@ -30,7 +30,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 import scipy.sparse as sp
 
-from .fingerprint import (
+from tmlmap.risk.fingerprint import (
     BACKGROUND,
     Fingerprints,
     fingerprints,
@@ -38,45 +38,16 @@ from .fingerprint import (
     seed_matrix,
     twml_community_mask,
 )
+from tmlmap.text.weighting import smooth_idf, tfidf, weighted_mean
 
 if TYPE_CHECKING:  # pragma: no cover
     import pandas as pd
 
-    from .termmap import TermMap
+    from tmlmap.maps.termmap import TermMap
 
 SCORE_METHODS = ("bipartite", "diffusion", "reference", "keyword")
 #: Weights of the reference paper rule: terms in TwML communities / others.
 REFERENCE_WEIGHTS = (3.0, 0.5)
-
-
-def smooth_idf(doc_freq: np.ndarray, n_docs: int) -> np.ndarray:
-    """``(n_terms,)`` smooth idf, ``log((1 + n_docs) / (1 + df)) + 1`` (always > 0)."""
-    df = np.asarray(doc_freq, dtype=np.float64)
-    if n_docs < 0 or (df < 0).any():
-        raise ValueError("doc_freq and n_docs must be >= 0")
-    return np.log((1.0 + n_docs) / (1.0 + df)) + 1.0
-
-
-def tfidf(counts: sp.spmatrix, idf: np.ndarray, *, normalize: bool = False) -> sp.csr_matrix:
-    """``(n_docs, n_terms)`` CSR of ``(1 + log tf) * idf``; L2-normalized rows if ``normalize``."""
-    X = sp.csr_matrix(counts, dtype=np.float64, copy=True)
-    if X.shape[1] != len(idf):
-        raise ValueError(f"counts have {X.shape[1]} columns for {len(idf)} idf values")
-    X.sum_duplicates()  # a term entered twice in a row is one term with its total count
-    X.eliminate_zeros()
-    X.data = (1.0 + np.log(X.data)) * idf[X.indices]
-    if normalize:
-        norms = np.sqrt(np.asarray(X.multiply(X).sum(axis=1)).ravel())
-        X = sp.diags(np.divide(1.0, norms, out=np.zeros_like(norms), where=norms > 0)) @ X
-    return X.tocsr()
-
-
-def weighted_mean(weights: sp.spmatrix, affinity: np.ndarray) -> np.ndarray:
-    """``(n_docs, k)``: row-weighted mean of ``affinity`` ``(n_terms, k)``; 0 for empty rows."""
-    W = sp.csr_matrix(weights)
-    num = np.asarray(W @ affinity)
-    den = np.asarray(W.sum(axis=1)).ravel()[:, None]
-    return np.divide(num, den, out=np.zeros_like(num, dtype=np.float64), where=den > 0)
 
 
 def keyword_affinity(term_map: TermMap, topics: Sequence[str]) -> np.ndarray:

@@ -2,10 +2,10 @@
 
 Inputs are per-paper profiles aligned with a map's documents:
 
-* community profiles: :func:`tmlmap.relevance.community_profiles`, an
+* community profiles: :func:`tmlmap.risk.relevance.community_profiles`, an
   ``(n_docs, n_communities)`` array whose rows sum to 1 (a soft assignment of
   each paper to the communities);
-* topic relevance: :func:`tmlmap.relevance.topic_relevance`, a DataFrame
+* topic relevance: :func:`tmlmap.risk.relevance.topic_relevance`, a DataFrame
   indexed by document id with one column per named topic.
 
 The *share* of a community in a year is the mean of its profile column over

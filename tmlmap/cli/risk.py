@@ -1,7 +1,7 @@
 """Risk commands: ``score``, ``evaluate``, ``export``.
 
 ``score`` rates project descriptions for fairness and privacy risk against
-the map of the corpus (default :class:`~tmlmap.settings.MapSettings`, built
+the map of the corpus (default :class:`~tmlmap.maps.settings.MapSettings`, built
 with a progress bar on first use, then cached):
 
 * ``--text "..."`` or ``--file F``: one description; ``--input F.jsonl|F.csv``:
@@ -18,7 +18,7 @@ with a progress bar on first use, then cached):
   status: 0 if every row was scored, 1 if some rows were skipped, 2 on usage
   or file errors.
 
-``evaluate`` runs :func:`tmlmap.evaluate.run_evaluation` and prints the AUC
+``evaluate`` runs :func:`tmlmap.risk.evaluate.run_evaluation` and prints the AUC
 table (``--markdown FILE`` writes it as a README section).
 
 ``export`` writes the map for other tools: terms and communities as CSV or
@@ -35,9 +35,9 @@ import time
 from pathlib import Path
 from typing import Any, TextIO
 
-from .batch import BatchInputError, RowWriter, read_rows, report_fields, score_rows
-from .cli_store import safe_text
-from .risk import CONTRACT_FIELDS, MAX_CHARS, RiskReport, RiskScorer
+from tmlmap.cli.store import safe_text
+from tmlmap.risk.batch import BatchInputError, RowWriter, read_rows, report_fields, score_rows
+from tmlmap.risk.scorer import CONTRACT_FIELDS, MAX_CHARS, RiskReport, RiskScorer
 
 #: Largest single description file read by ``--file`` (bytes); the scorer truncates further.
 MAX_FILE_BYTES = 10_000_000
@@ -48,7 +48,7 @@ class UsageError(Exception):
 
 
 def _load_map(args: argparse.Namespace, settings: Any = None):
-    from .cli_map import load_map
+    from tmlmap.cli.map import load_map
 
     return load_map(args, settings)
 
@@ -92,7 +92,7 @@ def _read_seeds(path: Path) -> dict[str, list[str]]:
         data = json.loads(path.read_text(encoding="utf-8"))
     except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
         raise UsageError(f"cannot read seeds from {path}: {exc}") from None
-    from .lexicons import TOPICS
+    from tmlmap.lexicons import TOPICS
 
     if not isinstance(data, dict) or not all(
         isinstance(k, str) and isinstance(v, list) and all(isinstance(t, str) for t in v) for k, v in data.items()
@@ -187,9 +187,9 @@ def _score(args: argparse.Namespace) -> int:
 
 
 def cmd_evaluate(args: argparse.Namespace) -> int:
-    from .cli_map import StageProgress
-    from .config import cache_dir
-    from .evaluate import calibration_table, results_table, run_evaluation
+    from tmlmap.cli.map import StageProgress
+    from tmlmap.config import cache_dir
+    from tmlmap.risk.evaluate import calibration_table, results_table, run_evaluation
 
     term_map, store = _load_map(args)
     progress = StageProgress(quiet=getattr(args, "quiet", False))
@@ -226,7 +226,7 @@ def term_records(term_map: Any) -> list[dict[str, Any]]:
     """One dict per term: id, term, community id/name/topic, df, degree, strength, fairness/privacy affinity."""
     import numpy as np
 
-    from .fingerprint import fingerprints
+    from tmlmap.risk.fingerprint import fingerprints
 
     fp = fingerprints(term_map, "diffusion")
     A = term_map.adjacency
@@ -297,7 +297,7 @@ def export_vosviewer(term_map: Any, prefix: Path) -> tuple[Path, Path]:
 
 
 def cmd_export(args: argparse.Namespace) -> int:
-    from .cli_map import load_map_for
+    from tmlmap.cli.map import load_map_for
 
     if not (args.terms or args.communities or args.graph or args.vosviewer):
         print("tmlmap export: give at least one of --terms, --communities, --graph, --vosviewer", file=sys.stderr)
@@ -334,8 +334,8 @@ def cmd_export(args: argparse.Namespace) -> int:
 
 def register(sub: argparse._SubParsersAction) -> None:
     """Add ``score``, ``evaluate`` and ``export`` to ``sub``."""
-    from .cli_map import add_map_options
-    from .evaluate import DEVSET
+    from tmlmap.cli.map import add_map_options
+    from tmlmap.risk.evaluate import DEVSET
 
     p = sub.add_parser(
         "score", help="fairness/privacy risk of project descriptions",

@@ -13,7 +13,7 @@ labels ``fairness``/``privacy``, ``split`` dev/test) scored against the map
 of the whole corpus; AUC per split and method.
 
 Methods: ``bipartite`` (default: diffusion smoothed through the papers,
-:mod:`tmlmap.fingerprint`), ``diffusion`` (the random walk alone),
+:mod:`tmlmap.risk.fingerprint`), ``diffusion`` (the random walk alone),
 ``reference`` (Derzsy et al.: shortest paths, paper rule 3/0.5), ``keyword``
 (share of lexicon seed words). AUCs come with a percentile-bootstrap 95% interval.
 """
@@ -30,15 +30,15 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from .build import build_map, paper_text
-from .relevance import SCORE_METHODS, TopicScorer
-from .risk import DEVSET, RISK_TOPICS, clean_input
-from .settings import MapSettings
+from tmlmap.maps.build import build_map, paper_text
+from tmlmap.maps.settings import MapSettings
+from tmlmap.risk.relevance import SCORE_METHODS, TopicScorer
+from tmlmap.risk.scorer import DEVSET, RISK_TOPICS, clean_input
 
 if TYPE_CHECKING:  # pragma: no cover
-    from .records import Paper
-    from .store import CorpusStore
-    from .termmap import TermMap
+    from tmlmap.corpus.records import Paper
+    from tmlmap.corpus.store import CorpusStore
+    from tmlmap.maps.termmap import TermMap
 
 #: Author-keyword patterns (case-insensitive, matched per keyword) that make a
 #: paper positive for a topic. "bias" alone is excluded (inductive, implicit,
@@ -175,10 +175,10 @@ def evaluate_devset(term_map: TermMap, path: str | Path = DEVSET) -> list[dict[s
 def evaluate_calibration(term_map: TermMap, path: str | Path = DEVSET) -> list[dict[str, Any]]:
     """Calibration quality on the *test* split: Brier score and mean risk vs observed rate.
 
-    For both calibrations of :class:`~tmlmap.risk.RiskScorer` (``devset``:
+    For both calibrations of :class:`~tmlmap.risk.scorer.RiskScorer` (``devset``:
     fitted on the dev split; ``corpus``: fitted on silver-labelled papers).
     """
-    from .risk import RiskScorer
+    from tmlmap.risk.scorer import RiskScorer
 
     rows = [r for r in load_devset(path) if r["split"] == "test"]
     out: list[dict[str, Any]] = []

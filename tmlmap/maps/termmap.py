@@ -1,8 +1,8 @@
 """The map artifact: everything a build produces, as plain arrays.
 
 A :class:`TermMap` is what the CLI, the risk scorer and the dashboard consume.
-It is built by :func:`tmlmap.build.build_map` and saved/loaded by
-:mod:`tmlmap.artifacts` (numpy ``.npz`` + JSON; no pickle).
+It is built by :func:`tmlmap.maps.build.build_map` and saved/loaded by
+:mod:`tmlmap.maps.artifacts` (numpy ``.npz`` + JSON; no pickle).
 
 Shapes (``n_docs`` papers selected by the settings, ``n_terms`` vocabulary):
 
@@ -22,48 +22,18 @@ Shapes (``n_docs`` papers selected by the settings, ``n_terms`` vocabulary):
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 import numpy as np
 import scipy.sparse as sp
 
-from .settings import MapSettings
+from tmlmap.maps.settings import MapSettings
+from tmlmap.network.labels import Community
 
 if TYPE_CHECKING:  # pragma: no cover
     import networkx as nx
 
-    from .extractor import TermExtractor
-
-
-@dataclass
-class Community:
-    """One community of terms.
-
-    ``topic`` is the matched topic lexicon key (``"privacy"``, ``"fairness"``,
-    ...) or None; ``name`` its display name (the topic's name or the top 3
-    terms); ``top_terms`` strongest first by within-community strength;
-    ``n_papers`` papers using at least one of its top terms... see
-    :func:`tmlmap.labels.label_communities`.
-    """
-
-    id: int
-    name: str
-    topic: str | None
-    size: int
-    top_terms: list[str]
-    n_papers: int = 0
-    share_papers: float = 0.0
-
-    def to_dict(self) -> dict[str, Any]:
-        return {
-            "id": self.id,
-            "name": self.name,
-            "topic": self.topic,
-            "size": self.size,
-            "top_terms": list(self.top_terms),
-            "n_papers": self.n_papers,
-            "share_papers": self.share_papers,
-        }
+    from tmlmap.text.extractor import TermExtractor
 
 
 @dataclass

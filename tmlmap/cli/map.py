@@ -15,7 +15,7 @@ import sys
 import time
 from typing import Any
 
-from .settings import BACKENDS, VOCAB_BY, WEIGHTS, MapSettings
+from tmlmap.maps.settings import BACKENDS, VOCAB_BY, WEIGHTS, MapSettings
 
 
 def _years(text: str) -> tuple[int | None, int | None]:
@@ -109,8 +109,8 @@ def load_map(args: argparse.Namespace, settings: MapSettings | None = None, *, f
     """Open the store (``--db``) and load or build the map of ``settings``
     (default settings if None), drawing stage progress unless ``args.quiet``.
     Exits with status 2 and a message when the map cannot be built."""
-    from .build import load_or_build
-    from .cli_store import open_store
+    from tmlmap.cli.store import open_store
+    from tmlmap.maps.build import load_or_build
 
     store = open_store(args)
     progress = StageProgress(quiet=getattr(args, "quiet", False))

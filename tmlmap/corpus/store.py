@@ -5,7 +5,7 @@ Layout (schema version :data:`SCHEMA_VERSION`, kept in ``PRAGMA user_version``):
 * ``papers``: one row per paper. ``id`` (TEXT PRIMARY KEY, the record id),
   ``title``, ``abstract``, ``authors`` and ``keywords`` (JSON lists of
   strings), ``venue``, ``year`` (INTEGER), ``url``, ``source``,
-  ``title_key`` (:func:`~tmlmap.importers.normalize_title` of the title),
+  ``title_key`` (:func:`~tmlmap.corpus.importers.normalize_title` of the title),
   ``content_hash`` (SHA-256 hex of the canonical record), ``fp`` (a 60-bit
   integer digest of id + content hash, summed for :meth:`CorpusStore.fingerprint`),
   ``added_at``/``updated_at`` (UTC ISO-8601 text) and ``docid``, a stable
@@ -47,9 +47,9 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from . import config
-from .importers import count_records, normalize_title, read_records
-from .records import Paper, RecordError, validate_record
+from tmlmap import config
+from tmlmap.corpus.importers import count_records, normalize_title, read_records
+from tmlmap.corpus.records import Paper, RecordError, validate_record
 
 #: Current schema version (``PRAGMA user_version``).
 SCHEMA_VERSION = 3

@@ -1,4 +1,4 @@
-"""Build a :class:`~tmlmap.termmap.TermMap` from papers: the pipeline, stage by stage.
+"""Build a :class:`~tmlmap.maps.termmap.TermMap` from papers: the pipeline, stage by stage.
 
 normalize -> phrases -> vocabulary -> co-occurrence -> pruning -> communities
 -> labels. Each stage lives in its own module; this one only wires them,
@@ -17,21 +17,21 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from . import artifacts
-from .backbone import disparity_filter, min_count_filter, top_k_filter
-from .communities import detect_communities
-from .cooccurrence import cooccurrence_matrix, edge_weights, select_rows
-from .extractor import TermExtractor, counts_matrix
-from .labels import label_communities
-from .normalize import Normalizer, SurfaceTable, TokenStream
-from .records import Paper
-from .settings import MapSettings
-from .termmap import TermMap
-from .thesaurus import read_thesaurus
-from .vocabulary import document_frequency, select_vocabulary
+from tmlmap.corpus.records import Paper
+from tmlmap.maps import artifacts
+from tmlmap.maps.settings import MapSettings
+from tmlmap.maps.termmap import TermMap
+from tmlmap.network.backbone import disparity_filter, min_count_filter, top_k_filter
+from tmlmap.network.communities import detect_communities
+from tmlmap.network.cooccurrence import cooccurrence_matrix, edge_weights, select_rows
+from tmlmap.network.labels import label_communities
+from tmlmap.network.vocabulary import document_frequency, select_vocabulary
+from tmlmap.text.extractor import TermExtractor, counts_matrix
+from tmlmap.text.normalize import Normalizer, SurfaceTable, TokenStream
+from tmlmap.text.thesaurus import read_thesaurus
 
 if TYPE_CHECKING:  # pragma: no cover
-    from .store import CorpusStore
+    from tmlmap.corpus.store import CorpusStore
 
 #: ``progress(stage, fraction)`` with ``fraction`` in [0, 1] within the stage.
 Progress = Callable[[str, float], None]
@@ -232,7 +232,7 @@ def map_key(store_fingerprint: str, settings: MapSettings) -> str:
 
 
 def _cache_root(cache_dir: str | Path | None) -> Path:
-    from .config import cache_dir as default_cache_dir
+    from tmlmap.config import cache_dir as default_cache_dir
 
     return Path(cache_dir) if cache_dir else default_cache_dir()
 

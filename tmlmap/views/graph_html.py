@@ -8,7 +8,7 @@ their strongest links:
   mode, the average publication year of the papers using the term (VOSviewer's
   overlay view; a blue-to-yellow ramp from the oldest to the newest year);
 * node size = document frequency (vis.js ``value`` scaling); edge width = weight;
-* positions computed in Python (:mod:`tmlmap.layout`), physics off at first; a
+* positions computed in Python (:mod:`tmlmap.network.layout`), physics off at first; a
   checkbox in the page turns vis.js physics on;
 * an optional highlighted term: it and its neighbours keep their colour, every
   other node and link is greyed out.
@@ -39,10 +39,10 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import scipy.sparse as sp
 
-from .layout import layout_positions, strongest_edges, top_terms
+from tmlmap.network.layout import layout_positions, strongest_edges, top_terms
 
 if TYPE_CHECKING:  # pragma: no cover
-    from .termmap import TermMap
+    from tmlmap.maps.termmap import TermMap
 
 #: 20 distinguishable colours (Tableau 20, dark shades first); community ``i``
 #: takes ``PALETTE[i % 20]``.
@@ -326,13 +326,13 @@ def render_html(data: GraphData, options: GraphOptions = GraphOptions(), *,
 
 def network_html(term_map: TermMap, options: GraphOptions = GraphOptions(), *,
                  mean_year: np.ndarray | None = None) -> tuple[str, GraphData]:
-    """``(html, data)`` for a :class:`~tmlmap.termmap.TermMap` under ``options``.
+    """``(html, data)`` for a :class:`~tmlmap.maps.termmap.TermMap` under ``options``.
 
-    ``mean_year`` (``(n_terms,)``, see :func:`tmlmap.trends.term_mean_year`)
+    ``mean_year`` (``(n_terms,)``, see :func:`tmlmap.analysis.trends.term_mean_year`)
     is computed when the overlay needs it and it is not given.
     """
     if options.overlay and mean_year is None:
-        from .trends import term_mean_year
+        from tmlmap.analysis.trends import term_mean_year
 
         mean_year = term_mean_year(term_map.X, term_map.doc_years)
     names = [c.name for c in term_map.communities]

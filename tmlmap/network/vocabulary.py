@@ -21,7 +21,7 @@ from collections.abc import Sequence
 import numpy as np
 import scipy.sparse as sp
 
-from .cooccurrence import cooccurrence_matrix
+from tmlmap.network.cooccurrence import cooccurrence_matrix
 
 
 def document_frequency(X: sp.spmatrix) -> np.ndarray:

@@ -6,14 +6,14 @@ Every reader is a generator of ``(where, raw)`` pairs:
   1-based line of the record's first line) or ``"<file>:<line> (@<key>)"``
   (BibTeX), used in every error message about that record;
 * ``raw`` is either a ``dict`` of record fields ready for
-  :func:`tmlmap.records.validate_record` (``id, title, abstract, venue, year,
-  url, authors, keywords, source``), or a :class:`~tmlmap.records.RecordError`
+  :func:`tmlmap.corpus.records.validate_record` (``id, title, abstract, venue, year,
+  url, authors, keywords, source``), or a :class:`~tmlmap.corpus.records.RecordError`
   when the record could not even be parsed (malformed JSON line, broken
   BibTeX block). Readers never stop at a bad record; the caller decides
   whether to skip it or raise it.
 
 Problems with the file as a whole (missing, not gzip, not UTF-8, a CSV
-without a title column) raise :class:`~tmlmap.records.RecordError` naming the
+without a title column) raise :class:`~tmlmap.corpus.records.RecordError` naming the
 file before anything is yielded (or at the point of failure for a stream).
 
 Text cleanup is deliberately minimal: HTML tags and entities are removed from
@@ -36,7 +36,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-from .records import RecordError
+from tmlmap.corpus.records import RecordError
 
 #: Supported formats and the file-name endings that select them.
 FORMATS = ("jsonl", "csv", "bib")

@@ -7,7 +7,7 @@ Three methods, all computed for all terms at once:
     step term -> paper -> term on the bipartite paper x term graph. Each
     paper ``d`` gets the topic profile ``P[d] = sum_t w[d, t] F[t] / sum_t
     w[d, t]`` (the tf-idf weighted mean of its terms' diffusion
-    fingerprints ``F``, exactly :mod:`tmlmap.relevance`'s paper score), and
+    fingerprints ``F``, exactly :mod:`tmlmap.risk.relevance`'s paper score), and
     a term gets the mean profile of the ``n_t`` papers that contain it,
     shrunk toward the corpus mean profile ``prior`` with a Dirichlet-style
     prior worth ``prior_weight`` papers:
@@ -79,10 +79,11 @@ import numpy as np
 import scipy.sparse as sp
 from scipy.sparse.csgraph import dijkstra
 
-from .lexicons import TOPICS, TWML_TOPICS
+from tmlmap.lexicons import TOPICS, TWML_TOPICS
+from tmlmap.text.weighting import smooth_idf, tfidf
 
 if TYPE_CHECKING:  # pragma: no cover
-    from .termmap import TermMap
+    from tmlmap.maps.termmap import TermMap
 
 METHODS = ("bipartite", "diffusion", "reference")
 #: Defaults of the bipartite smoothing (chosen on the dev split, see README).
@@ -516,11 +517,9 @@ def bipartite_fingerprints(
 ) -> Fingerprints:
     """Smooth ``diffusion`` fingerprints through ``term_map``'s papers (method ``"bipartite"``).
 
-    Paper weights are the tf-idf of :mod:`tmlmap.relevance`; the community
+    Paper weights are the tf-idf of :mod:`tmlmap.risk.relevance`; the community
     affinities are the diffusion's, unchanged.
     """
-    from .relevance import smooth_idf, tfidf  # relevance imports this module
-
     if diffusion.method != "diffusion":
         raise ValueError(f"bipartite smoothing needs diffusion fingerprints, got {diffusion.method}")
     if not 0 <= blend <= 1:

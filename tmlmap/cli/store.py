@@ -17,8 +17,8 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from .records import RecordError
-from .store import CorpusStore, ImportStats, SchemaError
+from tmlmap.corpus.records import RecordError
+from tmlmap.corpus.store import CorpusStore, ImportStats, SchemaError
 
 #: Errors listed per file by ``import`` before "... and N more".
 MAX_ERRORS_SHOWN = 20

@@ -1,7 +1,7 @@
 """The fitted term extractor: text -> map terms, the same way for corpus and queries.
 
-:class:`TermExtractor` chains :class:`~tmlmap.normalize.Normalizer` (spaCy
-tokens -> form keys), the phrase passes of :mod:`tmlmap.phrases`, the user
+:class:`TermExtractor` chains :class:`~tmlmap.text.normalize.Normalizer` (spaCy
+tokens -> form keys), the phrase passes of :mod:`tmlmap.text.phrases`, the user
 thesaurus and the vocabulary. It is fitted once on the corpus by the build
 and reused for every new text (risk scoring, term lookups, highlighting).
 
@@ -17,8 +17,8 @@ from typing import Any
 import numpy as np
 import scipy.sparse as sp
 
-from .normalize import BOUNDARY, Normalizer, SurfaceTable, TokenStream
-from .phrases import detect_phrases, merge_phrases
+from tmlmap.text.normalize import BOUNDARY, Normalizer, SurfaceTable, TokenStream
+from tmlmap.text.phrases import detect_phrases, merge_phrases
 
 #: Phrase passes: two passes join up to four words.
 PHRASE_PASSES = 2

@@ -18,12 +18,46 @@ by their top 3 terms.
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 import scipy.sparse as sp
 
-from .lexicons import TOPICS
-from .termmap import Community
+from tmlmap.lexicons import TOPICS
+
+
+@dataclass
+class Community:
+    """One community of terms.
+
+    ``topic`` is the matched topic lexicon key (``"privacy"``, ``"fairness"``,
+    ...) or None; ``name`` its display name (the topic's name or the top 3
+    terms); ``top_terms`` strongest first by within-community strength;
+    ``n_papers`` papers using at least one of its top terms... see
+    :func:`tmlmap.network.labels.label_communities`.
+    """
+
+    id: int
+    name: str
+    topic: str | None
+    size: int
+    top_terms: list[str]
+    n_papers: int = 0
+    share_papers: float = 0.0
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "id": self.id,
+            "name": self.name,
+            "topic": self.topic,
+            "size": self.size,
+            "top_terms": list(self.top_terms),
+            "n_papers": self.n_papers,
+            "share_papers": self.share_papers,
+        }
+
+
 
 TOP_N = 30
 MIN_HITS = 2
@@ -62,7 +96,7 @@ def label_communities(
     n_top: int = 10,
     C: sp.csr_matrix | None = None,
 ) -> list[Community]:
-    """Build the :class:`~tmlmap.termmap.Community` list (ids = membership ids).
+    """Build the :class:`~tmlmap.maps.termmap.Community` list (ids = membership ids).
 
     ``C`` (raw co-occurrence counts, same shape as ``W``) ranks the top terms
     over the edges of ``W``; without it, ``W``'s weights do.

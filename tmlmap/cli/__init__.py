@@ -11,7 +11,7 @@ import importlib
 import sys
 
 #: Modules that register sub-commands, in the order they appear in --help.
-COMMAND_MODULES = ("tmlmap.cli_store", "tmlmap.cli_map", "tmlmap.cli_risk", "scrapers.cli")
+COMMAND_MODULES = ("tmlmap.cli.store", "tmlmap.cli.map", "tmlmap.cli.risk", "tmlmap.cli.refresh")
 
 
 def build_parser() -> argparse.ArgumentParser:

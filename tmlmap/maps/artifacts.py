@@ -20,7 +20,7 @@ from typing import Any
 import numpy as np
 import scipy.sparse as sp
 
-from .normalize import TokenStream
+from tmlmap.text.normalize import TokenStream
 
 FORMAT_VERSION = 1
 
@@ -72,7 +72,7 @@ def exists(path: str | Path) -> bool:
 
 
 def save_map(term_map: Any, path: str | Path) -> None:
-    """Write ``term_map`` (a :class:`~tmlmap.termmap.TermMap`) to directory ``path``."""
+    """Write ``term_map`` (a :class:`~tmlmap.maps.termmap.TermMap`) to directory ``path``."""
     ex_meta, ex_arrays = term_map.extractor.state()
     meta = {
         "format_version": FORMAT_VERSION,
@@ -102,9 +102,9 @@ def save_map(term_map: Any, path: str | Path) -> None:
 
 def load_map(path: str | Path, normalizer: Any = None) -> Any:
     """Load a map saved by :func:`save_map`; None if missing, corrupt or of another format."""
-    from .extractor import TermExtractor
-    from .settings import MapSettings
-    from .termmap import Community, TermMap
+    from tmlmap.maps.settings import MapSettings
+    from tmlmap.maps.termmap import Community, TermMap
+    from tmlmap.text.extractor import TermExtractor
 
     got = _read_dir(Path(path))
     if got is None:

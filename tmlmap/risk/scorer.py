@@ -10,7 +10,7 @@ How a description is scored (:class:`RiskScorer`):
    lemmatization and phrases as the corpus).
 3. **Raw score** per topic (``fairness``, ``privacy``): the tf-idf weighted
    mean of the terms' fingerprints ``p(topic | term)``
-   (:mod:`tmlmap.fingerprint`), i.e. the share of the description's weighted
+   (:mod:`tmlmap.risk.fingerprint`), i.e. the share of the description's weighted
    vocabulary that the map attributes to the topic. Default fingerprints:
    ``"bipartite"``, a random walk with restart from the topic's seeds on
    the map graph, then one term -> paper -> term step over the corpus (a
@@ -74,16 +74,17 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import scipy.sparse as sp
 
-from .config import EMBEDDED_DATA_DIR
-from .extractor import counts_matrix
-from .fingerprint import BACKGROUND, Fingerprints, compute_fingerprints, fingerprints
-from .lexicons import TOPICS
-from .normalize import UNKNOWN, TokenStream
-from .relevance import TopicScorer, keyword_affinity, smooth_idf, tfidf
+from tmlmap.config import EMBEDDED_DATA_DIR
+from tmlmap.lexicons import TOPICS
+from tmlmap.risk.fingerprint import BACKGROUND, Fingerprints, compute_fingerprints, fingerprints
+from tmlmap.risk.relevance import TopicScorer, keyword_affinity
+from tmlmap.text.extractor import counts_matrix
+from tmlmap.text.normalize import UNKNOWN, TokenStream
+from tmlmap.text.weighting import smooth_idf, tfidf
 
 if TYPE_CHECKING:  # pragma: no cover
-    from .store import CorpusStore
-    from .termmap import TermMap
+    from tmlmap.corpus.store import CorpusStore
+    from tmlmap.maps.termmap import TermMap
 
 #: Longest text scored, in characters; longer input is truncated with a warning.
 MAX_CHARS = 20_000
@@ -239,7 +240,7 @@ def silver_labels(term_map: TermMap, topic: str, min_seeds: int = SILVER_MIN_SEE
 class RiskScorer:
     """Scores project descriptions for fairness and privacy risk against a map.
 
-    ``term_map``: a built :class:`~tmlmap.termmap.TermMap`. ``store``:
+    ``term_map``: a built :class:`~tmlmap.maps.termmap.TermMap`. ``store``:
     optional corpus store for paper titles/URLs in ``nearest_papers``.
     ``method``: ``"bipartite"`` (default), ``"diffusion"``, ``"reference"``
     or ``"keyword"`` (baselines, for evaluation); ``fp`` must then be

@@ -44,7 +44,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .lexicons import RESEARCH_BOILERPLATE
+from tmlmap.lexicons import RESEARCH_BOILERPLATE
 
 BOUNDARY = -1
 UNKNOWN = -2  # a word not in the fitted form table (transform only)
@@ -164,7 +164,7 @@ def _tokenize(
 
 
 class _WorkerTokenizer:
-    """Tokenize texts in a subprocess (``python -m tmlmap.normalize IN OUT``)."""
+    """Tokenize texts in a subprocess (``python -m tmlmap.text.normalize IN OUT``)."""
 
     def __init__(self, texts: Sequence[str], batch_size: int) -> None:
         import sys
@@ -176,7 +176,7 @@ class _WorkerTokenizer:
         with open(self._in, "w", encoding="utf-8") as fh:
             json.dump({"texts": list(texts), "batch_size": batch_size}, fh)
         self._proc = subprocess.Popen(
-            [sys.executable, "-m", "tmlmap.normalize", self._in, self._out],
+            [sys.executable, "-m", "tmlmap.text.normalize", self._in, self._out],
             stdout=subprocess.DEVNULL,
             stderr=subprocess.PIPE,
         )

@@ -6,7 +6,7 @@ The engine behind ``tmlmap score --input`` and the dashboard's batch upload:
   JSON, a missing or non-text field, an unreadable CSV record) with its line
   number instead of failing the file.
 * :func:`score_rows` scores the good records in batches of ``batch_size`` with
-  one vectorized :meth:`~tmlmap.risk.RiskScorer.score_many` call per batch,
+  one vectorized :meth:`~tmlmap.risk.scorer.RiskScorer.score_many` call per batch,
   and yields every record, scored or skipped, in input order.
 * :class:`RowWriter` writes input fields plus scores as JSONL or CSV.
 
@@ -26,7 +26,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, TextIO
 
 if TYPE_CHECKING:  # pragma: no cover
-    from .risk import RiskReport, RiskScorer
+    from tmlmap.risk.scorer import RiskReport, RiskScorer
 
 #: Records scored per ``score_many`` call.
 BATCH_ROWS = 2000

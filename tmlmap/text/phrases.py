@@ -11,14 +11,14 @@ Joining is vectorized: in a run of overlapping accepted pairs ("a b c" with
 "a b" and "b c" both accepted) pairs are taken greedily from the left. Two
 passes find phrases of up to four words ("membership inference" +
 "attack"). Everything works on the flat arrays of
-:class:`~tmlmap.normalize.TokenStream`.
+:class:`~tmlmap.text.normalize.TokenStream`.
 """
 
 from __future__ import annotations
 
 import numpy as np
 
-from .normalize import SurfaceTable, TokenStream
+from tmlmap.text.normalize import SurfaceTable, TokenStream
 
 
 def _pairs(tokens: np.ndarray) -> tuple[np.ndarray, np.ndarray]:

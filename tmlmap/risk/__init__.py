@@ -1,0 +1,28 @@
+"""Risk scoring of project descriptions on a map: fingerprints, relevance, scorer, batch, evaluation.
+
+Data flow: :class:`tmlmap.maps.TermMap` -> topic fingerprints of every term
+(:func:`fingerprints`) -> :class:`RiskScorer` (one text or many) -> :class:`RiskReport`;
+:mod:`tmlmap.risk.batch` scores files, :mod:`tmlmap.risk.evaluate` measures it all.
+"""
+
+from tmlmap.risk.batch import BatchInputError, RowWriter, read_rows, score_rows
+from tmlmap.risk.fingerprint import Fingerprints, fingerprints, parse_seed_terms, seed_terms
+from tmlmap.risk.relevance import TopicScorer, community_profiles, topic_relevance
+from tmlmap.risk.scorer import RiskReport, RiskScorer, clean_input
+
+__all__ = [
+    "BatchInputError",
+    "Fingerprints",
+    "RiskReport",
+    "RiskScorer",
+    "RowWriter",
+    "TopicScorer",
+    "clean_input",
+    "community_profiles",
+    "fingerprints",
+    "parse_seed_terms",
+    "read_rows",
+    "score_rows",
+    "seed_terms",
+    "topic_relevance",
+]
