@@ -90,6 +90,32 @@ def redact(text: str) -> str:
     return _BEARER.sub(r"\1REDACTED", text)
 
 
+class _RedactingFilter(logging.Filter):
+    """Redacts credentials from log records of the libraries below us (urllib3 logs request lines at DEBUG)."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        try:
+            message = record.getMessage()
+        except Exception:  # noqa: BLE001 - a malformed record is passed on untouched
+            return True
+        cleaned = redact(message)
+        if cleaned != message:
+            record.msg, record.args = cleaned, ()
+        return True
+
+
+_LIBRARY_LOGGERS = ("urllib3", "requests", "requests_cache", "charset_normalizer")
+
+
+def _install_log_redaction() -> None:
+    """Put :class:`_RedactingFilter` on every logger of the HTTP libraries (a logger's filter does not reach its children)."""
+    names = [n for n in logging.Logger.manager.loggerDict if n.split(".")[0] in _LIBRARY_LOGGERS]
+    for name in {*names, *_LIBRARY_LOGGERS}:
+        logger = logging.getLogger(name)
+        if not any(isinstance(f, _RedactingFilter) for f in logger.filters):
+            logger.addFilter(_RedactingFilter())
+
+
 @dataclass(frozen=True)
 class AccessPolicy:
     """How a source may be accessed; set per source and shown in the run summary.
@@ -459,6 +485,7 @@ class Fetcher:
         self._sleep = sleep
         self.throttle = HostThrottle(self.settings)
         self.session = self._make_session()
+        _install_log_redaction()  # after requests_cache's modules (and their loggers) exist
         self._robots: dict[str, _Robots] = {}
         self._robots_lock = threading.Lock()
         self._stats_lock = threading.Lock()
@@ -771,8 +798,8 @@ class Fetcher:
                 if ra is not None:
                     if ra > s.max_retry_after:
                         why = (
-                            f"{host} asked us to wait {ra:,.0f} s (HTTP {status}, Retry-After), "
-                            f"more than the {s.max_retry_after:,.0f} s allowed; stopped asking "
+                            f"{host} asked us to wait {ra:,.6g} s (HTTP {status}, Retry-After), "
+                            f"more than the {s.max_retry_after:,.6g} s allowed; stopped asking "
                             f"{host} for this run: try again later"
                         )
                         with self._stats_lock:

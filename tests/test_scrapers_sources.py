@@ -17,12 +17,12 @@ from scrapers import refresh
 from scrapers.venues import load_registry
 from tests.scraper_server import (
     ARXIV_QUERY,
+    JSON,
     OPENALEX_KEY,
     OPENALEX_NEXT,
     OPENREVIEW_TOKEN,
     PMLR_FRONT,
     PMLR_KEYS,
-    JSON,
     LocalServer,
     Reply,
     fixture,
