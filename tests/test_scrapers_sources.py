@@ -401,3 +401,23 @@ def test_unreachable_site_says_so_on_the_first_line(store: CorpusStore, tmp_path
     assert first == f"cannot reach 127.0.0.1:{port} (no network?)"
     assert "RFC" not in first and summary.sources[0].failure == "cannot reach the site"
     assert "Connection refused" in (summary.sources[0].error or "")
+
+
+def test_arxiv_blank_body_is_retried_too(server: LocalServer, store: CorpusStore, tmp_path: Path) -> None:
+    blank = Reply(b"", headers={"Content-Type": "application/atom+xml"})
+    full = Reply(fixture("arxiv", "new_start0.xml"), headers={"Content-Type": "application/atom+xml"})
+    server.site.add("/arxiv/api/query", blank, full, query={"search_query": ARXIV_QUERY, "start": "0"})
+    summary = run(server, store, tmp_path, f"arxiv:{ARXIV_QUERY}")
+    assert summary.ok and store.count() == 3
+
+
+def test_arxiv_old_format_error_entry_is_reported(server: LocalServer, store: CorpusStore, tmp_path: Path) -> None:
+    feed = (
+        b'<?xml version="1.0" encoding="UTF-8"?>\n<feed xmlns="http://www.w3.org/2005/Atom">'
+        b'<opensearch:totalResults xmlns:opensearch="http://a9.com/-/spec/opensearch/1.1/">1</opensearch:totalResults>'
+        b"<entry><id>http://arxiv.org/api/errors#incorrect_id_format_for_12345</id><title>Error</title>"
+        b"<summary>incorrect id format for 12345</summary></entry></feed>"
+    )
+    server.site.add("/arxiv/api/query", feed, query={"search_query": "id:12345"}, ctype="application/atom+xml")
+    summary = run(server, store, tmp_path, "arxiv:id:12345")
+    assert not summary.ok and "arXiv reported an error: incorrect id format for 12345" in summary.format()
