@@ -329,16 +329,22 @@ class HostThrottle:
         self._global = threading.BoundedSemaphore(max(1, settings.concurrency))
         self._extra_delay: dict[str, float] = {}
         self._policy_delay: dict[str, float] = {}
+        self._policy_concurrency: dict[str, int] = {}
 
     def set_crawl_delay(self, host: str, delay: float) -> None:
         with self._lock:
             self._extra_delay[host] = min(delay, self.settings.max_crawl_delay)
 
-    def set_policy_delay(self, host: str, delay: float) -> None:
-        """A source's :class:`AccessPolicy` asks for at least ``delay`` seconds between requests to ``host``."""
+    def set_policy(self, host: str, delay: float, concurrency: int) -> None:
+        """A source's :class:`AccessPolicy`: at least ``delay`` seconds between requests to ``host``,
+        at most ``concurrency`` at once (applies from the next request on)."""
         with self._lock:
             scaled = delay * self.settings.policy_delay_scale
             self._policy_delay[host] = max(self._policy_delay.get(host, 0.0), scaled)
+            # the strictest policy wins; the host's semaphore is created with it on first use
+            self._policy_concurrency[host] = max(
+                1, min(concurrency, self._policy_concurrency.get(host, concurrency))
+            )
 
     def delay_for(self, host: str) -> float:
         """Seconds between two network requests to ``host``: the largest of the settings', robots.txt's and the policy's."""
@@ -349,9 +355,11 @@ class HostThrottle:
         with self._lock:
             sem = self._host_sems.get(host)
             if sem is None:
-                sem = self._host_sems[host] = threading.BoundedSemaphore(
-                    max(1, self.settings.per_host)
+                limit = min(
+                    max(1, self.settings.per_host),
+                    self._policy_concurrency.get(host, self.settings.per_host),
                 )
+                sem = self._host_sems[host] = threading.BoundedSemaphore(max(1, limit))
             return sem
 
     def acquire(self, host: str) -> None:
@@ -556,7 +564,7 @@ class Fetcher:
 
     def apply_policy(self, url: str, policy: AccessPolicy) -> None:
         """Make ``policy``'s minimum delay apply to ``url``'s host."""
-        self.throttle.set_policy_delay(host_of(url), policy.min_delay)
+        self.throttle.set_policy(host_of(url), policy.min_delay, policy.concurrency)
 
     # -- robots.txt --------------------------------------------------------
 

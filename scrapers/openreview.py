@@ -198,6 +198,7 @@ class OpenReviewSource(Source):
         for i, base in enumerate(bases):
             got = 0
             offset = 0
+            self.total = None  # a count from the other API version says nothing about this one
             while True:
                 page, data = self._page(fetcher, base, offset)
                 notes = data["notes"]

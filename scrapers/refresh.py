@@ -70,7 +70,7 @@ NEEDS_LOGIN = "needs login"
 UNREACHABLE = "cannot reach the site"
 STOPPED = "stopped by the site"
 ALL_FAILED = "every page failed"
-ERROR = "error"
+ERROR = "could not read the listing"
 
 
 def _kind_of(exc: BaseException) -> str:
@@ -136,11 +136,11 @@ class SourceResult:
         if self.failed_kinds and len(set(self.failed_kinds)) == 1 and not self.invalid:
             kind = self.failed_kinds[0]
             return ALL_FAILED if kind == ERROR else kind
-        if self.invalid or self.not_papers:
+        if self.invalid or self.not_papers or self.remembered:
             return ALL_INVALID
         if self.failed:
             return ALL_FAILED
-        return NOTHING_LISTED
+        return NOTHING_LISTED if self.listed == 0 else ALL_INVALID
 
     def status(self) -> str:
         """``ok``, ``partial`` (stopped early, some data) or ``FAILED (<why>)``."""

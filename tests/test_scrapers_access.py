@@ -214,3 +214,12 @@ def test_cli_exit_1_when_a_source_needs_login(server: LocalServer, tmp_path: Pat
 def test_pmlr_keys_are_those_served() -> None:
     assert set(PMLR_KEYS).isdisjoint(PMLR_FRONT)
     assert AccessPolicy().kind == "robots"
+
+
+def test_an_api_policy_limits_concurrency_even_when_settings_allow_more(server: LocalServer, store: CorpusStore, tmp_path: Path) -> None:
+    from scrapers import openreview
+
+    fetcher = Fetcher(HttpSettings(cache_path=None, per_host=4, policy_delay_scale=0.0))
+    fetcher.apply_policy(f"{server.url}/openreview/notes", openreview.POLICY)
+    assert fetcher.throttle._sem("127.0.0.1:" + server.url.rsplit(":", 1)[1])._initial_value == 1
+    fetcher.close()
