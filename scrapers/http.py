@@ -770,7 +770,8 @@ class Fetcher:
                 connect_failed = isinstance(exc, requests.ConnectTimeout) or (
                     isinstance(exc, requests.ConnectionError) and _is_connect_failure(exc)
                 )
-                if connect_failed and attempt >= retries:
+                # a name that does not resolve will not resolve a second later (offline): say so now
+                if connect_failed and (attempt >= retries or _is_dns_failure(exc)):
                     raise Unreachable(url, host, cause) from None
                 reason = cause
                 status = None
@@ -827,6 +828,16 @@ class Fetcher:
             log.info("retrying %s in %.2fs (%s)", redact(url), wait, reason)
             if wait > 0:
                 self._sleep(wait)
+
+
+def _is_dns_failure(exc: BaseException) -> bool:
+    """Whether a connection error is a failed host-name lookup (typically: no network)."""
+    text = str(exc)
+    return any(
+        marker in text
+        for marker in ("NameResolutionError", "Name or service not known",
+                       "Temporary failure in name resolution", "nodename nor servname")
+    )  # fmt: skip
 
 
 def _is_connect_failure(exc: BaseException) -> bool:

@@ -348,3 +348,17 @@ def test_openalex_keyword_scores() -> None:
     stub = src._stub(work)
     assert stub is not None and stub.raw["keywords"] == ["Audit"]
     assert OpenAlexSource("x", "FAccT", 2023, page_size=500).page_size == 100  # the API's maximum
+
+
+def test_dns_failures_are_recognised_as_offline() -> None:
+    import requests
+
+    from scrapers.http import _is_connect_failure, _is_dns_failure
+
+    exc = requests.ConnectionError(
+        "HTTPSConnectionPool(host='proceedings.mlr.press', port=443): Max retries exceeded with url: /v81/ "
+        "(Caused by NameResolutionError(\"HTTPSConnection(host='proceedings.mlr.press', port=443): "
+        "Failed to resolve 'proceedings.mlr.press' ([Errno -3] Temporary failure in name resolution)\"))"
+    )
+    assert _is_dns_failure(exc) and _is_connect_failure(exc)
+    assert not _is_dns_failure(requests.ConnectionError("Connection aborted."))
