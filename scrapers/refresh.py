@@ -299,7 +299,10 @@ class _Run:
         self.since = since
         self.dry_run = dry_run
         self.progress = progress
-        self.result = SourceResult(source.label, policy=source.policy.describe())
+        policy = source.policy.describe()
+        if source.policy.kind == "robots" and not fetcher.settings.respect_robots:
+            policy = "robots.txt NOT consulted (HttpSettings.respect_robots is off)" + policy.partition("obeyed")[2]
+        self.result = SourceResult(source.label, policy=policy)
         self.buffer: list[Paper] = []
         self.done = 0
         self.seen: set[str] = set()

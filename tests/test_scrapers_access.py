@@ -223,3 +223,9 @@ def test_an_api_policy_limits_concurrency_even_when_settings_allow_more(server: 
     fetcher.apply_policy(f"{server.url}/openreview/notes", openreview.POLICY)
     assert fetcher.throttle._sem("127.0.0.1:" + server.url.rsplit(":", 1)[1])._initial_value == 1
     fetcher.close()
+
+
+def test_turning_robots_off_is_never_silent(server: LocalServer, store: CorpusStore, tmp_path: Path) -> None:
+    server.site.add("/robots.txt", b"User-agent: *\nDisallow: /\n", ctype="text/plain")
+    summary = pmlr(server, store, tmp_path, respect_robots=False)
+    assert summary.ok and "robots.txt NOT consulted" in summary.format()
