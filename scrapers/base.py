@@ -73,6 +73,8 @@ class Source:
         self.spec = spec
         self.base_url = (base_url or self.default_base_url).rstrip("/")
         self.total: int | None = None
+        #: (url, reason) of papers asked for but not in the listing; reported as invalid records
+        self.unlisted: list[tuple[str, str]] = []
 
     default_base_url = ""
 

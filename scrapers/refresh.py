@@ -426,6 +426,7 @@ class _Run:
                 while pending:
                     done, _ = cf.wait(list(pending), return_when=cf.FIRST_COMPLETED)
                     harvest(done)
+                self.result.invalid.extend(self.source.unlisted)
             except (FetchError, ParseError) as exc:
                 self.result.error = redact(str(exc))
                 self.result.error_kind = _kind_of(exc)

@@ -32,7 +32,8 @@ valid source specs:
                                  openreview:NeurIPS.cc/2023/Conference, openreview:TMLR
   iclr:2024  tmlr                registry short names for OpenReview venue ids
   acl:VOLUME                     an ACL Anthology volume, e.g. acl:2024.trustnlp-1, acl:2023.acl-long
-  arxiv:QUERY                    an arXiv API query, e.g. arxiv:"cat:cs.LG AND abs:fairness"
+  arxiv:QUERY                    an arXiv API query, e.g. arxiv:"cat:cs.LG AND abs:fairness";
+                                 arxiv:ids=2402.01234,2401.05678 for named papers
   openalex:VENUE:YEAR            an OpenAlex venue-year: openalex:facct:2023, openalex:aies:2023
   --preset trustworthy-ml        the documented list of recent ML and trustworthy-ML venues
   --venues-file FILE             a TOML file adding venues and presets (see the README)"""
@@ -168,17 +169,20 @@ def parse_spec(
             raise SpecError(spec, "expected a volume id like 2024.trustnlp-1 or 2023.acl-long")
         return acl.ACLSource(spec, arg, base_url=base("acl"), names=reg.acl_names)
     if kind == "arxiv":
-        if len(arg) > 1000:
+        if len(arg) > 10_000 or (len(arg) > 1000 and not arg.startswith("ids=")):
             raise SpecError(spec, "query is too long")
-        return arxiv.ArxivSource(
-            spec,
-            arg,
-            base_url=base("arxiv"),
-            page_size=config.page_size,
-            max_results=config.arxiv_max_results,
-            since=since,
-            empty_page_retries=config.arxiv_empty_page_retries,
-        )
+        try:
+            return arxiv.ArxivSource(
+                spec,
+                arg,
+                base_url=base("arxiv"),
+                page_size=config.page_size,
+                max_results=config.arxiv_max_results,
+                since=since,
+                empty_page_retries=config.arxiv_empty_page_retries,
+            )
+        except ValueError as exc:
+            raise SpecError(spec, str(exc)) from None
     if kind == "openalex":
         venue_text, _, year_text = arg.rpartition(":")
         entry_a = reg.openalex.get(venue_text.lower())

@@ -421,3 +421,15 @@ def test_arxiv_old_format_error_entry_is_reported(server: LocalServer, store: Co
     server.site.add("/arxiv/api/query", feed, query={"search_query": "id:12345"}, ctype="application/atom+xml")
     summary = run(server, store, tmp_path, "arxiv:id:12345")
     assert not summary.ok and "arXiv reported an error: incorrect id format for 12345" in summary.format()
+
+
+def test_arxiv_named_ids_report_the_ones_arxiv_dropped(server: LocalServer, store: CorpusStore, tmp_path: Path) -> None:
+    ids = "2402.01234,2499.99999,hep-th/9901001,2401.00000"
+    server.site.add("/arxiv/api/query", fixture("arxiv", "new_idlist_partial.xml"), query={"id_list": ids, "start": "0"}, ctype="application/atom+xml")
+    summary = run(server, store, tmp_path, f"arxiv:ids={ids}")
+    assert summary.ok, summary.format()
+    assert store.count() == 1 and store.get("arxiv-2402.01234") is not None
+    dropped = [url for url, _ in summary.sources[0].invalid]
+    assert dropped == ["https://arxiv.org/abs/2499.99999", "https://arxiv.org/abs/hep-th/9901001", "https://arxiv.org/abs/2401.00000"]
+    assert "arXiv returned no entry for this id" in summary.format()
+    assert all("search_query" not in q and "sortBy" not in q for q in server.site.log if q.startswith("/arxiv/"))

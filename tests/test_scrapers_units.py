@@ -362,3 +362,10 @@ def test_dns_failures_are_recognised_as_offline() -> None:
     )
     assert _is_dns_failure(exc) and _is_connect_failure(exc)
     assert not _is_dns_failure(requests.ConnectionError("Connection aborted."))
+
+
+def test_arxiv_ids_spec() -> None:
+    src = parse_spec("arxiv:ids=2402.01234v2, hep-th/9901001")
+    assert isinstance(src, ArxivSource) and src.ids == ("2402.01234v2", "hep-th/9901001")
+    with pytest.raises(SpecError, match="not ids: 12"):
+        parse_spec("arxiv:ids=12,2402.01234")
