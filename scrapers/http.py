@@ -75,7 +75,7 @@ MAX_REDIRECTS = 5  # RFC 9309 2.3.1.2 asks robots.txt fetchers to follow at leas
 
 #: Query parameters and headers that carry credentials: never in cache keys,
 #: stored responses, log lines or error messages.
-SECRET_PARAMS = ("api_key", "apikey", "access_token", "token", "password", "mailto_key")
+SECRET_PARAMS = ("api_key", "apikey", "access_token", "token", "password")
 SECRET_HEADERS = ("Authorization", "Proxy-Authorization", "X-API-Key", "X-Auth-Token",
                   "X-API-Token", "X-Access-Token", "Cookie")  # fmt: skip
 _SECRET_QUERY = re.compile(

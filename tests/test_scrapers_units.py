@@ -369,3 +369,16 @@ def test_arxiv_ids_spec() -> None:
     assert isinstance(src, ArxivSource) and src.ids == ("2402.01234v2", "hep-th/9901001")
     with pytest.raises(SpecError, match="not ids: 12"):
         parse_spec("arxiv:ids=12,2402.01234")
+
+
+def test_openalex_single_work_body_parses_like_a_list_result() -> None:
+    import json
+
+    from tests.scraper_server import fixture
+
+    work = json.loads(fixture("openalex", "work_W4380000002.json"))
+    page = json.loads(fixture("openalex", "facct2023_page1.json"))
+    assert work == page["results"][1]  # the single-work body equals the list entry, key order too
+    assert list(work) == list(page["results"][1])
+    stub = OpenAlexSource("openalex:facct:2023", "FAccT", 2023)._stub(work)
+    assert stub is not None and stub.raw["abstract"].startswith("Third-party audits")
