@@ -118,23 +118,34 @@ class NeurIPSSource(Source):
         return items, see_also
 
     def listing(self, fetcher: Fetcher) -> Iterator[Stub]:
+        """Stubs book by book: the year page first, then its "See also" books.
+
+        A "See also" book that cannot be read stops the source *after* the
+        papers already listed (status "partial", the book's URL named).
+        """
         first = f"{self.base_url}/paper_files/paper/{self.year}"
         queue, done = [first], set()
-        all_items: list[Any] = []
+        seen: set[str] = set()
+        count = 0
         while queue:
             url = queue.pop(0)
             if url in done:
                 continue
             done.add(url)
             items, see_also = self._book(fetcher, url)
-            all_items.extend(items)
             queue.extend(u for u in see_also if u not in done)
-        if not all_items:
-            raise ParseError(first, "no ul.paper-list entries: not a proceedings book?")
+            stubs = self._stubs(items, seen)
+            count += len(stubs)
+            if url == first and not stubs and not see_also:
+                raise ParseError(first, "no ul.paper-list entries: not a proceedings book?")
+            # the total grows as books are read; exact once the last one is
+            self.total = count if not queue else None
+            yield from stubs
+
+    def _stubs(self, items: list[Any], seen: set[str]) -> list[Stub]:
         stubs: list[Stub] = []
-        seen: set[str] = set()
         prefix = re.sub(r"[^a-z0-9]+", "", self.venue.lower()) or "neurips"
-        for li in all_items:
+        for li in items:
             link = li.find("a", href=_HREF)
             if link is None:
                 continue
@@ -157,8 +168,7 @@ class NeurIPSSource(Source):
                 "source": self.spec,
             }
             stubs.append(Stub(id=pid, url=href, raw=raw, needs_detail=True))
-        self.total = len(stubs)
-        yield from stubs
+        return stubs
 
     def detail(self, fetcher: Fetcher, stub: Stub) -> dict[str, Any]:
         page = fetcher.get(stub.url, listing=False, policy=self.policy)

@@ -433,3 +433,11 @@ def test_arxiv_named_ids_report_the_ones_arxiv_dropped(server: LocalServer, stor
     assert dropped == ["https://arxiv.org/abs/2499.99999", "https://arxiv.org/abs/hep-th/9901001", "https://arxiv.org/abs/2401.00000"]
     assert "arXiv returned no entry for this id" in summary.format()
     assert all("search_query" not in q and "sortBy" not in q for q in server.site.log if q.startswith("/arxiv/"))
+
+
+def test_neurips_see_also_book_that_fails_keeps_the_year_page_papers(server: LocalServer, store: CorpusStore, tmp_path: Path) -> None:
+    server.site.add("/neurips/paper_files/paper/2025/vol38-main-conference", Reply(b"gone", status=404))
+    summary = run(server, store, tmp_path, "neurips:2025")
+    src = summary.sources[0]
+    assert src.status() == "partial" and store.count() == 1  # the Creative AI paper
+    assert "vol38-main-conference: HTTP 404" in (src.error or "")
