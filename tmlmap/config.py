@@ -17,7 +17,7 @@ from pathlib import Path
 
 #: The repository's ``data/`` folder: the embedded corpus and its attribution.
 EMBEDDED_DATA_DIR = Path(__file__).resolve().parent.parent / "data"
-#: 22,868 real papers shipped with the app (see ``data/SOURCES.md``).
+#: 28,428 real papers shipped with the app (version 2; see ``data/SOURCES.md``).
 EMBEDDED_CORPUS = EMBEDDED_DATA_DIR / "papers.jsonl.gz"
 
 
