@@ -119,10 +119,13 @@ def get_store() -> CorpusStore:
         if store is not None:
             return store
         probe = CorpusStore(path)
-        empty = probe.count() == 0
+        pending = probe.embedded_pending()
         probe.close()
-        if empty:
-            with st.status("First start: importing the embedded corpus...", expanded=True) as box:
+        if pending is not None:
+            label = ("First start: importing the embedded corpus..." if pending == "bootstrap"
+                     else "The embedded corpus has a new version: importing it "
+                          "(your own papers are kept)...")
+            with st.status(label, expanded=True) as box:
                 bar = st.progress(0.0)
 
                 def progress(done: int, total: int | None) -> None:
@@ -130,7 +133,10 @@ def get_store() -> CorpusStore:
                                  text=f"{done:,} of {total:,} papers" if total else f"{done:,} papers")
 
                 store = CorpusStore.open(path, progress=progress)
-                box.update(label=f"Imported {store.count():,} papers", state="complete", expanded=False)
+                sync = store.last_sync
+                box.update(label=sync.message() if sync is not None
+                           else f"{store.count():,} papers", state="complete",
+                           expanded=sync is not None and sync.kind == "upgrade")
         else:
             store = CorpusStore.open(path)
         with reg.lock:
