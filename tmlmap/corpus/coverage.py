@@ -18,6 +18,8 @@ from collections.abc import Iterable, Sequence
 from dataclasses import asdict, dataclass
 from typing import Any
 
+import numpy as np
+
 from tmlmap.corpus.store import CorpusStore
 
 #: Substring of a record's ``source`` that marks the paper as topic-selected.
@@ -135,5 +137,11 @@ def topic_selected_notes(coverage: Sequence[VenueCoverage]) -> list[str]:
 
 __all__ = [
     "TOPIC_SELECTED_MARKER", "VenueCoverage", "corpus_coverage", "coverage_from_slices",
-    "topic_selected_notes", "year_ranges",
+    "topic_selected_mask", "topic_selected_notes", "year_ranges",
 ]
+
+
+def topic_selected_mask(store: CorpusStore, doc_ids: Sequence[str]) -> np.ndarray:
+    """``(len(doc_ids),)`` bool: which of these papers are topic-selected."""
+    marked = store.ids_with_source(TOPIC_SELECTED_MARKER)
+    return np.fromiter((str(i) in marked for i in doc_ids), dtype=bool, count=len(doc_ids))
