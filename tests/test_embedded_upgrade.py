@@ -192,7 +192,7 @@ def test_cli_says_what_the_upgrade_added(tmp_path: Path, mini_versions) -> None:
                        capture_output=True, text=True, timeout=300, cwd=REPO, env=env)
     assert r.returncode == 0, r.stderr
     assert "Upgraded the embedded corpus from version 1" in r.stderr
-    assert "80 papers added" in r.stderr and "1 papers you imported or scraped kept" in r.stderr
+    assert "80 papers added" in r.stderr and "1 paper you imported or scraped kept" in r.stderr
     assert "papers:   381" in r.stdout
     r = subprocess.run([sys.executable, "-c", code, "--db", str(db), "info"],
                        capture_output=True, text=True, timeout=300, cwd=REPO, env=env)

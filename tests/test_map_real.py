@@ -38,8 +38,8 @@ def test_privacy_and_fairness_are_different_communities(real_map):
 
 
 def test_map_covers_the_corpus_and_is_well_formed(real_map):
-    assert real_map.n_docs == 22_868
-    assert real_map.X.shape == (22_868, real_map.n_terms)
+    assert real_map.n_docs == 28_428
+    assert real_map.X.shape == (28_428, real_map.n_terms)
     assert real_map.adjacency.shape == (real_map.n_terms, real_map.n_terms)
     assert (real_map.adjacency != real_map.adjacency.T).nnz == 0
     assert real_map.adjacency.diagonal().sum() == 0

@@ -188,7 +188,8 @@ class EmbeddedSync:
                 + f"; {self.stats.unchanged:,} unchanged, {self.stats.updated:,} updated")
         if self.stats.merged:
             text += f", {self.stats.merged:,} merged into papers already stored"
-        text += (f"; {self.other_papers:,} papers you imported or scraped kept. "
+        text += (f"; {self.other_papers:,} paper{'' if self.other_papers == 1 else 's'} you "
+                 "imported or scraped kept. "
                  f"Now {self.total:,} papers; the map is rebuilt once for the new corpus.")
         return text
 

@@ -105,7 +105,9 @@ def db_path() -> str:
 def get_store() -> CorpusStore:
     """The corpus store at ``$TMLMAP_DB`` (or the default path), opened once.
 
-    The very first start imports the embedded corpus, with a progress bar.
+    The very first start imports the embedded corpus, with a progress bar; so does the
+    first start after a new version of it shipped (an upgrade that keeps the user's papers),
+    and the status box then says what was added (see ``CorpusStore.sync_embedded``).
     """
     reg = registry()
     path = db_path()
