@@ -224,3 +224,28 @@ def test_real_v1_database_upgrades_to_v2(tmp_path: Path, monkeypatch: pytest.Mon
             "AIES": "2018-2024", "FAccT": "2019-2024", "ICLR": "2024", "ICML": "2024"}
         assert_no_duplicates(store)
         assert store.get("user-own-1") is not None
+
+
+def test_dashboard_says_what_the_upgrade_added(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                                               mini_versions) -> None:
+    """First dashboard start on a v1 database: the status box and the Corpus page say it."""
+    import html
+
+    from streamlit.testing.v1 import AppTest
+
+    v1, v2, new = mini_versions
+    db = tmp_path / "dash-v1.sqlite"
+    with make_v1_database(db, v1) as store:
+        store.upsert(user_papers(duplicate_of=new[0])[:1])
+    monkeypatch.setattr(config, "EMBEDDED_CORPUS", v2)
+    monkeypatch.setenv("TMLMAP_DB", str(db))
+    at = AppTest.from_file(str(REPO / "app.py"), default_timeout=180)
+    at.switch_page("tmlmap/views/pages/corpus.py")
+    at.run()
+    assert not at.exception, [e.value for e in at.exception]
+    labels = [s.proto.label for s in at.get("expandable")] if at.get("expandable") else []
+    infos = [html.unescape(i.value) for i in at.info]
+    shown = " ".join(labels + infos)
+    assert "Upgraded the embedded corpus from version 1" in shown, shown
+    assert "80 papers added" in shown
+    assert {m.label: m.value for m in at.metric}["Papers"] == "381"
