@@ -174,7 +174,7 @@ def with_gaps(shares: pd.DataFrame) -> pd.DataFrame:
     ``n_papers`` 0 for every year missing inside each venue/series's span, so that a line
     chart breaks there instead of joining years that are far apart with a straight segment."""
     if shares.empty:
-        return shares
+        return shares.copy()
     parts = [shares]
     for (venue, series), group in shares.groupby(["venue", "series"], sort=False):
         present = set(group["year"].tolist())

@@ -12,7 +12,7 @@ from tmlmap.lexicons import TOPICS
 from tmlmap.risk.relevance import community_profiles, topic_relevance
 from tmlmap.views import state
 from tmlmap.views.graph_html import PALETTE
-from tmlmap.views.widgets import download_csv, method_note
+from tmlmap.views.widgets import download_csv, md_text, method_note
 
 FAIRNESS_COLOUR, PRIVACY_COLOUR = "#d62728", "#1f77b4"
 
@@ -50,18 +50,18 @@ def coverage_note() -> np.ndarray:
     keep, left_out = state.derived(term_map, "honest_mask", lambda: honest_mask(
         term_map.doc_venues, term_map.doc_years,
         topic_selected_mask(state.get_store(), term_map.doc_ids)))
-    lines = [f"**{lo.venue} {lo.years}** ({lo.n_papers:,} papers) is left out: {lo.reason}; its "
+    lines = [f"**{md_text(lo.venue)} {lo.years}** ({lo.n_papers:,} papers) is left out: {lo.reason}; its "
              "share would show what was selected, not a field turning to that topic."
              for lo in left_out]
     if by_venue and venue in {lo.venue for lo in left_out} and not keep[
             term_map.doc_venues == venue].any():
-        st.info(f"No trend is drawn for {venue}: " + " ".join(lines))
+        st.info(f"No trend is drawn for {md_text(venue)}: " + " ".join(lines))
         st.stop()
     if not by_venue:
         gaps = venue_gaps(term_map.doc_venues[keep], term_map.doc_years[keep])
         if gaps:
             lines.append("All venues pools the venues the corpus holds for each year; missing: "
-                         + "; ".join(f"{v} {years}" for v, years in gaps)
+                         + "; ".join(f"{md_text(v)} {years}" for v, years in gaps)
                          + ". A change of share across those years may be a change of mix.")
     else:
         lines.append("Years without papers of the venue are gaps in the lines.")
