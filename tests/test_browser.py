@@ -10,7 +10,7 @@ written to ``tests/artifacts/browser-timings-<corpus>.json``.
 
 Skips only when ``/usr/bin/chromium`` is missing and ``CI`` is not set; under
 CI a missing browser is a failure. ``TMLMAP_BROWSER_CORPUS=full`` runs the same
-test on the whole embedded corpus (22,868 papers; a benchmark, ~2 minutes).
+test on the whole embedded corpus (28,428 papers; a benchmark, ~2 minutes).
 """
 
 from __future__ import annotations

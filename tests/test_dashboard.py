@@ -206,6 +206,19 @@ def test_trends_series_and_venue(env: Path) -> None:
     assert not by_venue.equals(communities)
 
 
+def test_trends_leave_out_topic_selected_slices(env: Path) -> None:
+    """FAccT and AIES (topic-selected) are not drawn, and the caption says why (issue 11)."""
+    at = app("trends")
+    captions = " ".join(c.value for c in at.caption)
+    assert "FAccT" in captions and "left out" in captions and "topic-selected" in captions
+    assert "All venues pools" in captions  # the venue mix differs between years
+    at.selectbox(key="trends_venue").set_value("FAccT").run()
+    assert not at.exception
+    assert any("No trend is drawn for FAccT" in i.value for i in at.info)
+    at.selectbox(key="trends_venue").set_value("ICLR").run()
+    assert not at.exception and "gaps" in " ".join(c.value for c in at.caption)
+
+
 # ---------------------------------------------------------------------------
 # Papers
 # ---------------------------------------------------------------------------
@@ -366,6 +379,17 @@ def test_corpus_counts_and_refresh_form_errors(env: Path) -> None:
     at.text_area(key="refresh_specs").set_value("nosuchsource:2024")
     at.button(key="refresh_start").click().run()
     assert any("Invalid source spec" in e.value for e in at.error)
+
+
+def test_corpus_coverage_table(env: Path) -> None:
+    at = app("corpus")
+    table = next(d.value for d in at.dataframe if "years missing" in d.value.columns)
+    rows = {r["venue"]: r for r in table.to_dict("records")}
+    assert rows["FAccT"]["selection"] == "topic-selected"
+    assert rows["NeurIPS"]["selection"] == "full"
+    assert "2020-2021" in rows["NeurIPS"]["years missing"]
+    warnings = [html.unescape(w.value) for w in at.warning]  # md_text escapes as entities
+    assert any("FAccT" in w and "topic-selected" in w for w in warnings), warnings
 
 
 @pytest.fixture

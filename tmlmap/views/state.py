@@ -105,7 +105,9 @@ def db_path() -> str:
 def get_store() -> CorpusStore:
     """The corpus store at ``$TMLMAP_DB`` (or the default path), opened once.
 
-    The very first start imports the embedded corpus, with a progress bar.
+    The very first start imports the embedded corpus, with a progress bar; so does the
+    first start after a new version of it shipped (an upgrade that keeps the user's papers),
+    and the status box then says what was added (see ``CorpusStore.sync_embedded``).
     """
     reg = registry()
     path = db_path()
@@ -119,10 +121,13 @@ def get_store() -> CorpusStore:
         if store is not None:
             return store
         probe = CorpusStore(path)
-        empty = probe.count() == 0
+        pending = probe.embedded_pending()
         probe.close()
-        if empty:
-            with st.status("First start: importing the embedded corpus...", expanded=True) as box:
+        if pending is not None:
+            label = ("First start: importing the embedded corpus..." if pending == "bootstrap"
+                     else "The embedded corpus has a new version: importing it "
+                          "(your own papers are kept)...")
+            with st.status(label, expanded=True) as box:
                 bar = st.progress(0.0)
 
                 def progress(done: int, total: int | None) -> None:
@@ -130,7 +135,10 @@ def get_store() -> CorpusStore:
                                  text=f"{done:,} of {total:,} papers" if total else f"{done:,} papers")
 
                 store = CorpusStore.open(path, progress=progress)
-                box.update(label=f"Imported {store.count():,} papers", state="complete", expanded=False)
+                sync = store.last_sync
+                box.update(label=sync.message() if sync is not None
+                           else f"{store.count():,} papers", state="complete",
+                           expanded=sync is not None and sync.kind == "upgrade")
         else:
             store = CorpusStore.open(path)
         with reg.lock:

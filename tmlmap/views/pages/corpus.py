@@ -10,6 +10,7 @@ import altair as alt
 import pandas as pd
 import streamlit as st
 
+from tmlmap.corpus.coverage import corpus_coverage, topic_selected_notes, year_ranges
 from tmlmap.corpus.records import RecordError
 from tmlmap.corpus.store import SchemaError
 from tmlmap.views import state
@@ -47,6 +48,30 @@ if len(counts):
         tooltip=["venue", "year", "papers"]).properties(height=340, title="Papers by venue and year")
     st.altair_chart(chart, key="corpus_chart")
     download_csv(counts, "tmlmap-papers-by-venue-year.csv", key="dl_corpus_counts")
+
+
+
+def coverage_section() -> None:
+    """Per venue: years present and missing, topic-selected slices (computed by the engine)."""
+    coverage = corpus_coverage(store)
+    if not coverage:
+        return
+    st.subheader("Coverage")
+    upgrade = store.get_meta("embedded_upgrade")
+    if isinstance(upgrade, dict) and upgrade.get("message"):
+        st.info(md_text(f"{upgrade['message']} ({str(upgrade.get('at', ''))[:16].replace('T', ' ')} UTC)"))
+    table = pd.DataFrame([{
+        "venue": c.venue, "papers": c.papers, "years present": year_ranges(c.years_present),
+        "years missing": year_ranges(c.years_missing) or "-", "selection": c.selection()}
+        for c in coverage])
+    st.dataframe(table, hide_index=True, key="corpus_coverage")
+    st.caption("Years missing: no paper of the venue in the corpus, from its first year to the "
+               "corpus's last (the venue did not meet, or its papers were not collected).")
+    for note in topic_selected_notes(coverage):
+        st.warning(md_text(note) + " The Trends page leaves these papers out.")
+
+
+coverage_section()
 
 
 def _rebuild_map() -> None:
