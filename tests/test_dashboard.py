@@ -175,8 +175,16 @@ def test_sidebar_filters_change_the_map(env: Path) -> None:
 def test_communities_table_thematic_map_and_papers(env: Path) -> None:
     at = app("communities")
     table = at.dataframe[0].value
-    assert {"name", "terms", "top terms", "share of papers"} <= set(table.columns)
-    shown = len(table)
+    assert {"name", "topic", "in the lens", "terms", "papers", "top terms", "share of papers"} <= set(table.columns)
+    # the lens is on by default: trustworthy-ML topics first, then their neighbours
+    roles = table["in the lens"].tolist()
+    assert roles and all(roles) and roles[0] == "trustworthy-ML topic"
+    assert "Fairness" in " ".join(table["topic"]) and "fairness" not in table["topic"].tolist()  # display names
+    assert roles.index(next(r for r in roles if r.startswith("neighbour"))) > 0
+    at.toggle(key="comm_lens").set_value(False).run()
+    whole = at.dataframe[0].value
+    assert len(whole) > len(table) and "" in whole["in the lens"].tolist()
+    shown = len(whole)
     at.slider(key="comm_min_terms").set_value(20).run()
     assert len(at.dataframe[0].value) < shown
     assert (at.dataframe[0].value["terms"] >= 20).all()
@@ -185,6 +193,7 @@ def test_communities_table_thematic_map_and_papers(env: Path) -> None:
     assert any("Thematic map" in s.value for s in at.subheader)
     charts = at.get("vega_lite_chart")
     assert charts and "quadrant" in charts[0].proto.spec  # the thematic map (altair)
+    assert any("labelled where the names fit" in c.value for c in at.caption)
     first = papers[0].value["title"].tolist()
     options = at.selectbox(key="comm_chosen").options
     at.selectbox(key="comm_chosen").set_value(at.selectbox(key="comm_chosen").value + 1

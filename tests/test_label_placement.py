@@ -9,6 +9,7 @@ from tmlmap.network.label_placement import (
     greedy_fit,
     label_boxes,
     overlaps,
+    place_chart_labels,
     place_labels,
     text_widths,
 )
@@ -76,3 +77,14 @@ def test_important_labels_win() -> None:
     shown_at_start = (mask & 1) == 1
     assert prio[shown_at_start].mean() > prio.mean()
     assert shown_at_start[int(np.argmax(prio))]  # the most important label is always drawn
+
+
+def test_chart_labels_fit_inside_and_do_not_overlap() -> None:
+    x = np.array([10.0, 100.0, 104.0, 300.0, 395.0])
+    y = np.array([50.0, 50.0, 52.0, 50.0, 50.0])
+    labels = ["edge label", "big", "small", "far", "right edge"]
+    keep = place_chart_labels(x, y, labels, 11.0, np.array([5, 4, 1, 2, 3]), 400, 200)
+    assert keep.tolist() == [False, True, False, True, False]  # clipped, kept, overlapped, kept, clipped
+    keep = place_chart_labels(x, y, labels, 11.0, np.array([5, 4, 1, 2, 3]), 400, 200,
+                              align=["left", "center", "center", "center", "right"])
+    assert keep.tolist() == [True, True, False, True, True]

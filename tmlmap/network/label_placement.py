@@ -115,3 +115,26 @@ def place_labels(xy: np.ndarray, radius: np.ndarray, labels: list[str], font_px:
                           tolerance_px)
         mask |= keep.astype(np.int64) << k
     return mask
+
+
+def place_chart_labels(x_px: np.ndarray, y_px: np.ndarray, labels: list[str], font_px: float,
+                       priority: np.ndarray, width_px: float, height_px: float, *,
+                       dy_px: float = -12.0, align: list[str] | None = None,
+                       tolerance_px: float = 1.0) -> np.ndarray:
+    """``(n,)`` bool: labels of a chart that fit inside ``width_px`` x ``height_px``
+    without overlapping each other (greedy by ``priority``, see :func:`greedy_fit`).
+
+    ``x_px``/``y_px``: ``(n,)`` anchor points in chart pixels (y down); each label
+    is drawn ``dy_px`` above its anchor, centred (or ``align[i]`` ``"left"``/``"right"``
+    of it); labels crossing the chart's edge are not kept (they would be clipped).
+    """
+    x = np.asarray(x_px, dtype=float)
+    y = np.asarray(y_px, dtype=float) + dy_px
+    w = text_widths(labels, np.full(len(labels), font_px))
+    h = LINE_EM * font_px
+    sides = np.asarray(align if align is not None else ["center"] * len(labels))
+    x0 = np.where(sides == "left", x, np.where(sides == "right", x - w, x - w / 2))
+    boxes = np.column_stack([x0, y - h / 2, x0 + w, y + h / 2])
+    inside = (boxes[:, 0] >= 0) & (boxes[:, 2] <= width_px) & (boxes[:, 1] >= 0) & (boxes[:, 3] <= height_px)
+    pr = np.where(inside, np.asarray(priority, dtype=float), -np.inf)
+    return greedy_fit(boxes, pr, tolerance_px) & inside
