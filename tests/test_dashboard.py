@@ -220,6 +220,11 @@ def test_trends_series_and_venue(env: Path) -> None:
 # ---------------------------------------------------------------------------
 
 
+def n_results(at: AppTest, title: str) -> int:
+    """Search results (bold ranked titles) whose title contains ``title``."""
+    return sum(m.value.startswith("<div><strong>") and title in m.value for m in at.markdown)
+
+
 def test_papers_search_filters_and_escaping(env: Path) -> None:
     at = app("papers")
     assert any("Type words to search" in i.value for i in at.info)
@@ -231,17 +236,54 @@ def test_papers_search_filters_and_escaping(env: Path) -> None:
     assert not any(b.proto.url.startswith("javascript") for b in at.get("link_button"))
     assert any("Topic profile:" in c.value for c in at.caption)
     assert len(at.get("text")) >= 1  # the chosen paper's abstract, as plain text
-    n_all = sum("Auditing loan approval" in m.value for m in at.markdown)
+    n_all = n_results(at, "Auditing loan approval")
     assert n_all == 3
 
-    at.multiselect(key="papers_venues").set_value(["NeurIPS"]).run()
-    assert sum("Auditing loan approval" in m.value for m in at.markdown) == 0
-    at.multiselect(key="papers_venues").set_value([]).run()
-    at.slider(key="papers_years").set_value((2020, 2025)).run()
-    assert sum("Auditing loan approval" in m.value for m in at.markdown) == 0
+    assert not any(m.key == "papers_venues" for m in at.multiselect)  # one set of filters: the map's
+    at.sidebar.multiselect(key="sb_venues").set_value(["NeurIPS"])
+    at.button(key="sb_apply").click().run()
+    assert not at.exception, [e.value for e in at.exception]
+    assert n_results(at, "Auditing loan approval") == 0
+    assert any("Searching NeurIPS" in c.value for c in at.caption)
+    at.toggle(key="papers_within_map").set_value(False).run()  # the whole corpus
+    assert n_results(at, "Auditing loan approval") == 3
 
     at.text_input(key="papers_query").set_value("zzzqqqxxyy").run()
     assert any("No paper matches" in w.value for w in at.warning)
+
+
+def _chosen_paper_box(at: AppTest):  # noqa: ANN202
+    boxes = [b for b in at.selectbox if (b.key or "").startswith("papers_chosen_")]
+    assert len(boxes) == 1
+    return boxes[0]
+
+
+def test_papers_topic_profile_follows_a_new_search(env: Path) -> None:
+    """The profile's paper selectbox starts again from the new search's first result, and the
+    abstract below it is that paper's, with its title."""
+    at = app("papers")
+    at.text_input(key="papers_query").set_value("loan approval").run()
+    _chosen_paper_box(at).set_value(2).run()
+    with CorpusStore(env) as store:
+        third = store.search("loan approval", limit=25)[2]
+        first_new = store.search("differential privacy", limit=25)[0]
+    assert at.get("text")[0].value.strip() == store_abstract(env, third.id).strip()
+    at.text_input(key="papers_query").set_value("differential privacy").run()
+    assert not at.exception
+    assert _chosen_paper_box(at).value == 0
+    assert at.get("text")[0].value.strip() == store_abstract(env, first_new.id).strip()
+    title_lines = [m.value for m in at.markdown if m.value.startswith("**") and " · " in m.value]
+    assert title_lines and html.unescape(title_lines[-1]).startswith(f"**{first_new.title}**".split(":")[0])
+    chart = [c for c in at.get("vega_lite_chart") if "Named topics" in c.proto.spec][0]
+    domain = json.loads(chart.proto.spec)["encoding"]["x"]["scale"]["domain"]
+    assert domain[0] == 0 and 0 < domain[1] < 1  # the axis follows the values
+
+
+def store_abstract(db: Path, paper_id: str) -> str:
+    with CorpusStore(db) as store:
+        paper = store.get(paper_id)
+    assert paper is not None
+    return paper.abstract
 
 
 # ---------------------------------------------------------------------------
