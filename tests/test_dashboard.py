@@ -15,6 +15,7 @@ import html
 import json
 import re
 import sqlite3
+import tempfile
 from pathlib import Path
 
 import pytest
@@ -430,8 +431,9 @@ def writable_env(corpus_db: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatc
     return copy
 
 
-def test_corpus_import_updates_store_and_rebuilds_map(writable_env: Path) -> None:
+def test_corpus_import_updates_the_header_and_keeps_the_map(writable_env: Path) -> None:
     at = app("corpus")
+    assert {m.label: m.value for m in at.metric}["Papers"] == f"{N_PAPERS + 3:,}"
     records = [{"id": f"new-{i}", "title": f"A new study of fairness audits {i} <img src=x onerror=alert(1)>",
                 "abstract": "We audit fairness in lending and hiring decisions with new data. " * 3,
                 "venue": "FAccT", "year": 2024} for i in range(4)]
@@ -444,11 +446,50 @@ def test_corpus_import_updates_store_and_rebuilds_map(writable_env: Path) -> Non
     msgs = [w.value for w in (*at.warning, *at.success)]
     assert any("4 new" in m for m in msgs), msgs
     assert any("records skipped" in e.label for e in at.expander)
-    assert any("The map now covers" in s.value for s in at.success)
+    # the header is fresh right away: new count, "Last import" with the user's file name and a readable time
+    assert {m.label: m.value for m in at.metric}["Papers"] == f"{N_PAPERS + 3 + 4:,}"
+    last = [c.value for c in at.caption if c.value.startswith("Last import")]
+    assert last and "new.jsonl" in html.unescape(last[0]) and "UTC" in last[0]
+    assert not re.search(r"\d{4}-\d\d-\d\dT\d\d", html.unescape(last[0]))  # no raw ISO timestamp
+    skipped = "\n".join(c.value for c in at.code)
+    assert "new.jsonl" in skipped and tempfile.gettempdir() not in skipped
+    # the map is kept until the user asks for a rebuild, and the page says so
+    assert any("The map shown is kept" in i.value and "Rebuild the map" in i.value for i in at.info)
+    assert any("stale" in w.value for w in at.sidebar.warning)
     with CorpusStore(writable_env) as store:
         assert store.count() == N_PAPERS + 3 + 4
     for text in texts(at):
         assert not RAW_MARKUP.search(text), text
+    at.button(key="sb_rebuild").click().run()
+    assert not at.exception and not at.sidebar.warning
+    at.switch_page(PAGES["map"]).run()
+    assert any(f"Map: {N_PAPERS + 3 + 4:,} papers" in c.value for c in at.sidebar.caption)
+
+
+@pytest.mark.parametrize(("name", "body"), [("broken.jsonl.gz", b"not gzip"),
+                                            ("columns.csv", b"a,b\n1,2\n")])
+def test_corpus_import_error_names_the_file_not_the_server_path(writable_env: Path, name: str,
+                                                                 body: bytes) -> None:
+    at = app("corpus")
+    at.file_uploader(key="corpus_upload").set_value((name, body, "application/octet-stream"))
+    at.run()
+    at.button(key="corpus_import").click().run()
+    assert not at.exception
+    errors = [e.value for e in at.error]
+    assert errors and "Could not import" in errors[0] and name in html.unescape(errors[0])
+    assert tempfile.gettempdir() not in html.unescape(errors[0]) and "upload" not in errors[0].lower()
+
+
+def test_corpus_upload_of_another_type_is_refused_and_cleared(writable_env: Path) -> None:
+    at = app("corpus")
+    at.file_uploader(key="corpus_upload").set_value(("notes.pdf", b"%PDF-1.4", "application/pdf"))
+    at.run()
+    assert not at.exception
+    assert any("notes.pdf" in html.unescape(e.value) and "not accepted" in e.value for e in at.error)
+    # the uploader was reset (new key: no file, no browser error chip); the error shows once
+    assert [u.value for u in at.get("file_uploader")] == [None] or not at.get("file_uploader")[0].value
+    at.run()
+    assert not any("not accepted" in e.value for e in at.error)
 
 
 # ---------------------------------------------------------------------------

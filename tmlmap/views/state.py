@@ -190,6 +190,11 @@ def _map_cache_key(settings: MapSettings, fingerprint: str) -> tuple[str, str, s
     return (db_path(), fingerprint, settings.key())
 
 
+def shown_map(store: CorpusStore) -> TermMap | None:
+    """The map this session shows, if it is in memory (None before it is built or loaded)."""
+    return registry().get_map(_map_cache_key(applied_settings(), pinned_fingerprint(store)))
+
+
 def current_map() -> TermMap:
     """The map this session shows, built (with a progress display) or loaded as needed.
 
@@ -378,7 +383,7 @@ def sidebar_status(box: DeltaGenerator | None) -> None:
             if st.button("Rebuild the map", key="sb_rebuild"):
                 repin(store)
                 st.rerun()
-        shown = registry().get_map(_map_cache_key(applied, pinned_fingerprint(store)))
+        shown = shown_map(store)
         if shown is None:
             if is_stale(store, applied):
                 st.info("The map for these settings is not built yet: the Map page builds it "
