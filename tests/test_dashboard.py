@@ -205,11 +205,18 @@ def test_communities_table_thematic_map_and_papers(env: Path) -> None:
 
 def test_trends_series_and_venue(env: Path) -> None:
     at = app("trends")
-    latest = at.dataframe[0].value
-    assert len(latest) > 0 and latest["share"].between(0, 1).all()
+    assert any(s.value == "Values by year" for s in at.subheader)  # the table has a heading
+    table = at.dataframe[0].value
+    assert {"year", "papers"} <= set(table.columns) and len(table) > 1  # every year shown, not one
+    assert table["year"].is_unique
+    series = [c for c in table.columns if c not in ("year", "papers")]
+    assert series and table[series].stack().between(0, 1).all()
+    spec = json.loads(at.get("vega_lite_chart")[0].proto.spec)
+    legend = spec["encoding"]["color"]["legend"]
+    assert legend["labelLimit"] == 0 and legend["orient"] == "bottom"  # full legend labels
     at.radio(key="trends_kind").set_value("Communities").run()
     communities = at.dataframe[0].value
-    assert set(communities["series"]) != set(latest["series"])
+    assert set(communities.columns) != set(table.columns)
     at.selectbox(key="trends_venue").set_value("NeurIPS").run()
     assert not at.exception
     by_venue = at.dataframe[0].value
