@@ -324,6 +324,72 @@ def test_risk_scores_a_description(env: Path) -> None:
     assert listed and all(w in DESCRIPTION.lower() for w in listed), listed
 
 
+def chart_rows(chart) -> list[dict]:  # noqa: ANN001
+    """The data rows of an altair chart element (Streamlit sends them as Arrow)."""
+    import pyarrow as pa
+
+    proto = chart.proto
+    blobs = [d.data.data for d in proto.datasets] or [proto.data.data]
+    return pa.ipc.open_stream(blobs[0]).read_pandas().to_dict("records")
+
+
+def test_risk_evidence_is_explained_in_the_score_units_and_on_the_map(env: Path) -> None:
+    at = app("risk")
+    at.text_area(key="risk_text").set_value(DESCRIPTION)
+    at.button(key="risk_go").click().run()
+    assert not at.exception, [e.value for e in at.exception]
+    _, report, _ = at.session_state["risk_report"]
+    # Confidence is explained, with this description's numbers
+    conf = [m for m in at.metric if m.label == "Confidence"][0]
+    assert "not how likely" in conf.proto.help
+    explained = [c.value for c in at.caption if c.value.startswith("**Confidence**")]
+    assert explained and f"{report.raw['n_distinct_terms']} distinct map terms" in explained[0]
+    # the chart is in points of the risk score; one topic's points add up to at most its risk
+    chart = [c for c in at.get("vega_lite_chart") if "points of the risk score" in c.proto.spec]
+    assert len(chart) == 1
+    spec = json.loads(chart[0].proto.spec)
+    rows = chart_rows(chart[0])
+    fair = sum(r["points"] for r in rows if r["topic"] == "fairness")
+    assert 0 < fair <= report.fairness_risk + 1e-6
+    colours = dict(zip(spec["encoding"]["color"]["scale"]["domain"], spec["encoding"]["color"]["scale"]["range"],
+                       strict=True))
+    # each highlighted term has the colour of the topic it adds most points to, as in the chart
+    best: dict[str, tuple[float, str]] = {}
+    for r in rows:
+        if r["points"] > best.get(r["term"], (-1.0, ""))[0]:
+            best[r["term"]] = (r["points"], r["topic"])
+    marked = [m.value for m in at.markdown if "<mark" in m.value and "defendants" in m.value][0]
+    found = re.findall(r'<mark style="background:([^;]+);[^"]*" title="([^"]+)">', marked)
+    assert found
+    checked = 0
+    for colour, title in found:
+        term = html.unescape(title).split(" · ")[0]
+        if term in best:
+            assert colour == colours[best[term][1]], term
+            checked += 1
+    assert checked >= 2
+    # the description on the map: its contributing terms ringed, with neighbours, coloured by community
+    frames = [f.proto.srcdoc for f in at.get("iframe")]
+    assert len(frames) == 1
+    nodes = json.loads(re.search(r"var nodeData = (\[.*?\]);\n", frames[0]).group(1))
+    ringed = {n["term"] for n in nodes if n.get("borderWidth") == 3}
+    assert ringed and ringed <= set(best) and len(nodes) > len(ringed)
+    # nearest papers: full width, with why they are near
+    near = [d.value for d in at.dataframe if "why (shared map terms)" in d.value.columns]
+    assert near and near[0]["why (shared map terms)"].str.len().gt(0).any()
+
+
+def test_risk_rejected_upload_is_cleared(env: Path) -> None:
+    at = app("risk")
+    at.file_uploader(key="risk_upload").set_value(("scan.pdf", b"%PDF-1.4", "application/pdf"))
+    at.run()
+    assert not at.exception
+    assert any("scan.pdf" in html.unescape(e.value) and "not accepted" in e.value for e in at.error)
+    assert not any(u.value for u in at.get("file_uploader"))  # a fresh uploader, no red chip
+    at.run()
+    assert not any("not accepted" in e.value for e in at.error)  # the old error is gone too
+
+
 def test_risk_seed_terms_can_be_edited(env: Path) -> None:
     """Extra fairness seeds taken from the text's own terms raise its fairness risk; unknown ones are named."""
     at = app("risk")
@@ -378,6 +444,11 @@ def test_risk_scores_an_uploaded_file_of_descriptions(env: Path) -> None:
     assert [it.row["id"] for it in items if it.report] == ["a", "c", "d"]
     downloads = {d.proto.label for d in at.get("download_button")}
     assert {"Download the scored rows (CSV)", "Download the scored rows (JSONL)"} <= downloads
+    assert not at.get("iframe")
+    at.selectbox(key="risk_batch_row").set_value(2).run()  # a scored row on the map
+    assert not at.exception
+    frames = at.get("iframe")
+    assert len(frames) == 1 and '"borderWidth": 3' in frames[0].proto.srcdoc
 
 
 def test_risk_empty_and_oversized_input(env: Path) -> None:

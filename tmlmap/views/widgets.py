@@ -30,6 +30,8 @@ TOPIC_COLOURS = {
     "safety": "#e4c1f9",
 }
 OTHER_TOPIC_COLOUR = "#e8e8e8"
+#: Colours of the two risks, shared by the Risk page's highlighted description and its chart.
+RISK_COLOURS = {"fairness": "#f4a08c", "privacy": "#8ec3f2"}
 
 _MD_SPECIAL = re.compile(r"[\\`*_{}\[\]()#+\-.!|<>~$&:\"'=/]")
 
