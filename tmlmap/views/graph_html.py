@@ -226,7 +226,8 @@ def graph_data(terms: Sequence[str], doc_freq: np.ndarray, community: np.ndarray
             ej = np.concatenate([ej, [e[1] for e in extra]]).astype(np.int64)
             ew = np.concatenate([ew, [e[2] for e in extra]])
     shown_comm = community[nodes_idx]
-    pos = layout_positions(len(nodes_idx), ei, ej, ew, seed=options.seed, groups=shown_comm)
+    # whole canvas units: vis.js rounds node positions, and labels are placed where it draws them
+    pos = np.round(layout_positions(len(nodes_idx), ei, ej, ew, seed=options.seed, groups=shown_comm))
 
     years: tuple[float, float] | None = None
     if options.overlay:
@@ -414,7 +415,7 @@ div.vis-tooltip { white-space: pre-line; font-size: 12px; max-width: 360px; }
     ctx.fillText(text, x, y);
     var m = ctx.measureText(text);
     var w = m.width * scale, top = baseline === "top" ? y * scale : y * scale - px * LINE / 2;
-    return [x * scale - w / 2, top, x * scale + w / 2, top + px * LINE];
+    return [x * scale - w / 2, top, x * scale + w / 2, top + px * LINE, text];
   }
   network.on("afterDrawing", function (ctx) {
     var scale = network.getScale();
