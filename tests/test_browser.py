@@ -150,6 +150,26 @@ def _wait_graph(page: object, timeout_s: float, *, unlike: str | None = None) ->
     raise AssertionError("the graph was not drawn in time")
 
 
+def _screens(page: object, name: str, max_shots: int = 6) -> int:
+    """Screenshots of a whole page, one viewport (1440x900) at a time: ``<name>.png`` then
+    ``<name>-2.png``... (Streamlit scrolls its main area, not the document, so a
+    full-page screenshot would show only the first screen)."""
+    page.evaluate("""() => { const m = document.querySelector('[data-testid="stMain"]')
+        || document.querySelector('section.main'); if (m) m.scrollTop = 0; }""")  # type: ignore[attr-defined]
+    shots = 0
+    for k in range(max_shots):
+        page.wait_for_timeout(400)  # type: ignore[attr-defined]
+        page.screenshot(path=str(ARTIFACTS / (f"{name}.png" if k == 0 else f"{name}-{k + 1}.png")))  # type: ignore[attr-defined]
+        shots += 1
+        moved = page.evaluate("""() => { const m = document.querySelector('[data-testid="stMain"]')
+            || document.querySelector('section.main'); if (!m) return false;
+            const before = m.scrollTop; m.scrollTop = before + m.clientHeight - 60;
+            return m.scrollTop > before; }""")  # type: ignore[attr-defined]
+        if not moved:
+            break
+    return shots
+
+
 def _label_overlaps(boxes: list[list[float]], tolerance_px: float = 1.0) -> list[tuple[int, int]]:
     """Pairs of drawn label boxes (screen px, measured in the page) overlapping by more than
     ``tolerance_px`` both ways."""
@@ -190,7 +210,7 @@ def test_map_risk_and_papers_in_chromium(app_url: str, capsys: pytest.CaptureFix
             assert "Fairness" in graph["legend"]  # the lens is on by default
             assert len(graph["labels"]) > 10 and not _label_overlaps(graph["labels"])
             page.wait_for_timeout(300)
-            page.screenshot(path=str(ARTIFACTS / "map.png"), full_page=False)
+            _screens(page, "map", max_shots=3)
 
             # the whole map, one click away; its labels do not overlap either
             page.locator('label:has-text("Trustworthy-ML lens")').first.click()
@@ -243,8 +263,7 @@ def test_map_risk_and_papers_in_chromium(app_url: str, capsys: pytest.CaptureFix
             on_map = _wait_graph(page, 60)
             assert on_map["nodes"] == on_map["visNodes"] > 3 and on_map["painted"] > 100
             assert not _label_overlaps(on_map["labels"])
-            page.wait_for_timeout(500)
-            page.screenshot(path=str(ARTIFACTS / "risk.png"), full_page=True)
+            _screens(page, "risk", max_shots=8)
             page.get_by_role("heading", name="Top contributing terms").evaluate(
                 "e => e.scrollIntoView({block: 'start'})")
             page.wait_for_timeout(400)
@@ -274,8 +293,8 @@ def test_map_risk_and_papers_in_chromium(app_url: str, capsys: pytest.CaptureFix
             box.press("Enter")
             expect(page.get_by_text('<script>alert("xss-title")</script>', exact=False).first).to_be_visible(
                 timeout=30_000)
-            page.wait_for_timeout(800)
-            page.screenshot(path=str(ARTIFACTS / "papers.png"), full_page=True)
+            page.wait_for_timeout(400)
+            _screens(page, "papers")
             # the markup is shown as text: no <img> with onerror or injected <script> in the DOM
             injected = page.evaluate("""() => {
                 const docs = [document, ...Array.from(document.querySelectorAll('iframe'))
@@ -299,7 +318,7 @@ def test_map_risk_and_papers_in_chromium(app_url: str, capsys: pytest.CaptureFix
                 assert page.locator('[data-testid="stException"]').count() == 0, name
                 timings[f"warm_switch_to_{name.lower()}_s"] = time.perf_counter() - t0
                 page.wait_for_timeout(700)
-                page.screenshot(path=str(ARTIFACTS / f"{name.lower()}.png"), full_page=True)
+                _screens(page, name.lower())
                 if name == "Communities":
                     page.get_by_role("heading", name="Thematic map").evaluate(
                         "e => e.scrollIntoView({block: 'start'})")

@@ -24,6 +24,7 @@ from streamlit.testing.v1 import AppTest
 from tests.conftest import load_embedded_papers, sample_small
 from tmlmap.corpus.records import Paper
 from tmlmap.corpus.store import CorpusStore
+from tmlmap.lexicons import TOPICS
 from tmlmap.risk.scorer import MAX_CHARS
 from tmlmap.views.state import DEFAULT_TERMS_SHOWN
 from tmlmap.views.widgets import highlight_html, md_text, safe_html_block, snippet_html
@@ -176,11 +177,12 @@ def test_sidebar_filters_change_the_map(env: Path) -> None:
 def test_communities_table_thematic_map_and_papers(env: Path) -> None:
     at = app("communities")
     table = at.dataframe[0].value
-    assert {"name", "topic", "in the lens", "terms", "papers", "top terms", "share of papers"} <= set(table.columns)
+    assert {"name", "in the lens", "terms", "papers", "top terms", "share of papers"} <= set(table.columns)
     # the lens is on by default: trustworthy-ML topics first, then their neighbours
     roles = table["in the lens"].tolist()
     assert roles and all(roles) and roles[0] == "trustworthy-ML topic"
-    assert "Fairness" in " ".join(table["topic"]) and "fairness" not in table["topic"].tolist()  # display names
+    assert "Fairness & bias" in table["name"].tolist()
+    assert not table.isin(list(TOPICS)).any().any()  # no raw topic ids such as "deep_learning"
     assert roles.index(next(r for r in roles if r.startswith("neighbour"))) > 0
     at.toggle(key="comm_lens").set_value(False).run()
     whole = at.dataframe[0].value

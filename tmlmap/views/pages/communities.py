@@ -56,16 +56,18 @@ if use_lens:
                f"strongest neighbours); {len(table)} in the whole map.")
 else:
     st.caption(f"{len(shown)} of {len(table)} communities shown, largest first.")
-st.dataframe(shown, hide_index=True, key="comm_table", width="stretch",
+# what fits a 1440 px window without cutting: the name says the topic when it has one (a
+# community named after a topic carries its name), six top terms (all ten in the CSV)
+display = shown.drop(columns=["id", "topic"]).assign(
+    **{"top terms": [", ".join(comms[int(i)].top_terms[:6]) for i in shown["id"]]})
+st.dataframe(display, hide_index=True, key="comm_table", width="stretch",
              column_config={
-                 "id": st.column_config.NumberColumn("id", width="small"),
-                 "name": st.column_config.TextColumn("name", width="medium"),
-                 "topic": st.column_config.TextColumn("topic", width="small"),
-                 "in the lens": st.column_config.TextColumn("in the lens", width="medium"),
-                 "terms": st.column_config.NumberColumn("terms", width="small"),
-                 "papers": st.column_config.NumberColumn("papers", format="%d", width="small"),
+                 "name": st.column_config.TextColumn("name", width=230),
+                 "in the lens": st.column_config.TextColumn("in the lens", width=165),
+                 "terms": st.column_config.NumberColumn("terms", width=60),
+                 "papers": st.column_config.NumberColumn("papers", format="%d", width=70),
                  "share of papers": st.column_config.ProgressColumn(
-                     "share of papers", format="%.3f", min_value=0.0, width="small",
+                     "share of papers", format="%.3f", min_value=0.0, width=115,
                      max_value=max(float(table["share of papers"].max()), 1e-9)),
                  "top terms": st.column_config.TextColumn("top terms", width="large"),
              })

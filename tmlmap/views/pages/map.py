@@ -26,7 +26,8 @@ st.caption(f"{term_map.n_docs:,} papers · {term_map.n_terms:,} terms · {term_m
            f"stability ARI {term_map.stability_ari:.2f}) · weighting: {settings.weight}")
 
 lens = state.derived(term_map, "lens", lambda: map_lens(term_map))
-c5, c1, c0, c2, c3, c4 = st.columns([1.6, 2.2, 1.5, 1.9, 1.0, 1.0])
+c1, c0, c2 = st.columns([2.4, 1.6, 2.0])
+c5, c3, c4, _ = st.columns([1.4, 1.6, 1.2, 2.8])  # switches on their own row: labels in full
 use_lens = c5.toggle("Trustworthy-ML lens", value=True, key="map_lens", disabled=lens.empty,
                      help="On: the communities named after the trustworthy-ML topics (privacy, fairness, "
                           "robustness, explainability, safety), their strongest neighbouring communities "
@@ -35,7 +36,7 @@ query = c1.text_input("Find a term", key="map_query", placeholder="e.g. fairness
 rank_by = c0.selectbox("Terms chosen by", RANK_BY, key="map_rank_by", format_func=RANK_LABELS.get)
 max_edges = c2.slider("Most links drawn", 100, 5000, 1500, step=100, key="map_max_edges",
                       help="A cap on the links drawn keeps the browser responsive.")
-overlay = c3.toggle("Overlay", key="map_overlay",
+overlay = c3.toggle("Overlay: average year", key="map_overlay",
                     help="Colour terms by the average publication year of their papers.")
 physics = c4.toggle("Physics", key="map_physics", help="Let vis.js move the nodes (slower).")
 

@@ -284,10 +284,10 @@ if result is not None:
         st.info("No map term contributes to the scores.")
     else:
         topics_shown = [t for t in RISK_COLOURS if t in set(terms_df["topic"])]
+        # a term adding to both risks gets one bar per colour, stacked
         st.altair_chart(alt.Chart(terms_df).mark_bar().encode(
-            x=alt.X("points:Q", title="points of the risk score (0-1) the term accounts for"),
+            x=alt.X("points:Q", title="points of the risk score (0-1) the term accounts for", stack="zero"),
             y=alt.Y("term:N", sort="-x", title=None, axis=alt.Axis(labelLimit=0)),
-            yOffset=alt.YOffset("topic:N"),
             color=alt.Color("topic:N", title="adds to", scale=alt.Scale(
                 domain=topics_shown, range=[RISK_COLOURS[t] for t in topics_shown])),
             tooltip=["term", "topic", alt.Tooltip("points:Q", format=".3f"),
@@ -308,7 +308,7 @@ if result is not None:
     else:
         described = {str(sp.get("term")) for sp in report.spans} | {str(p["term"]) for p in points}
         near["why (shared map terms)"] = [_why(str(pid), described) for pid in near["id"]]
-        paper_table(near, key="risk_near_table")
+        paper_table(near.drop(columns="id"), key="risk_near_table")  # the id is in the download
         download_csv(near, "tmlmap-risk-nearest-papers.csv", key="dl_risk_near")
 
     d1, d2 = st.columns(2)
