@@ -158,7 +158,7 @@ def _screens(page: object, name: str, max_shots: int = 6) -> int:
         || document.querySelector('section.main'); if (m) m.scrollTop = 0; }""")  # type: ignore[attr-defined]
     shots = 0
     for k in range(max_shots):
-        page.wait_for_timeout(400)  # type: ignore[attr-defined]
+        page.wait_for_timeout(1200)  # type: ignore[attr-defined]  # charts and tables render lazily
         page.screenshot(path=str(ARTIFACTS / (f"{name}.png" if k == 0 else f"{name}-{k + 1}.png")))  # type: ignore[attr-defined]
         shots += 1
         moved = page.evaluate("""() => { const m = document.querySelector('[data-testid="stMain"]')

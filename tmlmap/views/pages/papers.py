@@ -96,12 +96,12 @@ def show_results(hits: list[SearchHit]) -> None:
                         title="relevance (mean topic fingerprint of its terms)"),
                 y=alt.Y("topic:N", sort="-x", title=None, axis=alt.Axis(labelLimit=0)),
                 tooltip=["topic", alt.Tooltip("relevance:Q", format=".3f")]).properties(
-                    height=220, title="Named topics"), key="papers_topic_chart")
+                    height=24 * len(prof) + 20, title="Named topics"), key="papers_topic_chart")
             b.altair_chart(alt.Chart(comm).mark_bar().encode(
                 x=alt.X("share:Q", axis=alt.Axis(format="%")),
                 y=alt.Y("community:N", sort="-x", title=None, axis=alt.Axis(labelLimit=260)),
                 tooltip=["community", alt.Tooltip("share:Q", format=".1%")]).properties(
-                    height=220, title="Communities (top 8)"), key="papers_comm_chart")
+                    height=24 * len(comm) + 20, title="Communities (top 8)"), key="papers_comm_chart")
             both = pd.concat([
                 prof.rename(columns={"topic": "name", "relevance": "value"}).assign(kind="topic relevance"),
                 pd.DataFrame({"name": [c.name for c in term_map.communities], "value": profiles[row],
