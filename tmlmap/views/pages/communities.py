@@ -27,7 +27,7 @@ store = state.get_store()
 term_map = state.current_map()
 comms = term_map.communities
 lens = state.derived(term_map, "lens", lambda: map_lens(term_map))
-use_lens = st.toggle("Trustworthy-ML lens", value=True, key="comm_lens", disabled=lens.empty,
+use_lens = st.toggle("Trustworthy-ML lens", value=not lens.empty, key="comm_lens", disabled=lens.empty,
                      help="On: the communities named after the trustworthy-ML topics and their strongest "
                           "neighbouring communities (by the share of their links going to them). Off: all.")
 use_lens = bool(use_lens) and not lens.empty

@@ -28,7 +28,7 @@ st.caption(f"{term_map.n_docs:,} papers · {term_map.n_terms:,} terms · {term_m
 lens = state.derived(term_map, "lens", lambda: map_lens(term_map))
 c1, c0, c2 = st.columns([2.4, 1.6, 2.0])
 c5, c3, c4, _ = st.columns([1.4, 1.6, 1.2, 2.8])  # switches on their own row: labels in full
-use_lens = c5.toggle("Trustworthy-ML lens", value=True, key="map_lens", disabled=lens.empty,
+use_lens = c5.toggle("Trustworthy-ML lens", value=not lens.empty, key="map_lens", disabled=lens.empty,
                      help="On: the communities named after the trustworthy-ML topics (privacy, fairness, "
                           "robustness, explainability, safety), their strongest neighbouring communities "
                           "and the terms most linked to them. Off: the whole map.")
