@@ -610,3 +610,20 @@ def test_sidebar_says_when_the_map_is_stale(writable_env: Path) -> None:
     assert not at.exception
     assert not at.sidebar.warning
     assert any(f"Map: {N_PAPERS + 4:,} papers" in c.value for c in at.sidebar.caption)
+
+
+def test_build_progress_names_the_step_and_estimates_the_time_left() -> None:
+    from tmlmap.maps.build import STAGES
+    from tmlmap.views.state import STAGE_SHARE, build_estimate_s, build_progress_text
+
+    assert set(STAGE_SHARE) == set(STAGES)  # every build stage has a measured share
+    fractions = [build_progress_text(stage, f, 1.0, 20_000)[0] for stage in STAGES for f in (0.0, 0.5, 1.0)]
+    assert fractions == sorted(fractions) and fractions[0] == 0.0 and fractions[-1] == pytest.approx(1.0)
+    overall, text = build_progress_text("normalize", 0.5, 10.0, 20_000)
+    assert text.startswith("step 1 of 7: reading and lemmatizing")
+    # before the first step is done: the prior (seconds per paper, measured) for what is left
+    assert f"about {build_estimate_s(20_000) * (1 - overall):.0f} s left" in text
+    # after it: the build's own pace (here 50 s for the first ~46 %: about 59 s left)
+    overall, text = build_progress_text("communities", 0.0, 50.0, 20_000)
+    assert "step 6 of 7: finding communities" in text
+    assert f"about {50.0 / overall * (1 - overall):.0f} s left" in text and "50 s elapsed" in text
