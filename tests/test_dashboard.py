@@ -596,7 +596,13 @@ def test_helpers_escape_untrusted_text() -> None:
 
 
 def test_sidebar_says_when_the_map_is_stale(writable_env: Path) -> None:
-    at = app("map")
+    at = app("map")  # a new data directory: the map is built on this run
+    # the build's progress box is gone once the graph is there (no "Map built..." left on top)
+    assert not any("Building the map" in t or "Map built" in t for t in texts(at))
+    assert not at.get("progress")
+    assert any("graph prepared in" in c.value for c in at.caption)
+    at.run()
+    assert any("graph from the cache of this map" in c.value for c in at.caption)  # not "0.00 s"
     assert any(f"Map: {N_PAPERS + 3:,} papers" in c.value for c in at.sidebar.caption)
     assert not at.sidebar.warning
     with CorpusStore(writable_env) as other:  # e.g. the CLI importing in another process
