@@ -270,6 +270,9 @@ def build_progress_text(stage: str, fraction: float, elapsed_s: float, n_papers:
 
 
 def _load_or_build_with_progress(store: CorpusStore, settings: MapSettings) -> TermMap:
+    """Load the cached map, or build it in a worker thread while this script thread
+    keeps the progress bar moving (the longest steps report no progress of their
+    own: without this the bar and its clock would freeze for a minute)."""
     t0 = time.perf_counter()
     if not is_stale(store, settings):
         with st.spinner("Loading the cached map..."):
@@ -278,14 +281,39 @@ def _load_or_build_with_progress(store: CorpusStore, settings: MapSettings) -> T
     box = st.empty()  # emptied when done: no "Map built..." box left at the top of the page
     with box.container(border=True):
         st.markdown(f"**Building the map of {n_papers:,} papers** (once for these settings and this "
-                    f"corpus; about {build_estimate_s(n_papers):.0f} s on a 2-core machine)")
-        bar = st.progress(0.0, text="starting")
+                    f"corpus; about {build_estimate_s(n_papers):.0f} s on a quiet 2-core machine, "
+                    "longer when it is busy)")
+        bar = st.progress(0.0, text=build_progress_text("normalize", 0.0, 0.0, n_papers)[1])
+    latest: dict[str, Any] = {"stage": STAGES[0], "fraction": 0.0, "since": t0}
+    outcome: dict[str, Any] = {}
 
-    def progress(stage: str, fraction: float) -> None:
-        overall, text = build_progress_text(stage, fraction, time.perf_counter() - t0, n_papers)
+    def progress(stage: str, fraction: float) -> None:  # called from the worker thread
+        if stage != latest["stage"]:
+            latest["since"] = time.perf_counter()
+        latest["stage"], latest["fraction"] = stage, fraction
+
+    def work() -> None:
+        try:
+            outcome["map"] = load_or_build(store, settings, progress=progress)
+        except BaseException as exc:  # noqa: BLE001 - re-raised in the script thread below
+            outcome["error"] = exc
+
+    worker = threading.Thread(target=work, name="tmlmap-map-build", daemon=True)
+    worker.start()
+    while worker.is_alive():
+        worker.join(timeout=0.5)
+        now = time.perf_counter()
+        stage, fraction = latest["stage"], float(latest["fraction"])
+        # inside a step that reports nothing, advance by the time its measured share predicts
+        # (at most 90 %: the bar never claims a step done before it is)
+        expected = STAGE_SHARE.get(stage, 0.0) * build_estimate_s(n_papers)
+        if expected > 0:
+            fraction = max(fraction, min(0.9, (now - latest["since"]) / expected))
+        overall, text = build_progress_text(stage, fraction, now - t0, n_papers)
         bar.progress(overall, text=text)
-
-    term_map = load_or_build(store, settings, progress=progress)
+    if "error" in outcome:
+        raise outcome["error"]
+    term_map = outcome["map"]
     box.empty()
     st.toast(f"Map built in {time.perf_counter() - t0:.0f} s: {term_map.n_terms:,} terms, "
              f"{len(term_map.communities)} communities")
