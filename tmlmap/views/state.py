@@ -304,9 +304,13 @@ def _load_or_build_with_progress(store: CorpusStore, settings: MapSettings) -> T
         worker.join(timeout=0.5)
         now = time.perf_counter()
         stage, fraction = latest["stage"], float(latest["fraction"])
-        # inside a step that reports nothing, advance by the time its measured share predicts
-        # (at most 90 %: the bar never claims a step done before it is)
-        expected = STAGE_SHARE.get(stage, 0.0) * build_estimate_s(n_papers)
+        # inside a step that reports nothing, advance by the time its measured share predicts,
+        # scaled by this build's pace so far (a busy machine is slower in every step), at most
+        # 90 %: the bar never claims a step done before it is
+        done_before = build_progress_text(stage, 0.0, 0.0, n_papers)[0]
+        prior_before = done_before * build_estimate_s(n_papers)
+        pace = (latest["since"] - t0) / prior_before if prior_before > 0 else 1.0
+        expected = STAGE_SHARE.get(stage, 0.0) * build_estimate_s(n_papers) * max(pace, 1.0)
         if expected > 0:
             fraction = max(fraction, min(0.9, (now - latest["since"]) / expected))
         overall, text = build_progress_text(stage, fraction, now - t0, n_papers)
