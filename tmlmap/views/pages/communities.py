@@ -56,21 +56,19 @@ if use_lens:
                f"strongest neighbours); {len(table)} in the whole map.")
 else:
     st.caption(f"{len(shown)} of {len(table)} communities shown, largest first.")
-# what fits a 1440 px window without cutting: the name says the topic when it has one (a
-# community named after a topic carries its name), six top terms (all ten in the CSV)
-display = shown.drop(columns=["id", "topic"]).assign(
-    **{"top terms": [", ".join(comms[int(i)].top_terms[:6]) for i in shown["id"]]})
-st.dataframe(display, hide_index=True, key="comm_table", width="stretch",
-             column_config={
-                 "name": st.column_config.TextColumn("name", width=230),
-                 "in the lens": st.column_config.TextColumn("in the lens", width=165),
-                 "terms": st.column_config.NumberColumn("terms", width=60),
-                 "papers": st.column_config.NumberColumn("papers", format="%d", width=70),
-                 "share of papers": st.column_config.ProgressColumn(
-                     "share of papers", format="%.3f", min_value=0.0, width=115,
-                     max_value=max(float(table["share of papers"].max()), 1e-9)),
-                 "top terms": st.column_config.TextColumn("top terms", width="large"),
-             })
+# a static table: long names and top terms wrap instead of being cut off. Its cells are
+# markdown, so every text (names and terms come from the corpus) goes through md_text.
+display = pd.DataFrame({
+    "name": [md_text(v) for v in shown["name"]],
+    "in the lens": [md_text(v) for v in shown["in the lens"]],
+    "terms": shown["terms"].to_numpy(),
+    "papers": shown["papers"].to_numpy(),
+    "share of papers": [f"{v:.1%}" for v in shown["share of papers"]],
+    "top terms": [md_text(v) for v in shown["top terms"]],
+})
+if not use_lens:
+    display = display.drop(columns="in the lens")
+st.table(display, hide_index=True)
 download_csv(shown, "tmlmap-communities.csv", key="dl_comm_table")
 
 st.subheader("Thematic map")
