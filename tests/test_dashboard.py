@@ -219,7 +219,7 @@ def test_trends_series_and_venue(env: Path) -> None:
     assert {"year", "papers"} <= set(table.columns) and len(table) > 1  # every year shown, not one
     assert table["year"].is_unique
     series = [c for c in table.columns if c not in ("year", "papers")]
-    assert series and table[series].stack().between(0, 1).all()
+    assert series and table[series].stack().between(0, 100).all()  # percent points
     spec = json.loads(at.get("vega_lite_chart")[0].proto.spec)
     legend = spec["encoding"]["color"]["legend"]
     assert legend["labelLimit"] == 0 and legend["orient"] == "bottom"  # full legend labels

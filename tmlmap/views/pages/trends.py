@@ -96,11 +96,12 @@ else:
     table = view.pivot_table(index="year", columns="series", values="share", aggfunc="first")
     table = table[[c for c in chosen if c in table.columns]].sort_index(ascending=False)
     papers_per_year = view.groupby("year")["n_papers"].max()
+    table = table * 100  # percent points, shown with two decimals in every cell
     table.insert(0, "papers", papers_per_year.reindex(table.index).astype(int))
     table = table.reset_index()
     st.dataframe(table, hide_index=True, key="trends_table", width="stretch",
                  column_config={"year": st.column_config.NumberColumn("year", format="%d"),
                                 "papers": st.column_config.NumberColumn("papers", format="%d")}
-                 | {c: st.column_config.NumberColumn(c, format="percent") for c in chosen})
+                 | {c: st.column_config.NumberColumn(c, format="%.2f%%") for c in chosen})
 method_note("trends")
 method_note("relevance", "How paper profiles are computed")
