@@ -87,6 +87,8 @@ def texts(at: AppTest) -> list[str]:
     out = [m.value for m in at.markdown] + [c.value for c in at.caption]
     out += [e.value for e in (*at.error, *at.warning, *at.info, *at.success)]
     out += [str(m.value) + str(m.label) for m in at.metric]
+    for table in at.table:  # static tables render their cells as markdown
+        out += [str(v) for v in table.value.to_numpy().ravel()]
     return out
 
 
@@ -384,8 +386,12 @@ def test_risk_evidence_is_explained_in_the_score_units_and_on_the_map(env: Path)
     ringed = {n["term"] for n in nodes if n.get("borderWidth") == 3}
     assert ringed and ringed <= set(best) and len(nodes) > len(ringed)
     # nearest papers: full width, with why they are near
-    near = [d.value for d in at.dataframe if "why (shared map terms)" in d.value.columns]
+    near = [t.value for t in at.table if "why (shared map terms)" in t.value.columns]
     assert near and near[0]["why (shared map terms)"].str.len().gt(0).any()
+    assert {"title", "venue", "year", "similarity", "link"} <= set(near[0].columns)  # titles wrap: st.table
+    assert all(v == "" or re.fullmatch(r"\[open\]\(https?://\S+\)", v) for v in near[0]["link"])
+    for text in texts(at):  # the table's cells are markdown: corpus titles stay inert
+        assert not RAW_MARKUP.search(text), text
 
 
 def test_risk_rejected_upload_is_cleared(env: Path) -> None:

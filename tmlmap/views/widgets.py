@@ -186,6 +186,33 @@ def paper_table(df: pd.DataFrame, *, key: str, height: int | None = None) -> Non
     st.dataframe(df, **kwargs)
 
 
+_SAFE_URL = re.compile(r"https?://[^\s()<>\[\]\"'`\\]+")
+
+
+def paper_table_static(df: pd.DataFrame, *, numbers: dict[str, str] | None = None) -> None:
+    """A short paper table whose long titles wrap instead of being cut off (``st.table``).
+
+    Its cells are markdown: every text goes through :func:`md_text`, numbers through
+    ``numbers[column]`` (a format string, default ``{}``), and the ``url`` column becomes
+    an "open" link only for plain ``http(s)`` URLs (no spaces, brackets or quotes).
+    """
+    numbers = numbers or {}
+    out = pd.DataFrame(index=df.index)
+    for col in df.columns:
+        if col in ("url", "id"):
+            continue
+        if col in numbers:
+            out[col] = [numbers[col].format(v) if v is not None and v == v else "" for v in df[col]]
+        elif col == "year":
+            out[col] = [str(int(v)) if v is not None and v == v else "" for v in df[col]]
+        else:
+            out[col] = [md_text(v) for v in df[col]]
+    if "url" in df.columns:
+        out["link"] = [f"[open]({u})" if isinstance(u, str) and _SAFE_URL.fullmatch(u) else ""
+                       for u in df["url"]]
+    st.table(out, hide_index=True)
+
+
 METHODS = {
     "map": (
         "**Term map.** Terms (lemmatized words and NPMI phrases) of titles, abstracts and "

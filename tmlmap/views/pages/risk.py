@@ -35,7 +35,7 @@ from tmlmap.views.widgets import (
     highlight_html,
     md_text,
     method_note,
-    paper_table,
+    paper_table_static,
     safe_html_block,
 )
 
@@ -308,7 +308,8 @@ if result is not None:
     else:
         described = {str(sp.get("term")) for sp in report.spans} | {str(p["term"]) for p in points}
         near["why (shared map terms)"] = [_why(str(pid), described) for pid in near["id"]]
-        paper_table(near.drop(columns="id"), key="risk_near_table")  # the id is in the download
+        # a static table: long titles wrap (five rows); the ids are in the download
+        paper_table_static(near, numbers={"similarity": "{:.3f}"})
         download_csv(near, "tmlmap-risk-nearest-papers.csv", key="dl_risk_near")
 
     d1, d2 = st.columns(2)
