@@ -124,7 +124,10 @@ def _graph_state(page: object) -> dict | None:
                     for (let i = 3; i < px.length; i += 4 * 7) { if (px[i] > 0) painted++; }
                 }
                 const legend = document.getElementById('tmlmap-legend');
-                return {nodes: window.tmlmapGraph.nodes, edges: window.tmlmapGraph.edges,
+                const size = window.tmlmapGraph.size || [0, 0];
+                const cut = (window.tmlmapGraph.labels || []).filter(b =>
+                    b[0] < -0.5 || b[1] < -0.5 || b[2] > size[0] + 0.5 || b[3] > size[1] + 0.5).length;
+                return {nodes: window.tmlmapGraph.nodes, edges: window.tmlmapGraph.edges, cut: cut,
                         drawn: window.tmlmapGraph.drawn, labels: window.tmlmapGraph.labels,
                         scale: window.network.getScale(),
                         legend: legend ? legend.innerText.slice(0, 400) : '',
@@ -171,8 +174,8 @@ def _screens(page: object, name: str, max_shots: int = 6) -> int:
 
 
 def _label_overlaps(boxes: list[list[float]], tolerance_px: float = 1.0) -> list[tuple[int, int]]:
-    """Pairs of drawn label boxes (screen px, measured in the page) overlapping by more than
-    ``tolerance_px`` both ways."""
+    """Pairs of drawn label boxes (page px, widths measured in the page) overlapping by more
+    than ``tolerance_px`` both ways."""
     out = []
     for i, a in enumerate(boxes):
         for j in range(i + 1, len(boxes)):
@@ -209,6 +212,7 @@ def test_map_risk_and_papers_in_chromium(app_url: str, capsys: pytest.CaptureFix
             assert graph["scripts"] == 0  # no external script in the graph page
             assert "Fairness" in graph["legend"]  # the lens is on by default
             assert len(graph["labels"]) > 10 and not _label_overlaps(graph["labels"])
+            assert graph["cut"] == 0  # no label drawn across the drawing's edge
             page.wait_for_timeout(300)
             _screens(page, "map", max_shots=3)
 
@@ -216,7 +220,7 @@ def test_map_risk_and_papers_in_chromium(app_url: str, capsys: pytest.CaptureFix
             page.locator('label:has-text("Trustworthy-ML lens")').first.click()
             whole = _wait_graph(page, 60, unlike=graph["legend"])
             assert whole["nodes"] == whole["visNodes"] == DEFAULT_TERMS_SHOWN and whole["painted"] > 100
-            assert len(whole["labels"]) > 10
+            assert len(whole["labels"]) > 10 and whole["cut"] == 0
             assert not _label_overlaps(whole["labels"]), [(whole["labels"][i], whole["labels"][j]) for i, j in _label_overlaps(whole["labels"])]
             page.wait_for_timeout(300)
             page.screenshot(path=str(ARTIFACTS / "map-whole.png"), full_page=False)

@@ -405,23 +405,29 @@ div.vis-tooltip { white-space: pre-line; font-size: 12px; max-width: 360px; }
     for (var i = 0; i < levels.length; i++) { if (levels[i] <= scale * 1.0001) { k = i; } }
     return k;
   }
-  function drawText(ctx, text, x, y, px, scale, weight, colour, baseline) {
+  function drawText(ctx, text, x, y, px, scale, weight, colour, baseline, width, height) {
+    /* draws one label unless it would be cut by the drawing's edge (it shows when the user
+       pans or zooms to it); returns its box in page pixels, or null */
     ctx.font = weight + " " + (px / scale) + "px " + FONT;
+    var w = ctx.measureText(text).width * scale;
+    var anchor = network.canvasToDOM({x: x, y: y});
+    var top = baseline === "top" ? anchor.y : anchor.y - px * LINE / 2;
+    var box = [anchor.x - w / 2, top, anchor.x + w / 2, top + px * LINE, text];
+    if (box[0] < 0 || box[1] < 0 || box[2] > width || box[3] > height) { return null; }
     ctx.textBaseline = baseline;
     ctx.lineWidth = 3 / scale;
     ctx.strokeStyle = "rgba(255,255,255,0.9)";
     ctx.strokeText(text, x, y);
     ctx.fillStyle = colour;
     ctx.fillText(text, x, y);
-    var m = ctx.measureText(text);
-    var w = m.width * scale, top = baseline === "top" ? y * scale : y * scale - px * LINE / 2;
-    return [x * scale - w / 2, top, x * scale + w / 2, top + px * LINE, text];
+    return box;
   }
   network.on("afterDrawing", function (ctx) {
     var scale = network.getScale();
     var k = levelAt(scale);
     var bit = k >= 0 ? (1 << k) : 0;
-    var boxes = [];
+    var width = container.clientWidth, height = container.clientHeight;
+    var boxes = [], box;
     ctx.save();
     ctx.textAlign = "center";
     ctx.lineJoin = "round";
@@ -430,16 +436,19 @@ div.vis-tooltip { white-space: pre-line; font-size: 12px; max-width: 360px; }
       if (!(n.lv & bit)) { continue; }
       var b = network.body.nodes[n.id];
       if (!b) { continue; }
-      boxes.push(drawText(ctx, n.term, b.x, b.y + n.size + GAP / scale, n.fs, scale,
-                          n.bold ? "bold" : "normal", n.fc, "top"));
+      box = drawText(ctx, n.term, b.x, b.y + n.size + GAP / scale, n.fs, scale,
+                     n.bold ? "bold" : "normal", n.fc, "top", width, height);
+      if (box) { boxes.push(box); }
     }
     for (var j = 0; j < regionData.length; j++) {
       var r = regionData[j];
       if (!(r.lv & bit)) { continue; }
-      boxes.push(drawText(ctx, r.text, r.x, r.y, r.fs, scale, "bold", "#111111", "middle"));
+      box = drawText(ctx, r.text, r.x, r.y, r.fs, scale, "bold", "#111111", "middle", width, height);
+      if (box) { boxes.push(box); }
     }
     ctx.restore();
     window.tmlmapGraph.labels = boxes;
+    window.tmlmapGraph.size = [width, height];
     window.tmlmapGraph.level = k;
     window.tmlmapGraph.scale = scale;
   });
@@ -447,6 +456,8 @@ div.vis-tooltip { white-space: pre-line; font-size: 12px; max-width: 360px; }
     window.tmlmapGraph.drawn = true;
     if (focusNode !== null) {  /* "Find a term": zoom to it */
       network.focus(focusNode, {scale: Math.max(network.getScale() * 2.5, 0.9), animation: false});
+    } else {  /* a margin around the fitted graph, so that fewer labels meet the edge */
+      network.moveTo({scale: network.getScale() * 0.92, animation: false});
     }
   });
 })();
