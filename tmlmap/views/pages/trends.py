@@ -107,18 +107,30 @@ else:
         y=alt.Y("share:Q", title="mean topic relevance" if topics_mode else "share of papers",
                 axis=alt.Axis(format="%")),
         color=alt.Color("series:N", title=kind.lower(), sort=chosen,
-                        scale=alt.Scale(domain=chosen, range=colours)),
+                        scale=alt.Scale(domain=chosen, range=colours),
+                        # full names, in columns under the chart (a side legend cut them off)
+                        legend=alt.Legend(orient="bottom", direction="vertical", columns=2,
+                                          labelLimit=0, symbolType="stroke")),
         strokeWidth=alt.StrokeWidth("highlighted:N", scale=alt.Scale(
             domain=["fairness / privacy", "other"], range=[4, 1.5]), legend=None),
         opacity=alt.Opacity("highlighted:N", scale=alt.Scale(
             domain=["fairness / privacy", "other"], range=[1.0, 0.55]), legend=None),
         tooltip=["series:N", "year:O", alt.Tooltip("share:Q", format=".2%"), "n_papers:Q", "venue:N"],
-    ).properties(height=460)
+    ).properties(height=460 + 18 * ((len(chosen) + 1) // 2))
     st.altair_chart(chart.interactive(bind_y=False), key="trends_chart")
     download_csv(view.drop(columns="highlighted"), "tmlmap-trends.csv", key="dl_trends")
-    latest = view.dropna(subset=["share"]).sort_values("year").groupby("series").tail(1)
-    st.dataframe(latest[["series", "year", "share", "n_papers"]].sort_values("share", ascending=False),
-                 hide_index=True, key="trends_latest",
-                 column_config={"share": st.column_config.NumberColumn(format="percent")})
+    st.subheader("Values by year")
+    st.caption(("Mean topic relevance" if topics_mode else "Share of papers")
+               + f" per year (rows: years with at least {min_papers} papers; columns: the series shown).")
+    table = view.pivot_table(index="year", columns="series", values="share", aggfunc="first")
+    table = table[[c for c in chosen if c in table.columns]].sort_index(ascending=False)
+    papers_per_year = view.groupby("year")["n_papers"].max()
+    table = table * 100  # percent points, shown with two decimals in every cell
+    table.insert(0, "papers", papers_per_year.reindex(table.index).astype(int))
+    table = table.reset_index()
+    st.dataframe(table, hide_index=True, key="trends_table", width="stretch",
+                 column_config={"year": st.column_config.NumberColumn("year", format="%d"),
+                                "papers": st.column_config.NumberColumn("papers", format="%d")}
+                 | {c: st.column_config.NumberColumn(c, format="%.2f%%") for c in chosen})
 method_note("trends")
 method_note("relevance", "How paper profiles are computed")
