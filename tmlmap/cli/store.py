@@ -17,6 +17,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+from tmlmap.corpus.importers import FORMATS
 from tmlmap.corpus.records import RecordError
 from tmlmap.corpus.store import CorpusStore, ImportStats, SchemaError
 
@@ -113,7 +114,9 @@ def cmd_import(args: argparse.Namespace) -> int:
             if stats.n_errors > MAX_ERRORS_SHOWN:
                 print(f"  ... and {stats.n_errors - MAX_ERRORS_SHOWN:,} more skipped records",
                       file=sys.stderr)
-            if good == 0 and stats.n_errors:
+            if good == 0:
+                if not stats.n_errors:
+                    print(f"  no records found in {safe_text(name)}", file=sys.stderr)
                 failed.append(name)
             total += stats
         if len(args.files) > 1:
@@ -256,14 +259,18 @@ def cmd_search(args: argparse.Namespace) -> int:
 def register(sub: argparse._SubParsersAction) -> None:
     """Add ``import``, ``info`` and ``search`` to ``sub``."""
     p = sub.add_parser(
-        "import", help="import papers from JSONL(.gz), CSV or BibTeX files",
-        description="Import papers into the corpus database. Re-importing a file changes "
-                    "nothing; a changed record (same id) is updated in place; a near-duplicate "
-                    "(same normalized title, venue and year) is merged into the stored paper. "
-                    "Bad records are skipped and listed (file:line: field: problem).")
+        "import", help="import papers from RIS, CSL JSON, OpenAlex, Web of Science, BibTeX, CSV or JSONL",
+        description="Import papers into the corpus database (use --corpus NAME for a corpus of your "
+                    "own). Re-importing a file changes nothing; a changed record (same id) is updated "
+                    "in place; a duplicate (same DOI, else same normalized title and year) is merged "
+                    "into the stored paper. Bad records are skipped and listed (file:line: field: "
+                    "problem); markup removed from the text (HTML tags, control characters) is "
+                    "counted. Exit status 1 if a file yields no good record.")
     p.add_argument("files", nargs="+", metavar="FILE",
-                   help=".jsonl, .jsonl.gz, .csv (own columns or Scopus/Zotero exports) or .bib")
-    p.add_argument("--format", choices=("jsonl", "csv", "bib"),
+                   help=".ris (Zotero, Scopus, WoS, EndNote), .json (CSL JSON, OpenAlex works), "
+                        ".jsonl (own records or OpenAlex works), .txt (RIS or WoS plain text), "
+                        ".csv/.tsv (own columns or Scopus/Zotero/WoS exports), .bib")
+    p.add_argument("--format", choices=FORMATS,
                    help="file format (default: from the file extension)")
     p.add_argument("--strict", action="store_true",
                    help="stop at the first bad record instead of skipping it")

@@ -73,9 +73,12 @@ class ImportStats:
 
     ``new``: inserted; ``updated``: same id, changed content, replaced in
     place; ``unchanged``: same content as stored; ``merged``: a near-duplicate
-    (same normalized title, venue and year, different id) folded into an
-    existing paper; ``errors``: one message per skipped record, naming file,
-    line and field (at most :data:`MAX_ERRORS_KEPT`; ``n_errors`` counts all).
+    (same DOI, or same normalized title, venue and year; for file imports
+    same normalized title and year, any venue) folded into an existing paper;
+    ``errors``: one message per skipped record, naming file,
+    line and field (at most :data:`MAX_ERRORS_KEPT`; ``n_errors`` counts all);
+    ``cleaned``: kind of markup removed (``"HTML tags"``, ``"control
+    characters"``, ...) -> number of records it was removed from.
     """
 
     new: int = 0
@@ -84,9 +87,14 @@ class ImportStats:
     merged: int = 0
     errors: list[str] = field(default_factory=list)
     n_errors: int = 0
+    cleaned: dict[str, int] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         self.n_errors = max(self.n_errors, len(self.errors))
+
+    def add_cleaned(self, kinds: Iterable[str]) -> None:
+        for kind in kinds:
+            self.cleaned[kind] = self.cleaned.get(kind, 0) + 1
 
     def add_error(self, message: str) -> None:
         self.n_errors += 1
@@ -104,14 +112,20 @@ class ImportStats:
         self.unchanged += other.unchanged
         self.merged += other.merged
         self.n_errors += other.n_errors
+        for kind, n in other.cleaned.items():
+            self.cleaned[kind] = self.cleaned.get(kind, 0) + n
         room = MAX_ERRORS_KEPT - len(self.errors)
         self.errors.extend(other.errors[:max(room, 0)])
         return self
 
     def __str__(self) -> str:
         n_err = max(self.n_errors, len(self.errors))
-        return (f"{self.new:,} new, {self.updated:,} updated, {self.unchanged:,} unchanged, "
+        text = (f"{self.new:,} new, {self.updated:,} updated, {self.unchanged:,} unchanged, "
                 f"{self.merged:,} merged, {n_err:,} skipped with errors")
+        if self.cleaned:
+            text += "; removed " + ", ".join(f"{kind} from {n:,} record{'s' if n != 1 else ''}"
+                                             for kind, n in sorted(self.cleaned.items()))
+        return text
 
 
 @dataclass(frozen=True)
@@ -179,6 +193,9 @@ def _loads_list(text: str | None) -> list[str]:
 
 
 _PAPER_COLS = "id, title, abstract, venue, year, url, authors, keywords, source"
+#: ``source`` prefix of papers read from a file by :meth:`CorpusStore.import_file`.
+_IMPORT_SOURCE = "import:"
+_DOI_URL = "https://doi.org/"
 
 
 def _row_to_paper(row: Sequence[Any]) -> Paper:
@@ -419,6 +436,8 @@ class CorpusStore:
         reporting ``progress(done, total)``; so the first run builds the
         database by itself.
         """
+        if path is None and config.active_corpus() != config.DEFAULT_CORPUS:
+            bootstrap = False  # a named corpus holds only what its owner imports
         store = cls(path if path is not None else config.default_db_path())
         try:
             if bootstrap and store.count() == 0 and config.EMBEDDED_CORPUS.is_file():
@@ -563,10 +582,21 @@ class CorpusStore:
                       "WHERE alias_id IN ({marks})", ids)}
         title_keys = {p.title: normalize_title(p.title) for p in batch}  # title -> key
         by_key: dict[tuple[str, str, int], str] = {}  # (title key, venue, year) -> kept id
+        # (title key, year) -> (kept id, is a file import): venue names differ between
+        # reference tools, so imported files match across venues.
+        by_title_year: dict[tuple[str, int], tuple[str, bool]] = {}
         for row in load(self._select_in(
                 conn, f"SELECT {cols}, title_key FROM papers WHERE title_key IN ({{marks}}) "
                       "ORDER BY docid DESC", {k for k in title_keys.values() if k})):
             by_key[(row[10], row[3], int(row[4]))] = row[0]  # the oldest paper wins
+            by_title_year[(row[10], int(row[4]))] = (row[0], (row[8] or "").startswith(_IMPORT_SOURCE))
+        # DOI -> kept id, for stored papers whose URL is the DOI's (ids "doi:..." match as ids).
+        by_doi: dict[str, str] = {}
+        doi_urls = {_DOI_URL + p.id[4:]: p.id[4:] for p in batch if p.id.startswith("doi:")}
+        for row in load(self._select_in(
+                conn, f"SELECT {cols} FROM papers WHERE lower(url) IN ({{marks}}) ORDER BY docid DESC",
+                doi_urls)):
+            by_doi[doi_urls[row[5].lower()]] = row[0]
         for _ in load(self._select_in(conn, f"SELECT {cols} FROM papers WHERE id IN ({{marks}})",
                                       {pid for pid, _ in alias.values()} - current.keys())):
             pass
@@ -594,8 +624,15 @@ class CorpusStore:
                     stats.unchanged += 1
                     continue
                 kind, result = "merged", merge_papers(current[target], paper)
+            elif paper.id.startswith("doi:") and paper.id[4:] in by_doi:  # same DOI, other id
+                target, kind = by_doi[paper.id[4:]], "merged"
+                result = merge_papers(current[target], paper)
             elif key[0] and key in by_key:  # a new near-duplicate of a stored paper
                 target, kind = by_key[key], "merged"
+                result = merge_papers(current[target], paper)
+            elif key[0] and (key[0], key[2]) in by_title_year and (
+                    paper.source.startswith(_IMPORT_SOURCE) or by_title_year[(key[0], key[2])][1]):
+                target, kind = by_title_year[(key[0], key[2])][0], "merged"
                 result = merge_papers(current[target], paper)
             else:
                 target, kind, result = paper.id, "new", paper
@@ -612,6 +649,8 @@ class CorpusStore:
                 hashes[target] = chash
                 if key[0]:
                     by_key.setdefault(key, target)
+                    by_title_year.setdefault((key[0], key[2]),
+                                             (target, paper.source.startswith(_IMPORT_SOURCE)))
                 stats.new += 1
                 continue
             if hashes.get(target) == chash:
@@ -654,7 +693,8 @@ class CorpusStore:
     def import_file(self, path: str | os.PathLike[str], *, format: str | None = None,
                     progress: Progress | None = None, strict: bool = False,
                     batch_size: int = 1000) -> ImportStats:
-        """Import a JSONL/JSONL.gz, CSV or BibTeX file (format from the extension).
+        """Import a corpus file: JSONL(.gz), JSON (CSL, OpenAlex), CSV, BibTeX, RIS or
+        Web of Science text (format from the extension, see :func:`sniff_format`).
 
         Bad records are skipped and described in ``errors`` (file, line,
         field); with ``strict`` the first one raises :class:`RecordError`
@@ -683,6 +723,8 @@ class CorpusStore:
                     if isinstance(raw, RecordError):
                         raise raw
                     batch.append(validate_record(raw, where=where))
+                    if raw.get("_cleaned"):
+                        stats.add_cleaned(raw["_cleaned"])
                 except RecordError as exc:
                     if strict:
                         raise

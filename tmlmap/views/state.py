@@ -98,8 +98,50 @@ def registry() -> Registry:
 # --------------------------------------------------------------------------
 
 
+_CORPUS = "tmlmap_corpus"
+
+
+def active_corpus() -> str:
+    """The corpus this session works on: the sidebar's choice, else ``$TMLMAP_CORPUS`` or the default."""
+    name = st.session_state.get(_CORPUS)
+    if name is None:
+        name = config.active_corpus()
+    return name
+
+
 def db_path() -> str:
-    return str(config.default_db_path())
+    return str(config.corpus_db_path(active_corpus()))
+
+
+def map_cache_dir() -> str:
+    """The map cache folder of this session's corpus."""
+    return str(config.corpus_cache_dir(active_corpus()))
+
+
+def corpus_switch() -> None:
+    """Sidebar selector of the corpus (default or a named one, see ``tmlmap corpus``).
+
+    Switching drops the session's map settings and pinned map (a venue filter of
+    one corpus means nothing in another); each corpus keeps its own maps on disk.
+    """
+    from tmlmap.corpus.named import corpus_names
+
+    names = corpus_names()
+    current = active_corpus()
+    if current not in names:  # deleted meanwhile (e.g. from the CLI)
+        current = config.DEFAULT_CORPUS
+    if len(names) == 1:
+        st.session_state[_CORPUS] = current
+        return
+    chosen = st.selectbox("Corpus", names, index=names.index(current), key="sb_corpus",
+                          help="Your own corpora are made with `tmlmap corpus create NAME` and filled "
+                               "with `tmlmap --corpus NAME import FILE`; each has its own maps.")
+    if chosen != st.session_state.get(_CORPUS, current):
+        st.session_state[_CORPUS] = chosen
+        st.session_state.pop(_APPLIED, None)
+        st.session_state.pop(_PINNED_FP, None)
+        st.rerun()
+    st.session_state[_CORPUS] = chosen
 
 
 def get_store() -> CorpusStore:
@@ -121,7 +163,9 @@ def get_store() -> CorpusStore:
         probe = CorpusStore(path)
         empty = probe.count() == 0
         probe.close()
-        if empty:
+        if active_corpus() != config.DEFAULT_CORPUS:
+            store = CorpusStore.open(path, bootstrap=False)  # a named corpus: only its owner's papers
+        elif empty:
             with st.status("First start: importing the embedded corpus...", expanded=True) as box:
                 bar = st.progress(0.0)
 
@@ -215,9 +259,9 @@ def current_map() -> TermMap:
 
 def _load_or_build_with_progress(store: CorpusStore, settings: MapSettings) -> TermMap:
     t0 = time.perf_counter()
-    if not is_stale(store, settings):
+    if not is_stale(store, settings, map_cache_dir()):
         with st.spinner("Loading the cached map..."):
-            return load_or_build(store, settings)
+            return load_or_build(store, settings, cache_dir=map_cache_dir())
     with st.status(f"Building the map of {store.count():,} papers...", expanded=True) as box:
         bar = st.progress(0.0, text="starting")
 
@@ -226,7 +270,7 @@ def _load_or_build_with_progress(store: CorpusStore, settings: MapSettings) -> T
             overall = min((i + min(max(fraction, 0.0), 1.0)) / len(STAGES), 1.0)
             bar.progress(overall, text=f"{stage} ({i + 1}/{len(STAGES)}): {fraction:.0%}")
 
-        term_map = load_or_build(store, settings, progress=progress)
+        term_map = load_or_build(store, settings, progress=progress, cache_dir=map_cache_dir())
         box.update(label=f"Map built in {time.perf_counter() - t0:.1f} s: {term_map.n_terms:,} terms, "
                          f"{len(term_map.communities)} communities", state="complete", expanded=False)
     return term_map
@@ -267,6 +311,8 @@ def sidebar() -> DeltaGenerator | None:
     Returns a sidebar container for :func:`sidebar_status`, which app.py
     fills after the page ran (so it describes the map the page just built).
     """
+    with st.sidebar:
+        corpus_switch()
     store = get_store()
     applied = applied_settings()
     venues = store.venues()
@@ -325,7 +371,7 @@ def sidebar_status(box: DeltaGenerator | None) -> None:
                 st.rerun()
         shown = registry().get_map(_map_cache_key(applied, pinned_fingerprint(store)))
         if shown is None:
-            if is_stale(store, applied):
+            if is_stale(store, applied, map_cache_dir()):
                 st.info("The map for these settings is not built yet: the Map page builds it "
                         "(about 25 s for the full corpus).")
         else:
