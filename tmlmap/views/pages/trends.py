@@ -10,6 +10,7 @@ from tmlmap.analysis.trends import ALL_VENUES, yearly_shares
 from tmlmap.lexicons import TOPICS
 from tmlmap.risk.relevance import community_profiles, topic_relevance
 from tmlmap.views import state
+from tmlmap.views.evolution_chart import render_evolution_section
 from tmlmap.views.graph_html import PALETTE
 from tmlmap.views.widgets import download_csv, method_note
 
@@ -93,3 +94,6 @@ else:
                  column_config={"share": st.column_config.NumberColumn(format="percent")})
 method_note("trends")
 method_note("relevance", "How paper profiles are computed")
+
+st.divider()
+render_evolution_section(state.get_store(), state.applied_settings())
