@@ -213,6 +213,19 @@ class Evolution:
             return None
         return str(rows.sort_values("period_index")["period"].iloc[0])
 
+    def subset(self, min_size: int) -> Evolution:
+        """Only the communities of at least ``min_size`` terms and the flows between them
+        (for a readable chart). ``status``/``ending`` keep their values from the full data."""
+        keep = self.communities[self.communities["size"] >= min_size]
+        kept = set(zip(keep["period"], keep["community"], strict=True))
+        flows = self.flows
+        if not flows.empty:
+            mask = [((a, s) in kept) and ((b, t) in kept) for a, s, b, t in zip(
+                flows["period_from"], flows["source"], flows["period_to"], flows["target"], strict=True)]
+            flows = flows[np.asarray(mask, dtype=bool)]
+        return Evolution(periods=self.periods, communities=keep.reset_index(drop=True),
+                         flows=flows.reset_index(drop=True), min_weight=self.min_weight, n_docs=self.n_docs)
+
     def flows_table(self) -> pd.DataFrame:
         """Flows with the shared terms as one ``"; "``-joined string (for CSV)."""
         out = self.flows.copy()

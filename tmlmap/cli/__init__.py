@@ -45,7 +45,13 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: list[str] | None = None) -> int:
     parser = build_parser()
-    args = parser.parse_args(argv)
+    args, extra = parser.parse_known_args(argv)
+    if extra:
+        if args.command == "search" and not any(e.startswith("--") for e in extra):
+            # `tmlmap search privacy -fairness`: "-fairness" is an excluded word, not an option.
+            args.query = [*args.query, *extra]
+        else:
+            parser.error(f"unrecognized arguments: {' '.join(extra)}")
     try:
         config.set_active_corpus(args.corpus)
         if args.db is None and args.command != "corpus":

@@ -223,7 +223,20 @@ def _split_venues(values: list[str] | None) -> list[str] | None:
     return out or None
 
 
+#: Shown with argparse errors of ``search`` (a query word starting with "-" looks like an option).
+SEARCH_DASH_HINT = ("a word after '-' excludes it (tmlmap search privacy -fairness); to start the query "
+                    "with '-', put -- before it: tmlmap search -- -fairness privacy")
+
+
 def cmd_search(args: argparse.Namespace) -> int:
+    from tmlmap.corpus.store import fts_query
+
+    query = " ".join(args.query) if isinstance(args.query, list) else args.query
+    args.query = query
+    if not fts_query(query):
+        print(f"tmlmap search: nothing to search for in {safe_text(query)[:80]!r}: give at least one "
+              "word that is not an operator (AND, OR, NOT) or excluded (-word)", file=sys.stderr)
+        return 2
     year_min, year_max = args.years or (None, None)
     venues = _split_venues(args.venues)
     with open_store(args) as store:
@@ -286,8 +299,10 @@ def register(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser(
         "search", help="full-text search of titles, abstracts and keywords",
         description='Ranked full-text search (bm25). Words are AND-ed; "quoted phrases" '
-                    "match as phrases; word* is a prefix; OR between terms is honoured.")
-    p.add_argument("query", help='e.g. \'"differential privacy" fairness\'')
+                    "match as phrases; word* is a prefix; OR between terms is honoured; "
+                    "title:word, abstract:word, keywords:word (or title:\"a phrase\") search one field; "
+                    "-word or NOT word excludes it. " + SEARCH_DASH_HINT[0].upper() + SEARCH_DASH_HINT[1:] + ".")
+    p.add_argument("query", nargs="+", help='e.g. \'"differential privacy" fairness\' or title:fairness -survey')
     p.add_argument("--venues", nargs="+", metavar="VENUE",
                    help="only these venues (space- or comma-separated)")
     p.add_argument("--years", type=_years_arg, metavar="RANGE",
@@ -296,3 +311,9 @@ def register(sub: argparse._SubParsersAction) -> None:
                    help="number of results, 1-10000 (default 20)")
     p.add_argument("--format", choices=("table", "json"), default="table")
     p.set_defaults(func=cmd_search)
+    original_error = p.error
+
+    def error(message: str) -> None:  # type: ignore[override]
+        original_error(f"{message}\nhint: {SEARCH_DASH_HINT}")
+
+    p.error = error  # type: ignore[method-assign]

@@ -227,8 +227,32 @@ def merge_papers(kept: Paper, other: Paper) -> Paper:
 
 # ---- Full-text query sanitizing ------------------------------------------
 
-_QUERY_TOKEN_RE = re.compile(r'"([^"]*)"?|(\S+)')
+# An optional "-" (exclude), an optional "field:" and a "quoted phrase" or a bare token.
+_QUERY_TOKEN_RE = re.compile(r'(-)?(?:([A-Za-z_]+):)?(?:"([^"]*)"?|(\S+))')
 _WORD_RE = re.compile(r"[\w]+(?:[-'.][\w]+)*\*?", re.UNICODE)
+#: ``field:`` prefixes of a query term -> FTS5 column.
+QUERY_FIELDS = {"title": "title", "ti": "title", "abstract": "abstract", "ab": "abstract",
+                "keywords": "keywords_text", "keyword": "keywords_text", "kw": "keywords_text"}
+#: Words that are operators, never searched for: ``AND`` (the default) and ``NOT`` (exclude the next term).
+_OPERATORS = {"AND", "NOT"}
+
+
+def _fts_term(phrase: str | None, bare: str | None) -> str:
+    """One FTS5 term (string literals only; prefix ``*`` kept), or ``""``."""
+    if phrase is not None:
+        words = _WORD_RE.findall(phrase)
+        if not words:
+            return ""
+        return '"' + " ".join(w.rstrip("*") for w in words).replace('"', '""') + '"'
+    words = _WORD_RE.findall(bare or "")
+    if not words:
+        return ""
+    parts = []
+    for w in words:
+        prefix = w.endswith("*") and len(w) > 1
+        w = w.rstrip("*")
+        parts.append('"' + w.replace('"', '""') + '"' + ("*" if prefix else ""))
+    return parts[0] if len(parts) == 1 else "(" + " AND ".join(parts) + ")"
 
 
 def fts_query(query: str, *, any_term: bool = False) -> str:
@@ -237,45 +261,52 @@ def fts_query(query: str, *, any_term: bool = False) -> str:
     Bare words and ``"quoted phrases"`` become FTS5 string literals (so no
     user text is ever parsed as FTS5 syntax); a trailing ``*`` on a word asks
     for a prefix match (of the porter-stemmed index terms: ``interpret*``
-    finds "interpretability", indexed as "interpret", but ``interpretab*`` does not); the literal ``OR`` between terms is honoured. Terms are
-    AND-ed unless ``any_term``. Returns ``""`` when nothing searchable is left.
+    finds "interpretability", indexed as "interpret", but ``interpretab*`` does not); the literal ``OR`` between terms is honoured.
+    ``title:word``, ``abstract:"a phrase"``, ``keywords:word`` (also ``ti:``,
+    ``ab:``, ``kw:``) search one field; ``-word`` or ``NOT word`` excludes
+    papers with it; a bare ``AND`` is the default and ignored. Terms are
+    AND-ed unless ``any_term``. Returns ``""`` when nothing searchable is left
+    (e.g. a query of only ``AND`` or only excluded words).
     """
     query = (query or "")[:MAX_QUERY_CHARS].replace("\x00", " ")
     terms: list[str] = []
-    pending_or = False
+    excluded: list[str] = []
+    pending_or = pending_not = False
     for m in _QUERY_TOKEN_RE.finditer(query):
-        phrase, bare = m.group(1), m.group(2)
-        if bare is not None and bare == "OR" and terms:
-            pending_or = True
+        minus, field_name, phrase, bare = m.group(1), m.group(2), m.group(3), m.group(4)
+        if not minus and not field_name and phrase is None and bare is not None:
+            if bare == "OR":  # between terms; a leading or trailing OR is no word to search
+                pending_or = bool(terms)
+                continue
+            if bare in _OPERATORS:
+                pending_not = pending_not or bare == "NOT"
+                continue
+        column = QUERY_FIELDS.get(field_name.lower()) if field_name else None
+        if field_name and column is None:  # "http://x" or "foo:bar": not a field, plain words
+            bare = f"{field_name}:{bare if bare is not None else phrase or ''}"
+            phrase = None
+        term = _fts_term(phrase, bare)
+        if not term:
             continue
-        if phrase is not None:
-            words = _WORD_RE.findall(phrase)
-            if not words:
-                continue
-            term = '"' + " ".join(w.rstrip("*") for w in words).replace('"', '""') + '"'
-        else:
-            words = _WORD_RE.findall(bare or "")
-            if not words:
-                continue
-            parts = []
-            for w in words:
-                prefix = w.endswith("*") and len(w) > 1
-                w = w.rstrip("*")
-                parts.append('"' + w.replace('"', '""') + '"' + ("*" if prefix else ""))
-            term = parts[0] if len(parts) == 1 else "(" + " AND ".join(parts) + ")"
-        if pending_or and terms:
+        if column is not None:
+            term = f"{column} : {term}"
+        if minus or pending_not:
+            excluded.append(term)
+            pending_not = pending_or = False
+        elif pending_or and terms:
             terms[-1] = f"{terms[-1]} OR {term}"
             pending_or = False
         else:
             terms.append(term)
-        if len(terms) >= MAX_QUERY_TERMS:
+        if len(terms) + len(excluded) >= MAX_QUERY_TERMS:
             break
     if not terms:
         return ""
-    if len(terms) == 1:
-        return terms[0]
     joiner = " OR " if any_term else " AND "
-    return joiner.join(f"({t})" if " OR " in t else t for t in terms)
+    positive = terms[0] if len(terms) == 1 else joiner.join(f"({t})" if " OR " in t else t for t in terms)
+    if not excluded:
+        return positive
+    return f"({positive}) NOT ({' OR '.join(excluded)})"
 
 
 # --------------------------------------------------------------------------

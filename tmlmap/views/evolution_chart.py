@@ -26,6 +26,8 @@ NODE_WIDTH = 0.06
 GAP_SHARE = 0.15
 #: Points per band edge (the smooth S-curve between two columns).
 BAND_SAMPLES = 24
+#: Communities drawn by default on the dashboard: at least this many terms.
+DEFAULT_MIN_DRAWN_SIZE = 30
 #: Blocks thinner than this (share of the height) get no text label.
 MIN_LABEL_HEIGHT = 0.018
 
@@ -255,8 +257,16 @@ def render_evolution_section(store: Any, settings: Any) -> None:
             return
         bar.empty()
         st.session_state["evo_result"] = (key, evo)
-    chart = alluvial_chart(evo)
+    largest = int(evo.communities["size"].max()) if len(evo.communities) else 1
+    min_size = st.slider("Draw communities of at least this many terms", 1, max(largest, 1),
+                         min(DEFAULT_MIN_DRAWN_SIZE, largest), key="evo_min_size",
+                         help="Only for the chart: the table and the CSV keep every community and flow.")
+    shown = evo.subset(min_size)
+    hidden = len(evo.communities) - len(shown.communities)
+    chart = alluvial_chart(shown)
     st.altair_chart(chart, key="evo_chart")
+    if hidden:
+        st.caption(f"{hidden} smaller communities are not drawn (they are in the table and the CSV).")
     firsts = {t: evo.first_appearance(t) for t in ("fairness", "privacy")}
     st.caption(" · ".join(f"{t} community first appears in {md_text(v) if v else 'no period'}"
                           for t, v in firsts.items()))
