@@ -15,7 +15,7 @@ from tmlmap.corpus.store import SchemaError
 from tmlmap.views import state
 from tmlmap.views.widgets import download_csv, md_text
 
-IMPORT_SUFFIXES = (".jsonl.gz", ".jsonl", ".json", ".csv", ".bib")
+IMPORT_SUFFIXES = (".jsonl.gz", ".jsonl", ".json", ".csv", ".tsv", ".bib", ".ris", ".txt")
 
 st.title("Corpus")
 store = state.get_store()
@@ -58,15 +58,17 @@ def _rebuild_map() -> None:
 
 
 st.subheader("Import a file")
-st.caption("JSONL (one paper per line), CSV or BibTeX with title, abstract, venue and year "
-           "(authors, keywords, url optional). Re-importing the same file changes nothing; "
-           "near-duplicates are merged.")
-upload = st.file_uploader("Corpus file", type=["jsonl", "json", "csv", "bib", "gz"], key="corpus_upload")
+st.caption("RIS (Zotero, Scopus, Web of Science, EndNote), CSL JSON, OpenAlex works (JSON/JSONL), "
+           "Web of Science plain text (.txt), JSONL (one paper per line), CSV or BibTeX with title, "
+           "abstract, venue and year (authors, keywords, url optional). Re-importing the same file "
+           "changes nothing; duplicates (same DOI, else same title and year) are merged.")
+upload = st.file_uploader("Corpus file", type=["jsonl", "json", "csv", "tsv", "bib", "ris", "txt", "gz"],
+                          key="corpus_upload")
 if upload is not None and st.button("Import", type="primary", key="corpus_import"):
     name = upload.name
     suffix = next((s for s in IMPORT_SUFFIXES if name.lower().endswith(s)), None)
     if suffix is None:
-        st.error(f"Unsupported file type: {md_text(name)}. Use .jsonl, .jsonl.gz, .csv or .bib.")
+        st.error(f"Unsupported file type: {md_text(name)}. Use {', '.join(IMPORT_SUFFIXES)}.")
     else:
         with tempfile.TemporaryDirectory() as tmp:
             path = Path(tmp) / f"upload{suffix}"
