@@ -12,7 +12,12 @@ from pathlib import Path
 
 import pytest
 
-from tmlmap.corpus.importers import abstract_from_inverted_index, normalize_doi, read_records, sniff_format
+from tmlmap.corpus.importers import (
+    abstract_from_inverted_index,
+    normalize_doi,
+    read_records,
+    sniff_format,
+)
 from tmlmap.corpus.records import RecordError, validate_record
 from tmlmap.corpus.store import CorpusStore
 
