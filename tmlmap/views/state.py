@@ -105,7 +105,10 @@ def active_corpus() -> str:
     """The corpus this session works on: the sidebar's choice, else ``$TMLMAP_CORPUS`` or the default."""
     name = st.session_state.get(_CORPUS)
     if name is None:
-        name = config.active_corpus()
+        try:
+            name = config.active_corpus()
+        except ValueError:  # an invalid $TMLMAP_CORPUS: the default corpus, never a path from it
+            name = config.DEFAULT_CORPUS
     return name
 
 
