@@ -162,3 +162,25 @@ def test_dashboard_corpus_switch(small_store, _isolated_data_dir: Path, monkeypa
     assert not at.exception, [e.value for e in at.exception]
     assert at.metric[0].value == "5"
     assert at.sidebar.multiselect(key="sb_venues").options == ["Mine"]
+
+
+def test_refresh_into_a_named_corpus(server, tmp_path: Path, capsys) -> None:
+    """``tmlmap --corpus NAME refresh`` writes the scraped papers into that corpus only
+    (the global option reaches the scrapers through the engine's store opener)."""
+    from scrapers import cli as scrapers_cli
+    from tests.scraper_server import make_config
+    from tmlmap.cli import build_parser
+    from tmlmap.cli.store import open_store
+    from tmlmap.corpus.store import CorpusStore
+
+    create_corpus("scraped")
+    args = build_parser().parse_args(["--corpus", "scraped", "refresh", "pmlr:v81", "--no-progress"])
+    config.set_active_corpus(args.corpus)  # what main() does before running a command
+    try:
+        assert scrapers_cli.run_refresh(args, config=make_config(server.url, tmp_path / "http.sqlite"),
+                                        open_store=open_store) == 0
+    finally:
+        config.set_active_corpus(None)
+    with CorpusStore(config.corpus_db_path("scraped")) as s:
+        assert s.count() == 3  # the three PMLR papers, no embedded corpus
+    assert not config.corpus_db_path("default").exists()
