@@ -105,8 +105,41 @@ def test_alluvial_geometry_bands_fit_their_blocks() -> None:
         first, last = b.iloc[0], b.iloc[-1]
         assert src["y0"] - 1e-9 <= first["y_top"] and first["y_bottom"] <= src["y1"] + 1e-9
         assert dst["y0"] - 1e-9 <= last["y_top"] and last["y_bottom"] <= dst["y1"] + 1e-9
-        assert (b["y_bottom"] - b["y_top"]).to_numpy() == pytest.approx(
-            row["weight"] * heights[(0, 0)] / 20)
+        # as wide as its share of each end's period (each column fills the height)
+        assert first["y_bottom"] - first["y_top"] == pytest.approx(row["weight"] * heights[(0, 0)] / 20)
+        assert last["y_bottom"] - last["y_top"] == pytest.approx(row["weight"] * heights[(1, 0)] / 20)
+    for p in (0, 1):  # every column spans the same height
+        assert n.loc[p, "y1"].max() == pytest.approx(1.0)
+
+
+def test_chart_of_many_flows_renders() -> None:
+    """Hundreds of flows (thousands of band points) are more rows than altair lets a data
+    frame carry; the chart passes them inline and still renders."""
+    from tmlmap.views.evolution_chart import alluvial_chart, chart_svg
+
+    vocab = [f"term{i}" for i in range(3000)]
+
+    def period(seed: int) -> PeriodCommunities:
+        r = np.random.default_rng(seed)
+        comm = r.integers(0, 40, size=len(vocab))
+        return PeriodCommunities(terms=vocab, occurrences=r.integers(1, 50, size=len(vocab)).astype(float),
+                                 community=comm, names=[f"c{i}" for i in range(40)], n_docs=100)
+
+    evo = evolution_from_periods([Period(2001, 2002), Period(2003, 2004), Period(2005, 2006)],
+                                 [period(1), period(2), period(3)], min_weight=0.0)
+    assert len(evo.flows) > 400
+    assert ET.fromstring(chart_svg(alluvial_chart(evo, width=300, height=200))).tag.endswith("svg")
+
+
+def test_subset_keeps_the_largest_and_the_named_topics() -> None:
+    evo = evolution_from_periods([Period(2015, 2017), Period(2018, 2020)], [P1, P2], min_weight=0.0)
+    top1 = evo.subset(top=1)
+    assert set(zip(top1.communities["period_index"], top1.communities["community"], strict=True)) == {
+        (0, 0), (1, 0)}
+    assert len(top1.flows) == 1  # fairness -> fairness only
+    with_privacy = evo.subset(top=1, keep_topics=("privacy",))
+    assert len(with_privacy.communities) == 4 and len(with_privacy.flows) == 2
+    assert list(evo.subset(min_size=2).communities["size"]) == [3, 2, 3, 3]
 
 
 def test_chart_exports_parse() -> None:

@@ -213,10 +213,22 @@ class Evolution:
             return None
         return str(rows.sort_values("period_index")["period"].iloc[0])
 
-    def subset(self, min_size: int) -> Evolution:
-        """Only the communities of at least ``min_size`` terms and the flows between them
-        (for a readable chart). ``status``/``ending`` keep their values from the full data."""
-        keep = self.communities[self.communities["size"] >= min_size]
+    def subset(self, *, min_size: int = 1, top: int | None = None,
+               keep_topics: Sequence[str] = ()) -> Evolution:
+        """Only the communities of at least ``min_size`` terms and, with ``top``, the ``top``
+        largest (by occurrences) of each period, plus every community named after one of
+        ``keep_topics``, and the flows between them (for a readable chart).
+        ``status``/``ending`` keep their values from the full data."""
+        comms = self.communities
+        keep = comms[comms["size"] >= min_size]
+        if top is not None:
+            keep = (keep.sort_values(["period_index", "occurrences", "community"],
+                                     ascending=[True, False, True])
+                    .groupby("period_index", sort=False).head(top))
+        if keep_topics:
+            keep = pd.concat([keep, comms[comms["topic"].isin(list(keep_topics))]])
+            keep = keep[~keep.index.duplicated()]
+        keep = keep.sort_index()
         kept = set(zip(keep["period"], keep["community"], strict=True))
         flows = self.flows
         if not flows.empty:

@@ -11,6 +11,7 @@ dashed outline and marked "ends". PNG and SVG are rendered offline by
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 import altair as alt
@@ -25,9 +26,9 @@ NODE_WIDTH = 0.06
 #: Vertical space shared by the gaps of the tallest column (share of the height).
 GAP_SHARE = 0.15
 #: Points per band edge (the smooth S-curve between two columns).
-BAND_SAMPLES = 24
-#: Communities drawn by default on the dashboard: at least this many terms.
-DEFAULT_MIN_DRAWN_SIZE = 30
+BAND_SAMPLES = 16
+#: Communities drawn per period by default on the dashboard (the largest by occurrences).
+DEFAULT_DRAWN_PER_PERIOD = 20
 #: Blocks thinner than this (share of the height) get no text label.
 MIN_LABEL_HEIGHT = 0.018
 
@@ -37,7 +38,8 @@ def _colour(topic: str) -> str:
 
 
 def alluvial_geometry(evo: Evolution) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """Block and band coordinates of the chart (y from 0 at the top to 1).
+    """Block and band coordinates of the chart (y from 0 at the top to 1; each period's
+    column of blocks fills the height, block height = share of the period's occurrences).
 
     Returns ``(nodes, bands)``: ``nodes`` has one row per community (``period_index``,
     ``community``, ``x0``, ``x1``, ``y0``, ``y1`` and the community columns of
@@ -54,8 +56,11 @@ def alluvial_geometry(evo: Evolution) -> tuple[pd.DataFrame, pd.DataFrame]:
         return comms, pd.DataFrame()
     totals = comms.groupby("period_index")["occurrences"].sum()
     counts = comms.groupby("period_index").size()
-    scale = (1.0 - GAP_SHARE) / max(float(totals.max()), 1e-12)
-    comms["height"] = comms["occurrences"] * scale
+    # Each column fills the height: a block is its community's share of the period's
+    # occurrences (periods differ several-fold in papers); a band is as wide, at each end,
+    # as its share of that end's period.
+    scale = {int(p): (1.0 - GAP_SHARE) / max(float(t), 1e-12) for p, t in totals.items()}
+    comms["height"] = comms["occurrences"] * comms["period_index"].map(scale)
     centre: dict[tuple[int, int], float] = {}
     placed = []
     for p in range(n_periods):
@@ -95,7 +100,8 @@ def alluvial_geometry(evo: Evolution) -> tuple[pd.DataFrame, pd.DataFrame]:
     label_to_index = {p.label: i for i, p in enumerate(evo.periods)}
     f = flows.reset_index(drop=True).copy()
     f["p"] = f["period_from"].map(label_to_index).astype(int)
-    f["h"] = f["weight"].to_numpy(dtype=float) * scale
+    f["h"] = f["weight"].to_numpy(dtype=float) * f["p"].map(scale).to_numpy(dtype=float)
+    f["h_to"] = f["weight"].to_numpy(dtype=float) * (f["p"] + 1).map(scale).to_numpy(dtype=float)
     f["src_centre"] = [centre[(p, int(s))] for p, s in zip(f["p"], f["source"], strict=True)]
     f["dst_centre"] = [centre[(p + 1, int(t))] for p, t in zip(f["p"], f["target"], strict=True)]
     # Stack bands inside each block: at the source by target position, at the target by source position.
@@ -104,21 +110,22 @@ def alluvial_geometry(evo: Evolution) -> tuple[pd.DataFrame, pd.DataFrame]:
     f["s0"] += f.groupby(["p", "source"])["h"].cumsum() - f["h"]
     f = f.sort_values(["p", "target", "src_centre"])
     f["t0"] = [top_of[(p + 1, int(t))] for p, t in zip(f["p"], f["target"], strict=True)]
-    f["t0"] += f.groupby(["p", "target"])["h"].cumsum() - f["h"]
+    f["t0"] += f.groupby(["p", "target"])["h_to"].cumsum() - f["h_to"]
     f = f.sort_index()
 
     u = np.linspace(0.0, 1.0, BAND_SAMPLES)
     smooth = 3 * u**2 - 2 * u**3  # (samples,)
     x_from = f["p"].to_numpy(dtype=float)[:, None] + NODE_WIDTH / 2
     x = x_from + u[None, :] * (1 - NODE_WIDTH)  # (flows, samples)
-    s0, t0, h = (f[c].to_numpy(dtype=float)[:, None] for c in ("s0", "t0", "h"))
+    s0, t0, h, h_to = (f[c].to_numpy(dtype=float)[:, None] for c in ("s0", "t0", "h", "h_to"))
     y_top = s0 + (t0 - s0) * smooth[None, :]
+    width = h + (h_to - h) * smooth[None, :]
     n_flows = len(f)
     topic_of = {(int(r.period_index), int(r.community)): r.topic for r in nodes.itertuples()}
     colours = [_colour(topic_of[(p, int(s))]) for p, s in zip(f["p"], f["source"], strict=True)]
     bands = pd.DataFrame({
         "flow": np.repeat(np.arange(n_flows), BAND_SAMPLES),
-        "x": x.ravel(), "y_top": y_top.ravel(), "y_bottom": (y_top + h).ravel(),
+        "x": x.ravel(), "y_top": y_top.ravel(), "y_bottom": (y_top + width).ravel(),
         "colour": np.repeat(colours, BAND_SAMPLES),
     })
     info = f[["period_from", "source_name", "period_to", "target_name", "weight", "weighted_inclusion",
@@ -138,7 +145,10 @@ def alluvial_chart(evo: Evolution, *, width: int = 900, height: int = 560) -> al
                       labelExpr=f"{labels!r}[datum.value]", orient="top")
     layers = []
     if not bands.empty:
-        layers.append(alt.Chart(bands).mark_area(opacity=0.42, interpolate="linear").encode(
+        # Inline values: altair's 5,000-row guard is for data frames; a chart of a few hundred
+        # flows has BAND_SAMPLES rows each and stays small as JSON.
+        band_values = alt.Data(values=json.loads(bands.to_json(orient="records")))
+        layers.append(alt.Chart(band_values).mark_area(opacity=0.42, interpolate="linear").encode(
             x=alt.X("x:Q", scale=x_scale, axis=x_axis),
             y=alt.Y("y_top:Q", scale=y_scale, axis=None), y2="y_bottom:Q",
             detail="flow:N", color=alt.Color("colour:N", scale=None),
@@ -257,11 +267,11 @@ def render_evolution_section(store: Any, settings: Any) -> None:
             return
         bar.empty()
         st.session_state["evo_result"] = (key, evo)
-    largest = int(evo.communities["size"].max()) if len(evo.communities) else 1
-    min_size = st.slider("Draw communities of at least this many terms", 1, max(largest, 1),
-                         min(DEFAULT_MIN_DRAWN_SIZE, largest), key="evo_min_size",
-                         help="Only for the chart: the table and the CSV keep every community and flow.")
-    shown = evo.subset(min_size)
+    most = int(evo.communities.groupby("period_index").size().max()) if len(evo.communities) else 1
+    top = st.slider("Communities drawn per period (the largest, and fairness and privacy)", 1, max(most, 2),
+                    min(DEFAULT_DRAWN_PER_PERIOD, most), key="evo_top",
+                    help="Only for the chart: the table and the CSV keep every community and flow.")
+    shown = evo.subset(top=top, keep_topics=("fairness", "privacy"))
     hidden = len(evo.communities) - len(shown.communities)
     chart = alluvial_chart(shown)
     st.altair_chart(chart, key="evo_chart")
