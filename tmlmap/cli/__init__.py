@@ -54,10 +54,11 @@ def main(argv: list[str] | None = None) -> int:
             parser.error(f"unrecognized arguments: {' '.join(extra)}")
     try:
         config.set_active_corpus(args.corpus)
-        if args.db is None and args.command != "corpus":
+        active = config.active_corpus()  # validates $TMLMAP_CORPUS too
+        if args.db is None and args.command != "corpus" and active != config.DEFAULT_CORPUS:
             from tmlmap.corpus.named import require_corpus
 
-            require_corpus(config.active_corpus())  # a typo must not create an empty corpus
+            require_corpus(active)  # a typo must not create an empty corpus
     except ValueError as exc:  # CorpusNameError is a ValueError
         config.set_active_corpus(None)
         print(f"tmlmap: {exc}", file=sys.stderr)
