@@ -11,7 +11,6 @@ dashed outline and marked "ends". PNG and SVG are rendered offline by
 
 from __future__ import annotations
 
-import json
 from typing import Any
 
 import altair as alt
@@ -145,10 +144,7 @@ def alluvial_chart(evo: Evolution, *, width: int = 900, height: int = 560) -> al
                       labelExpr=f"{labels!r}[datum.value]", orient="top")
     layers = []
     if not bands.empty:
-        # Inline values: altair's 5,000-row guard is for data frames; a chart of a few hundred
-        # flows has BAND_SAMPLES rows each and stays small as JSON.
-        band_values = alt.Data(values=json.loads(bands.to_json(orient="records")))
-        layers.append(alt.Chart(band_values).mark_area(opacity=0.42, interpolate="linear").encode(
+        layers.append(alt.Chart(bands).mark_area(opacity=0.42, interpolate="linear").encode(
             x=alt.X("x:Q", scale=x_scale, axis=x_axis),
             y=alt.Y("y_top:Q", scale=y_scale, axis=None), y2="y_bottom:Q",
             detail="flow:N", color=alt.Color("colour:N", scale=None),
@@ -184,18 +180,28 @@ def alluvial_chart(evo: Evolution, *, width: int = 900, height: int = 560) -> al
     return alt.layer(*layers).properties(width=width, height=height).configure_view(stroke=None)
 
 
+def chart_spec(chart: alt.TopLevelMixin) -> str:
+    """The chart's Vega-Lite JSON with its data inline.
+
+    A few hundred flows are thousands of band points, over altair's 5,000-row guard for
+    inline data (Streamlit passes data frames its own way and is not affected).
+    """
+    with alt.data_transformers.disable_max_rows():
+        return chart.to_json()
+
+
 def chart_svg(chart: alt.TopLevelMixin) -> str:
     """The chart as SVG text, rendered offline by vl-convert."""
     import vl_convert as vlc
 
-    return vlc.vegalite_to_svg(chart.to_json())
+    return vlc.vegalite_to_svg(chart_spec(chart))
 
 
 def chart_png(chart: alt.TopLevelMixin, *, scale: float = 2.0) -> bytes:
     """The chart as PNG bytes, rendered offline by vl-convert."""
     import vl_convert as vlc
 
-    return vlc.vegalite_to_png(chart.to_json(), scale=scale)
+    return vlc.vegalite_to_png(chart_spec(chart), scale=scale)
 
 
 def default_periods(years: np.ndarray | list[int], n: int = 3) -> str:
@@ -285,9 +291,15 @@ def render_evolution_section(store: Any, settings: Any) -> None:
         download_csv(evo.flows_table(), "tmlmap-evolution-flows.csv", key="evo_dl_csv",
                      label="Flows (CSV)")
     try:
-        d2.download_button("Chart (PNG)", chart_png(chart), file_name="tmlmap-evolution.png",
+        # Rendering takes seconds: once per result and drawing, not on every rerun of the page.
+        image_key = (key, top)
+        images = st.session_state.get("evo_images")
+        if not images or images[0] != image_key:
+            images = (image_key, chart_png(chart), chart_svg(chart).encode("utf-8"))
+            st.session_state["evo_images"] = images
+        d2.download_button("Chart (PNG)", images[1], file_name="tmlmap-evolution.png",
                            mime="image/png", key="evo_dl_png")
-        d3.download_button("Chart (SVG)", chart_svg(chart).encode("utf-8"), file_name="tmlmap-evolution.svg",
+        d3.download_button("Chart (SVG)", images[2], file_name="tmlmap-evolution.svg",
                            mime="image/svg+xml", key="evo_dl_svg")
     except Exception as exc:  # noqa: BLE001 - the CSV and the chart stay usable without images
         d2.caption(f"PNG/SVG unavailable: {md_text(exc)}")
