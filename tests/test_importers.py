@@ -95,8 +95,10 @@ def test_sniff_format() -> None:
     assert sniff_format("x.jsonl") == "jsonl"
     assert sniff_format("scopus.csv") == "csv"
     assert sniff_format("lib.bib") == "bib"
+    assert sniff_format("refs.ris") == "ris"
+    assert sniff_format("zotero.json") == "json"
     with pytest.raises(RecordError, match="unknown file type"):
-        sniff_format("notes.txt")
+        sniff_format("notes.docx")  # (.txt is read as RIS or WoS text, by its first line)
 
 
 # ---------------------------------------------------------------- CSV exports

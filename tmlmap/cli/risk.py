@@ -299,14 +299,23 @@ def export_vosviewer(term_map: Any, prefix: Path) -> tuple[Path, Path]:
 def cmd_export(args: argparse.Namespace) -> int:
     from tmlmap.cli.map import load_map_for
 
-    if not (args.terms or args.communities or args.graph or args.vosviewer):
-        print("tmlmap export: give at least one of --terms, --communities, --graph, --vosviewer", file=sys.stderr)
+    if not (args.terms or args.communities or args.graph or args.vosviewer or args.vosviewer_json or args.json):
+        print("tmlmap export: give at least one of --terms, --communities, --graph, --vosviewer, "
+              "--vosviewer-json, --json", file=sys.stderr)
         return 2
     try:
         for p, allowed in ((args.terms, (".csv", ".json")), (args.communities, (".csv", ".json")),
                            (args.graph, (".graphml", ".gexf"))):
             if p and Path(p).suffix.lower() not in allowed:
                 raise UsageError(f"{p}: use one of {', '.join(allowed)}")
+        for p in (args.terms, args.communities, args.graph, args.json, args.vosviewer_json,
+                  args.vosviewer and args.vosviewer + "_map.txt"):
+            if p and not Path(p).parent.is_dir():
+                raise UsageError(f"cannot write {p}: the folder {str(Path(p).parent)!r} does not exist "
+                                 "(create it first)")
+        for p in (args.json, args.vosviewer_json):
+            if p and Path(p).suffix.lower() != ".json":
+                raise UsageError(f"{p}: use a .json file name")
         term_map, _store = load_map_for(args)
         if args.terms:
             _write_records(Path(args.terms), term_records(term_map))
@@ -320,11 +329,24 @@ def cmd_export(args: argparse.Namespace) -> int:
         if args.vosviewer:
             m, n = export_vosviewer(term_map, Path(args.vosviewer))
             print(f"wrote {m} and {n}", file=sys.stderr)
+        if args.vosviewer_json or args.json:
+            from tmlmap.analysis.exports import map_json, vosviewer_json
+
+            if args.vosviewer_json:
+                Path(args.vosviewer_json).write_text(
+                    json.dumps(vosviewer_json(term_map), ensure_ascii=False), encoding="utf-8")
+                print(f"wrote {args.vosviewer_json} (VOSviewer Online map: open it at the VOSviewer "
+                      "Online site or in VOSviewer)", file=sys.stderr)
+            if args.json:
+                Path(args.json).write_text(json.dumps(map_json(term_map), ensure_ascii=False), encoding="utf-8")
+                print(f"wrote {args.json} (the full map; schema: tmlmap/analysis/map.schema.json)",
+                      file=sys.stderr)
     except UsageError as exc:
         print(f"tmlmap export: {exc}", file=sys.stderr)
         return 2
     except OSError as exc:
-        print(f"tmlmap export: {exc}", file=sys.stderr)
+        where = f"{exc.filename}: " if getattr(exc, "filename", None) else ""
+        print(f"tmlmap export: cannot write {where}{exc.strerror or exc}", file=sys.stderr)
         return 2
     return 0
 
@@ -373,12 +395,18 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.set_defaults(func=cmd_evaluate)
 
     p = sub.add_parser("export", help="export the map for VOSviewer, Gephi or spreadsheets",
-                       description="Write terms/communities (CSV or JSON), the graph (GraphML or GEXF) "
-                                   "or a VOSviewer map + network file pair.")
+                       description="Write terms/communities (CSV or JSON), the graph (GraphML or GEXF), "
+                                   "a VOSviewer map + network file pair, a VOSviewer Online JSON map or "
+                                   "the full map as JSON.")
     p.add_argument("--terms", metavar="F", help="terms with community, frequency and topic affinities (.csv/.json)")
     p.add_argument("--communities", metavar="F", help="communities (.csv/.json)")
     p.add_argument("--graph", metavar="F", help="the weighted graph (.graphml or .gexf)")
     p.add_argument("--vosviewer", metavar="PREFIX", help="write PREFIX_map.txt and PREFIX_network.txt")
+    p.add_argument("--vosviewer-json", metavar="F.json",
+                   help="a VOSviewer Online JSON map (our layout, clusters and the average-year overlay)")
+    p.add_argument("--json", metavar="F.json",
+                   help="the full map as JSON (terms, communities, links, settings; "
+                        "JSON Schema in tmlmap/analysis/map.schema.json)")
     p.add_argument("--quiet", action="store_true", help="no progress bar")
     add_map_options(p)
     p.set_defaults(func=cmd_export)

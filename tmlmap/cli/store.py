@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import Any
 
 from tmlmap.corpus.coverage import corpus_coverage, topic_selected_notes, year_ranges
+from tmlmap.corpus.importers import FORMATS
 from tmlmap.corpus.records import RecordError
 from tmlmap.corpus.store import CorpusStore, ImportStats, SchemaError
 
@@ -128,7 +129,9 @@ def cmd_import(args: argparse.Namespace) -> int:
             if stats.n_errors > MAX_ERRORS_SHOWN:
                 print(f"  ... and {stats.n_errors - MAX_ERRORS_SHOWN:,} more skipped records",
                       file=sys.stderr)
-            if good == 0 and stats.n_errors:
+            if good == 0:
+                if not stats.n_errors:
+                    print(f"  no records found in {safe_text(name)}", file=sys.stderr)
                 failed.append(name)
             total += stats
         if len(args.files) > 1:
@@ -256,7 +259,20 @@ def _split_venues(values: list[str] | None) -> list[str] | None:
     return out or None
 
 
+#: Shown with argparse errors of ``search`` (a query word starting with "-" looks like an option).
+SEARCH_DASH_HINT = ("a word after '-' excludes it (tmlmap search privacy -fairness); to start the query "
+                    "with '-', put -- before it: tmlmap search -- -fairness privacy")
+
+
 def cmd_search(args: argparse.Namespace) -> int:
+    from tmlmap.corpus.store import fts_query
+
+    query = " ".join(args.query) if isinstance(args.query, list) else args.query
+    args.query = query
+    if not fts_query(query):
+        print(f"tmlmap search: nothing to search for in {safe_text(query)[:80]!r}: give at least one "
+              "word that is not an operator (AND, OR, NOT) or excluded (-word)", file=sys.stderr)
+        return 2
     year_min, year_max = args.years or (None, None)
     venues = _split_venues(args.venues)
     with open_store(args) as store:
@@ -292,14 +308,18 @@ def cmd_search(args: argparse.Namespace) -> int:
 def register(sub: argparse._SubParsersAction) -> None:
     """Add ``import``, ``info`` and ``search`` to ``sub``."""
     p = sub.add_parser(
-        "import", help="import papers from JSONL(.gz), CSV or BibTeX files",
-        description="Import papers into the corpus database. Re-importing a file changes "
-                    "nothing; a changed record (same id) is updated in place; a near-duplicate "
-                    "(same normalized title, venue and year) is merged into the stored paper. "
-                    "Bad records are skipped and listed (file:line: field: problem).")
+        "import", help="import papers from RIS, CSL JSON, OpenAlex, Web of Science, BibTeX, CSV or JSONL",
+        description="Import papers into the corpus database (use --corpus NAME for a corpus of your "
+                    "own). Re-importing a file changes nothing; a changed record (same id) is updated "
+                    "in place; a duplicate (same DOI, else same normalized title and year) is merged "
+                    "into the stored paper. Bad records are skipped and listed (file:line: field: "
+                    "problem); markup removed from the text (HTML tags, control characters) is "
+                    "counted. Exit status 1 if a file yields no good record.")
     p.add_argument("files", nargs="+", metavar="FILE",
-                   help=".jsonl, .jsonl.gz, .csv (own columns or Scopus/Zotero exports) or .bib")
-    p.add_argument("--format", choices=("jsonl", "csv", "bib"),
+                   help=".ris (Zotero, Scopus, WoS, EndNote), .json (CSL JSON, OpenAlex works), "
+                        ".jsonl (own records or OpenAlex works), .txt (RIS or WoS plain text), "
+                        ".csv/.tsv (own columns or Scopus/Zotero/WoS exports), .bib")
+    p.add_argument("--format", choices=FORMATS,
                    help="file format (default: from the file extension)")
     p.add_argument("--strict", action="store_true",
                    help="stop at the first bad record instead of skipping it")
@@ -317,8 +337,10 @@ def register(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser(
         "search", help="full-text search of titles, abstracts and keywords",
         description='Ranked full-text search (bm25). Words are AND-ed; "quoted phrases" '
-                    "match as phrases; word* is a prefix; OR between terms is honoured.")
-    p.add_argument("query", help='e.g. \'"differential privacy" fairness\'')
+                    "match as phrases; word* is a prefix; OR between terms is honoured; "
+                    "title:word, abstract:word, keywords:word (or title:\"a phrase\") search one field; "
+                    "-word or NOT word excludes it. " + SEARCH_DASH_HINT[0].upper() + SEARCH_DASH_HINT[1:] + ".")
+    p.add_argument("query", nargs="+", help='e.g. \'"differential privacy" fairness\' or title:fairness -survey')
     p.add_argument("--venues", nargs="+", metavar="VENUE",
                    help="only these venues (space- or comma-separated)")
     p.add_argument("--years", type=_years_arg, metavar="RANGE",
@@ -327,3 +349,9 @@ def register(sub: argparse._SubParsersAction) -> None:
                    help="number of results, 1-10000 (default 20)")
     p.add_argument("--format", choices=("table", "json"), default="table")
     p.set_defaults(func=cmd_search)
+    original_error = p.error
+
+    def error(message: str) -> None:  # type: ignore[override]
+        original_error(f"{message}\nhint: {SEARCH_DASH_HINT}")
+
+    p.error = error  # type: ignore[method-assign]

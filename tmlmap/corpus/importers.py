@@ -1,4 +1,4 @@
-"""Readers for corpus files (JSONL, JSONL.gz, CSV, BibTeX) and text normalization.
+"""Readers for corpus files (JSONL, CSV, BibTeX, RIS, CSL JSON, OpenAlex, WoS) and text cleanup.
 
 Every reader is a generator of ``(where, raw)`` pairs:
 
@@ -16,9 +16,27 @@ Problems with the file as a whole (missing, not gzip, not UTF-8, a CSV
 without a title column) raise :class:`~tmlmap.corpus.records.RecordError` naming the
 file before anything is yielded (or at the point of failure for a stream).
 
-Text cleanup is deliberately minimal: HTML tags and entities are removed from
-every format; TeX markup (accents, ``\\emph{...}``, braces, escapes) only from
-BibTeX, where it is native. LaTeX maths between ``$...$`` is kept as written.
+Text cleanup is deliberately minimal: HTML tags and entities and control
+characters (a NUL byte, terminal escapes) are removed from every format; TeX
+markup (accents, ``\\emph{...}``, braces, escapes) only from BibTeX, where it is
+native. LaTeX maths between ``$...$`` is kept as written. What was removed is
+not silent: a record dict carries ``_cleaned``, the kinds of markup removed
+from it (e.g. ``["HTML tags"]``), which the store counts in
+:class:`~tmlmap.corpus.store.ImportStats`.
+
+Formats exported by reference tools (each reader documents its field mapping):
+
+* RIS (``.ris``, or ``.txt`` starting with ``TY  -``): Zotero, Scopus, Web of
+  Science, EndNote; parsed record by record with ``rispy``.
+* CSL JSON (``.json``: an array of CSL items): Zotero's "CSL JSON" export.
+* OpenAlex works (``.json``: a work, a list of works or an API page
+  ``{"results": [...]}``; ``.jsonl``: one work per line): the abstract is
+  rebuilt from ``abstract_inverted_index``.
+* Web of Science plain text (``.txt`` starting with ``FN``, tagged ``PT``/``TI``/...
+  lines, ``ER`` ends a record) and its tab-delimited export (read as CSV).
+
+Records of every format that carry a DOI get the id ``doi:<lower-case doi>``,
+so the same paper imported from two tools merges by DOI.
 """
 
 from __future__ import annotations
@@ -39,7 +57,7 @@ from typing import Any
 from tmlmap.corpus.records import RecordError
 
 #: Supported formats and the file-name endings that select them.
-FORMATS = ("jsonl", "csv", "bib")
+FORMATS = ("jsonl", "json", "csv", "bib", "ris", "wos")
 _EXTENSIONS = {
     ".jsonl": "jsonl",
     ".jsonl.gz": "jsonl",
@@ -52,7 +70,15 @@ _EXTENSIONS = {
     ".bib": "bib",
     ".bibtex": "bib",
     ".bib.gz": "bib",
+    ".json": "json",
+    ".ris": "ris",
+    ".ris.gz": "ris",
+    ".nbib": "ris",
+    ".enw": "ris",
+    ".ciw": "wos",
 }
+#: Extensions whose format is read from the file's first line (RIS or WoS tagged text).
+_SNIFFED_EXTENSIONS = (".txt", ".txt.gz")
 #: Largest accepted input line / CSV field / BibTeX file (characters or bytes).
 MAX_LINE_CHARS = 1_000_000
 MAX_BIB_BYTES = 200_000_000
@@ -99,6 +125,11 @@ _TEX_ESCAPES = {
     r"\dots": "…", r"\textquoteright": "’", r"\textquoteleft": "‘",
 }
 _MATH_RE = re.compile(r"(\$\$.*?\$\$|\$[^$]*\$)", re.S)
+
+
+# C0/C1 control characters except tab and newlines (which whitespace collapsing handles):
+# a NUL byte breaks C tools, escape sequences reach terminals.
+_CONTROL_CHARS_RE = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
 
 
 def strip_html(text: str) -> str:
@@ -155,9 +186,21 @@ def strip_tex(text: str) -> str:
     return "".join(p if i % 2 else _strip_tex_text(p) for i, p in enumerate(parts))
 
 
-def clean_text(text: str, *, tex: bool = False) -> str:
-    """Minimal cleanup of one field: HTML tags/entities (and TeX markup when
-    ``tex``), whitespace collapsed, NFC."""
+def clean_text(text: str, *, tex: bool = False, report: set[str] | None = None) -> str:
+    """Minimal cleanup of one field: control characters, HTML tags/entities (and TeX
+    markup when ``tex``), whitespace collapsed, NFC.
+
+    ``report``, if given, receives the kinds of markup removed (``"HTML tags"``,
+    ``"HTML entities"``, ``"control characters"``; TeX is native to BibTeX and not reported).
+    """
+    if _CONTROL_CHARS_RE.search(text):
+        text = _CONTROL_CHARS_RE.sub(" ", text)
+        if report is not None:
+            report.add("control characters")
+    if report is not None and "<" in text and _TAG_RE.search(text):
+        report.add("HTML tags")
+    if report is not None and "&" in text and _ENTITY_RE.search(text):
+        report.add("HTML entities")
     text = strip_html(text)
     if tex:
         text = strip_tex(text)
@@ -202,17 +245,41 @@ def normalize_title(text: str) -> str:
 # --------------------------------------------------------------------------
 
 
-def sniff_format(path: str | Path) -> str:
-    """Return ``"jsonl"``, ``"csv"`` or ``"bib"`` from the file name.
+def _known_extensions() -> str:
+    return ", ".join([*_EXTENSIONS, *_SNIFFED_EXTENSIONS])
 
-    Raises :class:`RecordError` for an unknown extension.
+
+def sniff_format(path: str | Path) -> str:
+    """Return the format of ``path`` (one of :data:`FORMATS`) from its name.
+
+    ``.txt`` files are told apart by their first line: ``FN``/``PT`` (Web of
+    Science tagged text) or ``TY  -`` (RIS). Raises :class:`RecordError` for a
+    directory, a missing ``.txt`` file or an unknown extension.
     """
-    name = Path(path).name.lower()
+    path = Path(path)
+    if path.is_dir():
+        raise RecordError("is a directory, not a file; give the files inside it", where=str(path))
+    name = path.name.lower()
     for ext in sorted(_EXTENSIONS, key=len, reverse=True):
         if name.endswith(ext):
             return _EXTENSIONS[ext]
+    if name.endswith(_SNIFFED_EXTENSIONS):
+        with _open_text(path) as fh:
+            try:
+                head = [line for _, line in zip(range(50), fh, strict=False)]
+            except _UNREADABLE as exc:
+                raise RecordError(f"cannot read file: {exc}", where=str(path)) from exc
+        first = next((ln.strip() for ln in head if ln.strip()), "")
+        if re.match(r"(FN|VR|PT) ", first):
+            return "wos"
+        if re.match(r"[A-Z][A-Z0-9]  -", first):
+            return "ris"
+        raise RecordError("a .txt file that is neither RIS (first line 'TY  - ...') nor Web of "
+                          "Science tagged text (first line 'FN ...' or 'PT ...'); choose the "
+                          "format explicitly", where=str(path))
     raise RecordError(
-        "unknown file type; expected one of .jsonl, .jsonl.gz, .csv, .bib (or pass format=)",
+        f"unknown file type; expected one of {_known_extensions()} "
+        "(or choose the format explicitly: --format on the command line, format= in Python)",
         where=str(path),
     )
 
@@ -242,11 +309,17 @@ def count_records(path: str | Path, format: str | None = None) -> int | None:
     Returns ``None`` if the file cannot be read.
     """
     path = Path(path)
-    fmt = format or sniff_format(path)
     try:
+        fmt = format or sniff_format(path)
         with _open_text(path) as fh:
             if fmt == "jsonl":
                 return sum(1 for line in fh if line.strip())
+            if fmt == "json":
+                return None  # one document: the count is known only once it is parsed
+            if fmt == "ris":
+                return sum(1 for line in fh if _RIS_START_RE.match(line))
+            if fmt == "wos":
+                return sum(1 for line in fh if line.startswith("PT "))
             if fmt == "csv":
                 return max(0, sum(1 for _ in csv.reader(fh)) - 1)
             return sum(1 for line in fh if line.lstrip().startswith("@")
@@ -293,26 +366,402 @@ def read_jsonl(path: str | Path) -> Iterator[tuple[str, Raw]]:
                     yield where, RecordError(
                         f"expected a JSON object, got {type(obj).__name__}", where=where)
                     continue
-                yield where, _clean_fields(obj, tex=False)
+                yield where, _json_object_record(obj, path)
     except _UNREADABLE as exc:
         raise RecordError(f"cannot read file after line {lineno}: {exc}", where=str(path)) from exc
 
 
 def _clean_fields(obj: dict[str, Any], *, tex: bool) -> dict[str, Any]:
-    """Clean the text fields of a raw record in place (non-strings untouched,
-    so that validation can report wrong types)."""
+    """Clean the text fields of a raw record (a copy; non-strings untouched,
+    so that validation can report wrong types). Sets ``_cleaned`` to the
+    sorted kinds of markup removed (see :func:`clean_text`)."""
     out = dict(obj)
-    for name in ("title", "abstract", "venue"):
+    cleaned: set[str] = set()
+    for name in ("id", "title", "abstract", "venue", "url", "source"):
         value = out.get(name)
         if isinstance(value, str):
-            out[name] = clean_text(value, tex=tex)
+            out[name] = (clean_text(value, tex=tex, report=cleaned) if name in ("title", "abstract", "venue")
+                         else _strip_controls(value, cleaned))
     for name in ("authors", "keywords"):
         value = out.get(name)
         if isinstance(value, str):
             value = value.split(";") if value.strip() else []
         if isinstance(value, list):
-            out[name] = [clean_text(v, tex=tex) if isinstance(v, str) else v for v in value]
+            out[name] = [clean_text(v, tex=tex, report=cleaned) if isinstance(v, str) else v for v in value]
+    out["_cleaned"] = sorted(cleaned)
     return out
+
+
+def _strip_controls(value: str, report: set[str]) -> str:
+    if _CONTROL_CHARS_RE.search(value):
+        report.add("control characters")
+        return _CONTROL_CHARS_RE.sub("", value)
+    return value
+
+
+# --------------------------------------------------------------------------
+# Shared helpers of the reference-manager formats
+# --------------------------------------------------------------------------
+
+_DOI_RE = re.compile(r"\b(10\.\d{4,9}/\S+)", re.I)
+
+
+def normalize_doi(value: Any) -> str:
+    """``"https://doi.org/10.1145/ABC"`` -> ``"10.1145/abc"``; ``""`` when there is no DOI.
+
+    DOIs are case-insensitive (DOI Handbook 2.4), so the key is lower case.
+    """
+    if not isinstance(value, str):
+        return ""
+    m = _DOI_RE.search(value.strip())
+    return m.group(1).rstrip(".,;").lower() if m else ""
+
+
+def _year_of(value: Any) -> Any:
+    """The year of a date-like value (``"2020/05/01/"``, ``"2020-05"``, ``"May 2020"``);
+    other values are returned as they are, for validation to judge."""
+    if isinstance(value, str):
+        text = value.strip()
+        if re.fullmatch(r"\d{4}", text):
+            return text
+        m = re.match(r"(\d{4})(?:[/-]|$)", text) or re.search(r"\b(1[89]\d\d|20\d\d|2100)\b", text)
+        if m and not re.fullmatch(r"\d{4}\.\d+", text):
+            return m.group(1)
+    return value
+
+
+def _hash_id(prefix: str, title: str, venue: str, year: Any) -> str:
+    digest = hashlib.sha256(f"{normalize_title(title)}|{venue}|{year}".encode()).hexdigest()[:16]
+    return f"{prefix}:{digest}"
+
+
+def _first(*values: Any) -> str:
+    """The first non-empty string among ``values`` (lists: their first element)."""
+    for value in values:
+        if isinstance(value, list):
+            value = next((v for v in value if isinstance(v, str) and v.strip()), "")
+        if isinstance(value, str) and value.strip():
+            return value.strip()
+    return ""
+
+
+def _record(*, kind: str, rid: str, doi: str, title: str, abstract: str, venue: str, year: Any,
+            url: str, authors: list[str], keywords: list[str], path: Path) -> dict[str, Any]:
+    """A record dict from a reference-manager format: id ``doi:...`` when there
+    is a DOI, else the format's own id, else a hash of title, venue and year."""
+    doi = normalize_doi(doi)
+    if doi:
+        rid = f"doi:{doi}"
+    elif not rid:
+        rid = _hash_id(kind, title, venue, year)
+    if not url and doi:
+        url = f"https://doi.org/{doi}"
+    return _clean_fields({
+        "id": rid, "title": title, "abstract": abstract, "venue": venue, "year": year, "url": url,
+        "authors": [a for a in authors if a], "keywords": [k for k in keywords if k],
+        "source": f"import:{path.name}",
+    }, tex=False)
+
+
+# --------------------------------------------------------------------------
+# JSON: OpenAlex works and CSL JSON (and our own records)
+# --------------------------------------------------------------------------
+
+
+def is_openalex_work(obj: dict[str, Any]) -> bool:
+    """True for an OpenAlex work object (``abstract_inverted_index`` or an openalex.org id)."""
+    rid = obj.get("id")
+    return "abstract_inverted_index" in obj or (isinstance(rid, str) and "openalex.org/W" in rid)
+
+
+def is_csl_item(obj: dict[str, Any]) -> bool:
+    """True for a CSL JSON item (``issued`` or ``container-title``, and no own ``venue``)."""
+    return "venue" not in obj and ("issued" in obj or "container-title" in obj)
+
+
+def abstract_from_inverted_index(index: Any) -> str:
+    """Rebuild an abstract from OpenAlex's ``{"word": [positions]}``.
+
+    Words are placed at their positions (gaps left out); returns ``""`` for
+    ``None`` or a malformed index.
+    """
+    if not isinstance(index, dict) or not index:
+        return ""
+    placed: list[tuple[int, str]] = []
+    for word, positions in index.items():
+        if not isinstance(positions, list):
+            return ""
+        placed.extend((p, str(word)) for p in positions if isinstance(p, int) and 0 <= p < 1_000_000)
+    placed.sort()
+    return " ".join(word for _, word in placed)
+
+
+def openalex_record(work: dict[str, Any], path: Path) -> dict[str, Any]:
+    """A record from an OpenAlex work.
+
+    title ``title`` (or ``display_name``); abstract from
+    ``abstract_inverted_index``; venue ``primary_location.source.display_name``
+    (or the older ``host_venue.display_name``); year ``publication_year``;
+    authors ``authorships[].author.display_name``; keywords
+    ``keywords[].display_name`` (or ``display_name`` of each entry); id
+    ``doi:...``, else ``openalex:W...``.
+    """
+    def name_of(obj: Any) -> str:
+        return obj.get("display_name", "") if isinstance(obj, dict) else ""
+
+    location = work.get("primary_location") if isinstance(work.get("primary_location"), dict) else {}
+    venue = _first(name_of(location.get("source")), name_of(work.get("host_venue")))
+    rid = work.get("id") if isinstance(work.get("id"), str) else ""
+    rid = f"openalex:{rid.rsplit('/', 1)[-1]}" if rid else ""
+    authors = [name_of(a.get("author")) for a in work.get("authorships") or [] if isinstance(a, dict)]
+    keywords = [k if isinstance(k, str) else name_of(k) for k in work.get("keywords") or []]
+    url = _first(location.get("landing_page_url"), work.get("doi"))
+    return _record(kind="openalex", rid=rid, doi=work.get("doi") or "",
+                   title=_first(work.get("title"), work.get("display_name")),
+                   abstract=abstract_from_inverted_index(work.get("abstract_inverted_index")),
+                   venue=venue, year=work.get("publication_year"), url=url if isinstance(url, str) else "",
+                   authors=authors, keywords=keywords, path=path)
+
+
+def _csl_year(issued: Any) -> Any:
+    if isinstance(issued, dict):
+        parts = issued.get("date-parts")
+        if isinstance(parts, list) and parts and isinstance(parts[0], list) and parts[0]:
+            return parts[0][0]
+        for key in ("raw", "literal"):
+            if isinstance(issued.get(key), str):
+                return _year_of(issued[key])
+    return _year_of(issued) if isinstance(issued, str) else issued
+
+
+def csl_record(item: dict[str, Any], path: Path) -> dict[str, Any]:
+    """A record from a CSL JSON item (Zotero's CSL JSON export).
+
+    title ``title``; abstract ``abstract``; venue ``container-title``, else
+    ``event-title``/``event``, ``collection-title``, ``publisher``; year
+    ``issued.date-parts[0][0]`` (or ``issued.raw``); authors ``family, given``
+    (or ``literal``); keywords ``keyword`` split on ``,`` or ``;``; id
+    ``doi:...`` else ``csl:<id>``.
+    """
+    authors = []
+    for a in item.get("author") or []:
+        if isinstance(a, dict):
+            name = a.get("literal") or ", ".join(p for p in (a.get("family"), a.get("given")) if isinstance(p, str) and p)
+            authors.append(name if isinstance(name, str) else "")
+    kw = item.get("keyword")
+    keywords = re.split(r"[;,]", kw) if isinstance(kw, str) else [k for k in kw or [] if isinstance(k, str)]
+    event = item.get("event")
+    rid = item.get("id")
+    return _record(kind="csl", rid=f"csl:{rid}" if isinstance(rid, str | int) and str(rid) else "",
+                   doi=item.get("DOI") or "", title=_first(item.get("title")),
+                   abstract=_first(item.get("abstract")),
+                   venue=_first(item.get("container-title"), item.get("event-title"),
+                                event.get("name") if isinstance(event, dict) else event,
+                                item.get("collection-title"), item.get("publisher")),
+                   year=_csl_year(item.get("issued")), url=_first(item.get("URL")),
+                   authors=authors, keywords=[k.strip() for k in keywords], path=path)
+
+
+def _json_object_record(obj: dict[str, Any], path: Path) -> dict[str, Any]:
+    """One JSON object: an OpenAlex work, a CSL item or our own record."""
+    if is_openalex_work(obj):
+        return openalex_record(obj, path)
+    if is_csl_item(obj):
+        return csl_record(obj, path)
+    return _clean_fields(obj, tex=False)
+
+
+def read_json(path: str | Path) -> Iterator[tuple[str, Raw]]:
+    """Yield the records of one JSON document: a CSL JSON array, an OpenAlex
+    work, list of works or API page (``{"results": [...]}``), or a list of our
+    own records. ``where`` is ``<file>#<n>`` (1-based position in the list)."""
+    path = Path(path)
+    try:
+        size = path.stat().st_size
+    except FileNotFoundError:
+        raise RecordError("no such file", where=str(path)) from None
+    if size > MAX_BIB_BYTES:
+        raise RecordError(f"file is {size:,} bytes, over the limit of {MAX_BIB_BYTES:,}", where=str(path))
+    try:
+        with _open_text(path) as fh:
+            doc = json.load(fh)
+    except json.JSONDecodeError as exc:
+        raise RecordError(f"malformed JSON: {exc.msg} at line {exc.lineno} column {exc.colno} "
+                          "(one object per line? name the file .jsonl)", where=str(path)) from None
+    except RecursionError:
+        raise RecordError("malformed JSON: nested too deeply", where=str(path)) from None
+    except _UNREADABLE as exc:
+        raise RecordError(f"cannot read file: {exc}", where=str(path)) from exc
+    if isinstance(doc, dict) and isinstance(doc.get("results"), list):
+        items = doc["results"]
+    elif isinstance(doc, dict) and isinstance(doc.get("items"), list):
+        items = doc["items"]
+    elif isinstance(doc, dict):
+        items = [doc]
+    elif isinstance(doc, list):
+        items = doc
+    else:
+        raise RecordError(f"expected a JSON array or object, got {type(doc).__name__}", where=str(path))
+    for n, obj in enumerate(items, start=1):
+        where = f"{path}#{n}"
+        if not isinstance(obj, dict):
+            yield where, RecordError(f"expected a JSON object, got {type(obj).__name__}", where=where)
+            continue
+        yield where, _json_object_record(obj, path)
+
+
+# --------------------------------------------------------------------------
+# RIS (Zotero, Scopus, Web of Science, EndNote) and Web of Science tagged text
+# --------------------------------------------------------------------------
+
+_RIS_START_RE = re.compile(r"^\ufeff?TY  -")
+_RIS_END_RE = re.compile(r"^ER  -")
+
+
+def _tagged_chunks(path: Path, start: re.Pattern[str], end: re.Pattern[str]
+                   ) -> Iterator[tuple[int, list[str] | RecordError]]:
+    """Split a tagged file into records: ``(first line number, lines)``.
+
+    A record starts at a line matching ``start`` and ends at one matching
+    ``end``; a record without an end line is yielded as an error.
+    """
+    fh = _open_text(path)
+    lineno = 0
+    chunk: list[str] = []
+    first = 0
+    try:
+        with fh:
+            for lineno, line in enumerate(fh, start=1):
+                line = line.rstrip("\r\n")
+                if len(line) > MAX_LINE_CHARS:
+                    yield lineno, RecordError(f"line is {len(line):,} characters, over the limit "
+                                              f"of {MAX_LINE_CHARS:,}", where=f"{path}:{lineno}")
+                    continue
+                if start.match(line):
+                    if chunk:
+                        yield first, RecordError("record has no end line (ER) before the next record",
+                                                 where=f"{path}:{first}")
+                    chunk, first = [line.lstrip("\ufeff")], lineno
+                elif chunk:
+                    chunk.append(line)
+                    if end.match(line):
+                        yield first, chunk
+                        chunk = []
+    except _UNREADABLE as exc:
+        raise RecordError(f"cannot read file after line {lineno}: {exc}", where=str(path)) from exc
+    if chunk:
+        yield first, RecordError("the last record has no end line (ER): truncated file?",
+                                 where=f"{path}:{first}")
+
+
+def _as_list(value: Any) -> list[str]:
+    if value is None:
+        return []
+    if isinstance(value, str):
+        return [value]
+    return [v for v in value if isinstance(v, str)]
+
+
+def ris_record(entry: dict[str, Any], path: Path) -> dict[str, Any]:
+    """A record from one ``rispy`` entry.
+
+    title ``TI``/``T1``; abstract ``AB``/``N2``; authors ``AU``/``A1``; venue
+    ``T2`` (Zotero, Scopus, EndNote: journal or proceedings title), else
+    ``JO``/``JF``/``J2``/``T3``/``PB``; year ``PY``/``Y1``/``DA`` (first four
+    digits of ``2020/05/01/``); keywords ``KW``; DOI ``DO`` (id ``doi:...``),
+    else ``ID``/``AN`` (id ``ris:...``), else a hash of title, venue and year.
+    """
+    unknown = entry.get("unknown_tag") if isinstance(entry.get("unknown_tag"), dict) else {}
+    year = _first(entry.get("year"), entry.get("publication_year"), entry.get("date"))
+    keywords = [k.strip() for kw in _as_list(entry.get("keywords")) for k in re.split(r";", kw)]
+    rid = _first(entry.get("id"), entry.get("accession_number"))
+    return _record(kind="ris", rid=f"ris:{rid}" if rid else "",
+                   doi=_first(entry.get("doi"), unknown.get("DI"), unknown.get("R3")),
+                   title=_first(entry.get("title"), entry.get("primary_title"), entry.get("translated_title")),
+                   abstract=_first(entry.get("abstract"), entry.get("notes_abstract")),
+                   venue=_first(entry.get("secondary_title"), entry.get("journal_name"),
+                                entry.get("alternate_title3"), entry.get("alternate_title1"),
+                                entry.get("alternate_title2"), unknown.get("BT"), entry.get("tertiary_title"),
+                                entry.get("publisher")),
+                   year=_year_of(year), url=_first(entry.get("urls")),
+                   authors=_as_list(entry.get("authors")) or _as_list(entry.get("first_authors")),
+                   keywords=keywords, path=path)
+
+
+def read_ris(path: str | Path) -> Iterator[tuple[str, Raw]]:
+    """Yield one record per RIS reference (``TY  -`` ... ``ER  -``), parsed by ``rispy``.
+
+    ``where`` is ``<file>:<line of TY>``. See :func:`ris_record` for the fields.
+    """
+    import rispy
+
+    path = Path(path)
+    for first, chunk in _tagged_chunks(path, _RIS_START_RE, _RIS_END_RE):
+        where = f"{path}:{first}"
+        if isinstance(chunk, RecordError):
+            yield where, chunk
+            continue
+        try:
+            entries = rispy.loads("\n".join(chunk) + "\n")
+        except Exception as exc:  # noqa: BLE001 - rispy raises several types on bad input
+            yield where, RecordError(f"unparseable RIS record: {exc}", where=where)
+            continue
+        if len(entries) != 1:
+            yield where, RecordError("unparseable RIS record", where=where)
+            continue
+        yield where, ris_record(entries[0], path)
+
+
+_WOS_START_RE = re.compile(r"^\ufeff?PT ")
+_WOS_END_RE = re.compile(r"^ER\s*$")
+
+
+def wos_record(entry: dict[str, Any], path: Path) -> dict[str, Any]:
+    """A record from one Web of Science tagged entry (``rispy.WokParser``).
+
+    title ``TI``; abstract ``AB``; authors ``AF`` (full names), else ``AU``;
+    venue ``SO`` (source), else ``CT`` (conference); year ``PY``, else
+    ``EY``/``PD``; keywords ``DE`` (author keywords, ``;``-separated); DOI
+    ``DI`` (id ``doi:...``), else ``UT`` (id ``wos:...``).
+    """
+    def joined(value: Any) -> str:  # continuation lines of one field
+        return " ".join(_as_list(value))
+
+    keywords = [k.strip() for k in joined(entry.get("author_keywords")).split(";")]
+    ut = _first(entry.get("accession_number"))
+    if ut and not ut.upper().startswith("WOS:"):
+        ut = f"WOS:{ut}"
+    return _record(kind="wos", rid=f"wos:{ut.split(':', 1)[1]}" if ut else "",
+                   doi=_first(entry.get("doi")), title=joined(entry.get("document_title")),
+                   abstract=joined(entry.get("abstract")),
+                   venue=joined(entry.get("publication_name")) or joined(entry.get("conference_title")),
+                   year=_year_of(_first(entry.get("publication_year"), entry.get("early_access_year"),
+                                        entry.get("publication_date"))),
+                   url="", authors=_as_list(entry.get("author_full_name")) or _as_list(entry.get("authors")),
+                   keywords=keywords, path=path)
+
+
+def read_wos(path: str | Path) -> Iterator[tuple[str, Raw]]:
+    """Yield one record per entry of a Web of Science plain-text export
+    (``FN``/``VR`` header, ``PT`` starts and ``ER`` ends a record, continuation
+    lines indented by three spaces). See :func:`wos_record` for the fields."""
+    from rispy.parser import WokParser
+
+    path = Path(path)
+    for first, chunk in _tagged_chunks(path, _WOS_START_RE, _WOS_END_RE):
+        where = f"{path}:{first}"
+        if isinstance(chunk, RecordError):
+            yield where, chunk
+            continue
+        try:
+            entries = WokParser(enforce_list_tags=False).parse_lines(iter([*chunk, ""]))
+        except Exception as exc:  # noqa: BLE001 - rispy raises several types on bad input
+            yield where, RecordError(f"unparseable Web of Science record: {exc}", where=where)
+            continue
+        if len(entries) != 1:
+            yield where, RecordError("unparseable Web of Science record", where=where)
+            continue
+        yield where, wos_record(entries[0], path)
 
 
 # --------------------------------------------------------------------------
@@ -377,7 +826,7 @@ def _csv_record(row: dict[str, str], mapping: dict[str, list[str]], path: Path) 
     rec["abstract"] = first("abstract")[1]
     rec["venue"] = first("venue")[1]
     col, year = first("year")
-    if col == "date" or (year and not year.isdigit()):
+    if col == "date":  # a full date (Zotero); a year column must hold a year ("2020.5" is refused)
         m = _YEAR_IN_DATE.search(year)
         year = m.group(1) if m else year
     rec["year"] = year
@@ -560,11 +1009,11 @@ def read_bibtex(path: str | Path) -> Iterator[tuple[str, Raw]]:
 
 def read_records(path: str | Path, format: str | None = None) -> Iterator[tuple[str, Raw]]:
     """Dispatch to the reader of ``format`` (sniffed from the name if None)."""
+    if Path(path).is_dir():
+        raise RecordError("is a directory, not a file; give the files inside it", where=str(path))
     fmt = format or sniff_format(path)
-    if fmt == "jsonl":
-        return read_jsonl(path)
-    if fmt == "csv":
-        return read_csv(path)
-    if fmt in ("bib", "bibtex"):
-        return read_bibtex(path)
-    raise RecordError(f"unknown format {fmt!r}; expected one of {FORMATS}", where=str(path))
+    readers = {"jsonl": read_jsonl, "json": read_json, "csv": read_csv, "bib": read_bibtex,
+               "bibtex": read_bibtex, "ris": read_ris, "wos": read_wos}
+    if fmt not in readers:
+        raise RecordError(f"unknown format {fmt!r}; expected one of {', '.join(FORMATS)}", where=str(path))
+    return readers[fmt](path)

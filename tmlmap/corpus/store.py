@@ -73,9 +73,12 @@ class ImportStats:
 
     ``new``: inserted; ``updated``: same id, changed content, replaced in
     place; ``unchanged``: same content as stored; ``merged``: a near-duplicate
-    (same normalized title, venue and year, different id) folded into an
-    existing paper; ``errors``: one message per skipped record, naming file,
-    line and field (at most :data:`MAX_ERRORS_KEPT`; ``n_errors`` counts all).
+    (same DOI, or same normalized title, venue and year; for file imports
+    same normalized title and year, any venue) folded into an existing paper;
+    ``errors``: one message per skipped record, naming file,
+    line and field (at most :data:`MAX_ERRORS_KEPT`; ``n_errors`` counts all);
+    ``cleaned``: kind of markup removed (``"HTML tags"``, ``"control
+    characters"``, ...) -> number of records it was removed from.
     """
 
     new: int = 0
@@ -84,9 +87,14 @@ class ImportStats:
     merged: int = 0
     errors: list[str] = field(default_factory=list)
     n_errors: int = 0
+    cleaned: dict[str, int] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         self.n_errors = max(self.n_errors, len(self.errors))
+
+    def add_cleaned(self, kinds: Iterable[str]) -> None:
+        for kind in kinds:
+            self.cleaned[kind] = self.cleaned.get(kind, 0) + 1
 
     def add_error(self, message: str) -> None:
         self.n_errors += 1
@@ -104,14 +112,20 @@ class ImportStats:
         self.unchanged += other.unchanged
         self.merged += other.merged
         self.n_errors += other.n_errors
+        for kind, n in other.cleaned.items():
+            self.cleaned[kind] = self.cleaned.get(kind, 0) + n
         room = MAX_ERRORS_KEPT - len(self.errors)
         self.errors.extend(other.errors[:max(room, 0)])
         return self
 
     def __str__(self) -> str:
         n_err = max(self.n_errors, len(self.errors))
-        return (f"{self.new:,} new, {self.updated:,} updated, {self.unchanged:,} unchanged, "
+        text = (f"{self.new:,} new, {self.updated:,} updated, {self.unchanged:,} unchanged, "
                 f"{self.merged:,} merged, {n_err:,} skipped with errors")
+        if self.cleaned:
+            text += "; removed " + ", ".join(f"{kind} from {n:,} record{'s' if n != 1 else ''}"
+                                             for kind, n in sorted(self.cleaned.items()))
+        return text
 
 
 @dataclass(frozen=True)
@@ -253,6 +267,9 @@ def _loads_list(text: str | None) -> list[str]:
 
 
 _PAPER_COLS = "id, title, abstract, venue, year, url, authors, keywords, source"
+#: ``source`` prefix of papers read from a file by :meth:`CorpusStore.import_file`.
+_IMPORT_SOURCE = "import:"
+_DOI_URL = "https://doi.org/"
 
 
 def _row_to_paper(row: Sequence[Any]) -> Paper:
@@ -284,8 +301,32 @@ def merge_papers(kept: Paper, other: Paper) -> Paper:
 
 # ---- Full-text query sanitizing ------------------------------------------
 
-_QUERY_TOKEN_RE = re.compile(r'"([^"]*)"?|(\S+)')
+# An optional "-" (exclude), an optional "field:" and a "quoted phrase" or a bare token.
+_QUERY_TOKEN_RE = re.compile(r'(-)?(?:([A-Za-z_]+):)?(?:"([^"]*)"?|(\S+))')
 _WORD_RE = re.compile(r"[\w]+(?:[-'.][\w]+)*\*?", re.UNICODE)
+#: ``field:`` prefixes of a query term -> FTS5 column.
+QUERY_FIELDS = {"title": "title", "ti": "title", "abstract": "abstract", "ab": "abstract",
+                "keywords": "keywords_text", "keyword": "keywords_text", "kw": "keywords_text"}
+#: Words that are operators, never searched for: ``AND`` (the default) and ``NOT`` (exclude the next term).
+_OPERATORS = {"AND", "NOT"}
+
+
+def _fts_term(phrase: str | None, bare: str | None) -> str:
+    """One FTS5 term (string literals only; prefix ``*`` kept), or ``""``."""
+    if phrase is not None:
+        words = _WORD_RE.findall(phrase)
+        if not words:
+            return ""
+        return '"' + " ".join(w.rstrip("*") for w in words).replace('"', '""') + '"'
+    words = _WORD_RE.findall(bare or "")
+    if not words:
+        return ""
+    parts = []
+    for w in words:
+        prefix = w.endswith("*") and len(w) > 1
+        w = w.rstrip("*")
+        parts.append('"' + w.replace('"', '""') + '"' + ("*" if prefix else ""))
+    return parts[0] if len(parts) == 1 else "(" + " AND ".join(parts) + ")"
 
 
 def fts_query(query: str, *, any_term: bool = False) -> str:
@@ -294,45 +335,52 @@ def fts_query(query: str, *, any_term: bool = False) -> str:
     Bare words and ``"quoted phrases"`` become FTS5 string literals (so no
     user text is ever parsed as FTS5 syntax); a trailing ``*`` on a word asks
     for a prefix match (of the porter-stemmed index terms: ``interpret*``
-    finds "interpretability", indexed as "interpret", but ``interpretab*`` does not); the literal ``OR`` between terms is honoured. Terms are
-    AND-ed unless ``any_term``. Returns ``""`` when nothing searchable is left.
+    finds "interpretability", indexed as "interpret", but ``interpretab*`` does not); the literal ``OR`` between terms is honoured.
+    ``title:word``, ``abstract:"a phrase"``, ``keywords:word`` (also ``ti:``,
+    ``ab:``, ``kw:``) search one field; ``-word`` or ``NOT word`` excludes
+    papers with it; a bare ``AND`` is the default and ignored. Terms are
+    AND-ed unless ``any_term``. Returns ``""`` when nothing searchable is left
+    (e.g. a query of only ``AND`` or only excluded words).
     """
     query = (query or "")[:MAX_QUERY_CHARS].replace("\x00", " ")
     terms: list[str] = []
-    pending_or = False
+    excluded: list[str] = []
+    pending_or = pending_not = False
     for m in _QUERY_TOKEN_RE.finditer(query):
-        phrase, bare = m.group(1), m.group(2)
-        if bare is not None and bare == "OR" and terms:
-            pending_or = True
+        minus, field_name, phrase, bare = m.group(1), m.group(2), m.group(3), m.group(4)
+        if not minus and not field_name and phrase is None and bare is not None:
+            if bare == "OR":  # between terms; a leading or trailing OR is no word to search
+                pending_or = bool(terms)
+                continue
+            if bare in _OPERATORS:
+                pending_not = pending_not or bare == "NOT"
+                continue
+        column = QUERY_FIELDS.get(field_name.lower()) if field_name else None
+        if field_name and column is None:  # "http://x" or "foo:bar": not a field, plain words
+            bare = f"{field_name}:{bare if bare is not None else phrase or ''}"
+            phrase = None
+        term = _fts_term(phrase, bare)
+        if not term:
             continue
-        if phrase is not None:
-            words = _WORD_RE.findall(phrase)
-            if not words:
-                continue
-            term = '"' + " ".join(w.rstrip("*") for w in words).replace('"', '""') + '"'
-        else:
-            words = _WORD_RE.findall(bare or "")
-            if not words:
-                continue
-            parts = []
-            for w in words:
-                prefix = w.endswith("*") and len(w) > 1
-                w = w.rstrip("*")
-                parts.append('"' + w.replace('"', '""') + '"' + ("*" if prefix else ""))
-            term = parts[0] if len(parts) == 1 else "(" + " AND ".join(parts) + ")"
-        if pending_or and terms:
+        if column is not None:
+            term = f"{column} : {term}"
+        if minus or pending_not:
+            excluded.append(term)
+            pending_not = pending_or = False
+        elif pending_or and terms:
             terms[-1] = f"{terms[-1]} OR {term}"
             pending_or = False
         else:
             terms.append(term)
-        if len(terms) >= MAX_QUERY_TERMS:
+        if len(terms) + len(excluded) >= MAX_QUERY_TERMS:
             break
     if not terms:
         return ""
-    if len(terms) == 1:
-        return terms[0]
     joiner = " OR " if any_term else " AND "
-    return joiner.join(f"({t})" if " OR " in t else t for t in terms)
+    positive = terms[0] if len(terms) == 1 else joiner.join(f"({t})" if " OR " in t else t for t in terms)
+    if not excluded:
+        return positive
+    return f"({positive}) NOT ({' OR '.join(excluded)})"
 
 
 # --------------------------------------------------------------------------
@@ -499,6 +547,8 @@ class CorpusStore:
         ``"upgrade"``), ``progress(done, total)`` during it; what was done is in
         :attr:`last_sync` (``None`` when nothing had to be done).
         """
+        if path is None and config.active_corpus() != config.DEFAULT_CORPUS:
+            bootstrap = False  # a named corpus holds only what its owner imports
         store = cls(path if path is not None else config.default_db_path())
         try:
             if bootstrap:
@@ -716,10 +766,21 @@ class CorpusStore:
                       "WHERE alias_id IN ({marks})", ids)}
         title_keys = {p.title: normalize_title(p.title) for p in batch}  # title -> key
         by_key: dict[tuple[str, str, int], str] = {}  # (title key, venue, year) -> kept id
+        # (title key, year) -> (kept id, is a file import): venue names differ between
+        # reference tools, so imported files match across venues.
+        by_title_year: dict[tuple[str, int], tuple[str, bool]] = {}
         for row in load(self._select_in(
                 conn, f"SELECT {cols}, title_key FROM papers WHERE title_key IN ({{marks}}) "
                       "ORDER BY docid DESC", {k for k in title_keys.values() if k})):
             by_key[(row[10], row[3], int(row[4]))] = row[0]  # the oldest paper wins
+            by_title_year[(row[10], int(row[4]))] = (row[0], (row[8] or "").startswith(_IMPORT_SOURCE))
+        # DOI -> kept id, for stored papers whose URL is the DOI's (ids "doi:..." match as ids).
+        by_doi: dict[str, str] = {}
+        doi_urls = {_DOI_URL + p.id[4:]: p.id[4:] for p in batch if p.id.startswith("doi:")}
+        for row in load(self._select_in(
+                conn, f"SELECT {cols} FROM papers WHERE lower(url) IN ({{marks}}) ORDER BY docid DESC",
+                doi_urls)):
+            by_doi[doi_urls[row[5].lower()]] = row[0]
         for _ in load(self._select_in(conn, f"SELECT {cols} FROM papers WHERE id IN ({{marks}})",
                                       {pid for pid, _ in alias.values()} - current.keys())):
             pass
@@ -747,8 +808,15 @@ class CorpusStore:
                     stats.unchanged += 1
                     continue
                 kind, result = "merged", merge_papers(current[target], paper)
+            elif paper.id.startswith("doi:") and paper.id[4:] in by_doi:  # same DOI, other id
+                target, kind = by_doi[paper.id[4:]], "merged"
+                result = merge_papers(current[target], paper)
             elif key[0] and key in by_key:  # a new near-duplicate of a stored paper
                 target, kind = by_key[key], "merged"
+                result = merge_papers(current[target], paper)
+            elif key[0] and (key[0], key[2]) in by_title_year and (
+                    paper.source.startswith(_IMPORT_SOURCE) or by_title_year[(key[0], key[2])][1]):
+                target, kind = by_title_year[(key[0], key[2])][0], "merged"
                 result = merge_papers(current[target], paper)
             else:
                 target, kind, result = paper.id, "new", paper
@@ -765,6 +833,8 @@ class CorpusStore:
                 hashes[target] = chash
                 if key[0]:
                     by_key.setdefault(key, target)
+                    by_title_year.setdefault((key[0], key[2]),
+                                             (target, paper.source.startswith(_IMPORT_SOURCE)))
                 stats.new += 1
                 continue
             if hashes.get(target) == chash:
@@ -807,7 +877,8 @@ class CorpusStore:
     def import_file(self, path: str | os.PathLike[str], *, format: str | None = None,
                     progress: Progress | None = None, strict: bool = False,
                     batch_size: int = 1000) -> ImportStats:
-        """Import a JSONL/JSONL.gz, CSV or BibTeX file (format from the extension).
+        """Import a corpus file: JSONL(.gz), JSON (CSL, OpenAlex), CSV, BibTeX, RIS or
+        Web of Science text (format from the extension, see :func:`sniff_format`).
 
         Bad records are skipped and described in ``errors`` (file, line,
         field); with ``strict`` the first one raises :class:`RecordError`
@@ -836,6 +907,8 @@ class CorpusStore:
                     if isinstance(raw, RecordError):
                         raise raw
                     batch.append(validate_record(raw, where=where))
+                    if raw.get("_cleaned"):
+                        stats.add_cleaned(raw["_cleaned"])
                 except RecordError as exc:
                     if strict:
                         raise

@@ -98,8 +98,53 @@ def registry() -> Registry:
 # --------------------------------------------------------------------------
 
 
+_CORPUS = "tmlmap_corpus"
+
+
+def active_corpus() -> str:
+    """The corpus this session works on: the sidebar's choice, else ``$TMLMAP_CORPUS`` or the default."""
+    name = st.session_state.get(_CORPUS)
+    if name is None:
+        try:
+            name = config.active_corpus()
+        except ValueError:  # an invalid $TMLMAP_CORPUS: the default corpus, never a path from it
+            name = config.DEFAULT_CORPUS
+    return name
+
+
 def db_path() -> str:
-    return str(config.default_db_path())
+    return str(config.corpus_db_path(active_corpus()))
+
+
+def map_cache_dir() -> str:
+    """The map cache folder of this session's corpus."""
+    return str(config.corpus_cache_dir(active_corpus()))
+
+
+def corpus_switch() -> None:
+    """Sidebar selector of the corpus (default or a named one, see ``tmlmap corpus``).
+
+    Switching drops the session's map settings and pinned map (a venue filter of
+    one corpus means nothing in another); each corpus keeps its own maps on disk.
+    """
+    from tmlmap.corpus.named import corpus_names
+
+    names = corpus_names()
+    current = active_corpus()
+    if current not in names:  # deleted meanwhile (e.g. from the CLI)
+        current = config.DEFAULT_CORPUS
+    if len(names) == 1:
+        st.session_state[_CORPUS] = current
+        return
+    chosen = st.selectbox("Corpus", names, index=names.index(current), key="sb_corpus",
+                          help="Your own corpora are made with `tmlmap corpus create NAME` and filled "
+                               "with `tmlmap --corpus NAME import FILE`; each has its own maps.")
+    if chosen != st.session_state.get(_CORPUS, current):
+        st.session_state[_CORPUS] = chosen
+        st.session_state.pop(_APPLIED, None)
+        st.session_state.pop(_PINNED_FP, None)
+        st.rerun()
+    st.session_state[_CORPUS] = chosen
 
 
 def get_store() -> CorpusStore:
@@ -123,7 +168,9 @@ def get_store() -> CorpusStore:
         probe = CorpusStore(path)
         pending = probe.embedded_pending()
         probe.close()
-        if pending is not None:
+        if active_corpus() != config.DEFAULT_CORPUS:
+            store = CorpusStore.open(path, bootstrap=False)  # a named corpus: only its owner's papers
+        elif pending is not None:
             label = ("**First start: importing the embedded corpus** (once; then the map is "
                      "built, see below)" if pending == "bootstrap"
                      else "**The embedded corpus has a new version: importing it** "
@@ -284,9 +331,9 @@ def _load_or_build_with_progress(store: CorpusStore, settings: MapSettings) -> T
     keeps the progress bar moving (the longest steps report no progress of their
     own: without this the bar and its clock would freeze for a minute)."""
     t0 = time.perf_counter()
-    if not is_stale(store, settings):
+    if not is_stale(store, settings, map_cache_dir()):
         with st.spinner("Loading the cached map..."):
-            return load_or_build(store, settings)
+            return load_or_build(store, settings, cache_dir=map_cache_dir())
     n_papers = store.count()
     box = st.empty()  # emptied when done: no "Map built..." box left at the top of the page
     with box.container(border=True):
@@ -304,7 +351,7 @@ def _load_or_build_with_progress(store: CorpusStore, settings: MapSettings) -> T
 
     def work() -> None:
         try:
-            outcome["map"] = load_or_build(store, settings, progress=progress)
+            outcome["map"] = load_or_build(store, settings, progress=progress, cache_dir=map_cache_dir())
         except BaseException as exc:  # noqa: BLE001 - re-raised in the script thread below
             outcome["error"] = exc
 
@@ -369,6 +416,8 @@ def sidebar() -> DeltaGenerator | None:
     Returns a sidebar container for :func:`sidebar_status`, which app.py
     fills after the page ran (so it describes the map the page just built).
     """
+    with st.sidebar:
+        corpus_switch()
     store = get_store()
     applied = applied_settings()
     venues = store.venues()
@@ -427,7 +476,7 @@ def sidebar_status(box: DeltaGenerator | None) -> None:
                 st.rerun()
         shown = shown_map(store)
         if shown is None:
-            if is_stale(store, applied):
+            if is_stale(store, applied, map_cache_dir()):
                 st.info("The map for these settings is not built yet: the Map page builds it "
                         f"(about {build_estimate_s(store.count()):.0f} s for {store.count():,} papers).")
         else:

@@ -28,7 +28,7 @@ from tmlmap.views.widgets import (
     scrub_paths,
 )
 
-IMPORT_SUFFIXES = (".jsonl.gz", ".jsonl", ".json", ".csv", ".bib")
+IMPORT_SUFFIXES = (".jsonl.gz", ".jsonl", ".json", ".csv", ".tsv", ".bib", ".ris", ".txt")
 
 st.title("Corpus")
 store = state.get_store()
@@ -111,9 +111,11 @@ def _safe_upload_name(name: str) -> str:
 
 
 st.subheader("Import a file")
-st.caption("JSONL (one paper per line), CSV or BibTeX with title, abstract, venue and year "
-           "(authors, keywords, url optional). Re-importing the same file changes nothing; "
-           "near-duplicates are merged. The map is not rebuilt by an import: the sidebar offers it.")
+st.caption("RIS (Zotero, Scopus, Web of Science, EndNote), CSL JSON, OpenAlex works (JSON/JSONL), "
+           "Web of Science plain text (.txt), JSONL (one paper per line), CSV or BibTeX with title, "
+           "abstract, venue and year (authors, keywords, url optional). Re-importing the same file "
+           "changes nothing; duplicates (same DOI, else same title and year) are merged. "
+           "The map is not rebuilt by an import: the sidebar offers it.")
 upload = checked_upload("Corpus file", IMPORT_SUFFIXES, key="corpus_upload")
 if upload is not None and st.button("Import", type="primary", key="corpus_import"):
     name = upload.name

@@ -11,6 +11,7 @@ from tmlmap.corpus.coverage import topic_selected_mask
 from tmlmap.lexicons import TOPICS
 from tmlmap.risk.relevance import community_profiles, topic_relevance
 from tmlmap.views import state
+from tmlmap.views.evolution_chart import render_evolution_section
 from tmlmap.views.graph_html import PALETTE
 from tmlmap.views.widgets import download_csv, md_text, method_note
 
@@ -134,3 +135,6 @@ else:
                  | {c: st.column_config.NumberColumn(c, format="%.2f%%") for c in chosen})
 method_note("trends")
 method_note("relevance", "How paper profiles are computed")
+
+st.divider()
+render_evolution_section(state.get_store(), state.applied_settings())
