@@ -189,7 +189,14 @@ def _score(args: argparse.Namespace) -> int:
 def cmd_evaluate(args: argparse.Namespace) -> int:
     from tmlmap.cli.map import StageProgress
     from tmlmap.config import cache_dir
-    from tmlmap.risk.evaluate import calibration_table, results_table, run_evaluation
+    from tmlmap.risk.evaluate import (
+        brier_table,
+        calibration_table,
+        description_table,
+        results_table,
+        run_evaluation,
+        worst_table,
+    )
 
     term_map, store = _load_map(args)
     progress = StageProgress(quiet=getattr(args, "quiet", False))
@@ -207,13 +214,17 @@ def cmd_evaluate(args: argparse.Namespace) -> int:
     else:
         print(f"AUC (95% bootstrap interval); {results['date']}; {results['machine']}")
         print(results_table(results["rows"]))
-        if results.get("calibration"):
-            print()
-            print(calibration_table(results["calibration"]))
+        for key, fmt in (("descriptions", description_table), ("brier", brier_table), ("worst", worst_table),
+                         ("calibration", calibration_table)):
+            if results.get(key):
+                print()
+                print(fmt(results[key]))
     if args.markdown:
         text = f"Measured {results['date']} on {results['machine']}.\n\n{results_table(results['rows'])}\n"
-        if results.get("calibration"):
-            text += f"\n{calibration_table(results['calibration'])}\n"
+        for key, fmt in (("descriptions", description_table), ("brier", brier_table), ("worst", worst_table),
+                         ("calibration", calibration_table)):
+            if results.get(key):
+                text += f"\n{fmt(results[key])}\n"
         Path(args.markdown).write_text(text, encoding="utf-8")
         print(f"wrote {args.markdown}", file=sys.stderr)
     return 0
