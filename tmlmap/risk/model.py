@@ -287,7 +287,7 @@ class ContextModel:
     @classmethod
     def fit(cls, term_map, *, topic_fp=None, labels: str | Path = AIAAIC) -> ContextModel:
         """Fit on ``term_map`` and the dev split of ``labels`` (raises OSError/ValueError if unusable)."""
-        from tmlmap.risk.words import compute_word_fingerprints, word_fingerprints
+        from tmlmap.risk.words import compute_word_fingerprints, word_docs_of, word_fingerprints
 
         wf = word_fingerprints(term_map) if topic_fp is None else compute_word_fingerprints(term_map, topic_fp=topic_fp)
         cache_key = (id(term_map), id(wf), str(labels))
@@ -304,7 +304,7 @@ class ContextModel:
         texts = [r["text"] for r in dev]
         X = features(term_map, wf, texts)[0]
         models = {lab: fit_logistic(X, np.asarray([int(r[f"{lab}_label"]) for r in dev])) for lab in LABELS}
-        D = sp.csr_matrix(term_map.word_docs, dtype=np.float64)
+        D = word_docs_of(term_map)
         Wp = (D @ sp.diags(wf.idf)).tocsr()
         # Paper risks for percentiles, in chunks (the (nnz, k) contributions of all papers would be large).
         risks = []

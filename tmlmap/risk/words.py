@@ -47,11 +47,13 @@ from tmlmap.text.weighting import smooth_idf, tfidf
 if TYPE_CHECKING:  # pragma: no cover
     from tmlmap.maps.termmap import TermMap
 
-#: Prior worth of the corpus mean, in papers (as the bipartite topic step).
-WORD_PRIOR_WEIGHT = 20.0
+#: Prior worth of the corpus mean, in papers (chosen on the AIAAIC dev split: 5, 20, 80 tried).
+WORD_PRIOR_WEIGHT = 5.0
 #: Seeds used by more than this share of papers are too generic to mark a context
 #: ("data", "system", "use").
 MAX_SEED_DF_SHARE = 0.05
+#: Whether a seed keeps at least its walk value for its own context (else its papers decide).
+SEED_FLOOR = True
 
 
 @dataclass
@@ -118,6 +120,22 @@ def context_seeds(term_map: TermMap, contexts: Sequence[Context], word_df: np.nd
     return out
 
 
+def word_docs_of(term_map: TermMap) -> sp.csr_matrix:
+    """``(n_docs, n_forms)`` float64 0/1: ``term_map.word_docs``, or, when the map has none, the
+    incidence of its terms placed at their form ids (then only map terms can count)."""
+    if term_map.word_docs is not None:
+        return sp.csr_matrix(term_map.word_docs, dtype=np.float64)
+    ex = term_map.extractor
+    n_forms = max(len(ex.forms), int(np.max(ex.term_forms, initial=-1)) + 1)
+    B = sp.csr_matrix(term_map.X, dtype=np.float64, copy=True)
+    B.sum_duplicates()
+    B.eliminate_zeros()
+    B.data[:] = 1.0
+    M = sp.csr_matrix((np.ones(term_map.n_terms), (np.arange(term_map.n_terms), np.asarray(ex.term_forms))),
+                      shape=(term_map.n_terms, n_forms))
+    return (B @ M).tocsr()
+
+
 def _paper_mean(W: sp.csr_matrix, G: np.ndarray) -> np.ndarray:
     den = np.asarray(W.sum(axis=1)).ravel()
     num = np.asarray(W @ G)
@@ -132,6 +150,7 @@ def compute_word_fingerprints(
     prior_weight: float = WORD_PRIOR_WEIGHT,
     max_seed_df_share: float = MAX_SEED_DF_SHARE,
     topic_fp: Fingerprints | None = None,
+    seed_floor: bool = SEED_FLOOR,
 ) -> WordFingerprints:
     """Fingerprints of every form of ``term_map`` for ``topics`` and ``contexts`` (default: all parsed).
 
@@ -185,9 +204,9 @@ def compute_word_fingerprints(
     A = (acc + prior_weight * prior[None, :]) / (word_df[:, None] + prior_weight)
     # Terms keep their map fingerprints for the topics (the same construction over X).
     A[term_form[in_range], : len(topics)] = T_terms[in_range]
-    # Seeds keep at least their seed value for their own context.
+    # Seeds keep at least their seed value for their own context (with seed_floor).
     nt = len(topics)
-    for j, c in enumerate(contexts):
+    for j, c in enumerate(contexts if seed_floor else ()):
         ids = np.asarray([f for f in seeds[c.key] if f < n_forms], dtype=np.int64)
         if len(ids):
             A[ids, nt + j] = np.maximum(A[ids, nt + j], G[ids, j])
