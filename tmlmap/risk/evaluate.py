@@ -160,18 +160,30 @@ def load_devset(path: str | Path = DEVSET) -> list[dict[str, Any]]:
     return rows
 
 
-def evaluate_devset(term_map: TermMap, path: str | Path = DEVSET, *, labels: str | Path = AIAAIC
-                    ) -> list[dict[str, Any]]:
-    """(b): AUC per split (dev, test) and method on the project descriptions (all description methods)."""
+def evaluate_devset(term_map: TermMap, path: str | Path = DEVSET) -> list[dict[str, Any]]:
+    """(b): AUC per split (dev, test) and topic method on the project descriptions."""
     rows = load_devset(path)
     out: list[dict[str, Any]] = []
-    methods = DescriptionMethods(term_map, labels)
     for split in ("dev", "test"):
         part = [r for r in rows if r["split"] == split]
         if not part:
             continue
-        y = {t: np.asarray([bool(r[t]) for r in part]) for t in RISK_TOPICS}
-        out += _rows(y, methods.scores([r["text"] for r in part]), f"project descriptions, {split} split")
+        labels = {t: np.asarray([bool(r[t]) for r in part]) for t in RISK_TOPICS}
+        out += _rows(labels, _method_scores(term_map, [r["text"] for r in part]), f"project descriptions, {split} split")
+    return out
+
+
+def evaluate_descriptions(term_map: TermMap, path: str | Path = DEVSET, *,
+                          methods: DescriptionMethods | None = None) -> list[dict[str, Any]]:
+    """(b) with every description method (:class:`DescriptionMethods`): AUC per split of the devset."""
+    rows = load_devset(path)
+    methods = methods or DescriptionMethods(term_map)
+    out: list[dict[str, Any]] = []
+    for split in ("dev", "test"):
+        part = [r for r in rows if r["split"] == split]
+        if part:
+            y = {t: np.asarray([bool(r[t]) for r in part]) for t in RISK_TOPICS}
+            out += _rows(y, methods.scores([r["text"] for r in part]), f"project descriptions, {split} split")
     return out
 
 
@@ -377,8 +389,9 @@ def run_evaluation(
 ) -> dict[str, Any]:
     """Both evaluations; returns ``{"date", "machine", "rows", "calibration"}``."""
     rows = evaluate_papers(store.papers(), year_max=year_max, cache_dir=cache_dir, progress=progress)
-    descriptions = evaluate_devset(term_map, devset)
-    aiaaic = evaluate_aiaaic(term_map)
+    methods = DescriptionMethods(term_map)
+    aiaaic = evaluate_aiaaic(term_map, methods=methods)
+    descriptions = evaluate_descriptions(term_map, devset, methods=methods)
     return {"date": datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC"), "machine": machine_info(), "rows": rows,
             "descriptions": aiaaic["rows"] + descriptions, "brier": aiaaic["brier"], "worst": aiaaic["worst"],
             "calibration": evaluate_calibration(term_map, devset)}

@@ -79,8 +79,10 @@ def signal_scores(W: sp.csr_matrix, A: np.ndarray, *, cap_top: bool = True) -> t
         c2 = np.zeros((n, k))
         c2[nonempty] = np.maximum.reduceat(np.where(is_max, 0.0, contrib), starts, axis=0)
         c2 = np.where(n_max >= 2, cmax, c2)
-        # Every maximal entry is scaled so that together they add what the second largest does.
-        scale = np.divide(c2, cmax * n_max, out=np.zeros((n, k)), where=cmax > 0)
+        # The largest entry becomes the second largest: tied maxima (n_max >= 2) stay as they are,
+        # a lone maximum is scaled down to c2. Scaled per maximal entry: the group sums to
+        # (n_max - 1) * cmax + c2.
+        scale = np.divide((n_max - 1) * cmax + c2, cmax * n_max, out=np.zeros((n, k)), where=cmax > 0)
         np.copyto(contrib, contrib * scale[rows], where=is_max & (cmax[rows] > 0))
     inv = np.divide(1.0, den, out=np.zeros(n), where=den > 0)
     contrib *= inv[rows][:, None]
