@@ -50,7 +50,7 @@ def test_score_full_and_table(cli_env, capsys) -> None:
 
 def test_score_file_and_bad_file(cli_env, tmp_path: Path, capsys) -> None:
     f = tmp_path / "desc.txt"
-    f.write_bytes("Forecast river levels from sensor data.\x00".encode())
+    f.write_bytes(b"Forecast river levels from sensor data.\x00")
     assert main(["score", "--file", str(f)]) == 0
     assert json.loads(capsys.readouterr().out)["fairness_risk"] < 0.15
     f.write_bytes("Forecast river levels\nfrom sensor data.\xff".encode("latin-1"))

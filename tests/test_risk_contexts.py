@@ -122,7 +122,7 @@ def test_entities_are_decoded_and_tag_contents_kept_with_offsets() -> None:
 
 def test_batch_refuses_non_utf8_with_file_and_line(tmp_path: Path) -> None:
     src = tmp_path / "in.csv"
-    src.write_bytes("id,text\n1,loans for applicants\n".encode() + "2,caf\xe9 owners\n".encode("latin-1"))
+    src.write_bytes(b"id,text\n1,loans for applicants\n" + "2,caf\xe9 owners\n".encode("latin-1"))
     rows = read_rows(src, "text")
     assert next(rows)[1]["text"] == "loans for applicants"
     with pytest.raises(BatchInputError, match=r"in\.csv:3: not valid UTF-8"):
