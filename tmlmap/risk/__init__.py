@@ -1,7 +1,10 @@
 """Risk scoring of project descriptions on a map: fingerprints, relevance, scorer, batch, evaluation.
 
 Data flow: :class:`tmlmap.maps.TermMap` -> topic fingerprints of every term
-(:func:`fingerprints`) -> :class:`RiskScorer` (one text or many) -> :class:`RiskReport`;
+(:func:`fingerprints`) -> fingerprints of every corpus word for the topics and the
+use contexts (:mod:`tmlmap.risk.words`, :mod:`tmlmap.risk.contexts`) -> the
+calibrated model (:mod:`tmlmap.risk.model`) -> :class:`RiskScorer` (one text or
+many) -> :class:`RiskReport`;
 :mod:`tmlmap.risk.batch` scores files, :mod:`tmlmap.risk.evaluate` measures it all.
 """
 

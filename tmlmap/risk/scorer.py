@@ -1,6 +1,17 @@
 """Fairness- and privacy-risk scores of free-text project descriptions.
 
-How a description is scored (:class:`RiskScorer`):
+The default, ``method="contexts"`` (:mod:`tmlmap.risk.model`): every word of the
+text (map terms and every other corpus word, :mod:`tmlmap.risk.words`) is read
+against the two topics and the use contexts of the EU AI Act / GDPR
+(:mod:`tmlmap.risk.contexts`); a non-negative logistic model fitted on the
+AIAAIC dev split turns them into ``fairness_risk`` / ``privacy_risk``
+(``None`` for text that is not language); ``contexts`` lists the contexts the
+text touches; ``nearest_papers`` are ranked on the risk-driving words and
+carry ``shared_terms``. Input hygiene (:func:`clean_input`) and the report
+fields are shared by all methods.
+
+The previous methods (``"bipartite"``, ``"diffusion"``, ``"reference"``,
+``"keyword"``), kept for comparison, score as follows:
 
 1. **Text hygiene.** Input is untrusted: non-``str`` input is rejected with a
    clear error, control characters and NULs are removed, markup/URLs/maths
@@ -272,9 +283,11 @@ class RiskScorer:
 
     ``term_map``: a built :class:`~tmlmap.maps.termmap.TermMap`. ``store``:
     optional corpus store for paper titles/URLs in ``nearest_papers``.
-    ``method``: ``"bipartite"`` (default), ``"diffusion"``, ``"reference"``
-    or ``"keyword"`` (baselines, for evaluation); ``fp`` must then be
-    fingerprints of the same method. ``seeds``: extra seed terms per topic
+    ``method``: ``"contexts"`` (default: topics + use contexts, logistic model
+    fitted on the dev split of ``labels``, AIAAIC), or the previous
+    ``"bipartite"``, ``"diffusion"``, ``"reference"``, ``"keyword"`` (for
+    evaluation); ``fp`` must then be fingerprints of the same method
+    (``"bipartite"`` for ``"contexts"``). ``seeds``: extra seed terms per topic
     (``{"fairness": ["welfare"]}``, added to the defaults, terms not in the
     map ignored); the fingerprints are then computed for them (not with ``fp``). ``n_top_terms``/``n_nearest``: evidence list
     lengths. Fitting (fingerprints, corpus scores, calibration) takes a few
