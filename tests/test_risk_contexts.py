@@ -256,3 +256,19 @@ def test_markup_in_descriptions(scorer: RiskScorer) -> None:
     assert "applicant" in terms and "amp" not in terms and "amp" not in rep.unmatched_words
     plain = scorer.score("loan applicants & credit scoring")
     assert rep.fairness_risk == pytest.approx(plain.fairness_risk, abs=1e-3)
+
+
+def test_dashboard_context_rows_and_markdown_escape_the_report() -> None:
+    from tmlmap.risk.scorer import RiskReport
+    from tmlmap.views.risk_panels import context_rows, contexts_markdown, format_risk
+
+    rep = RiskReport(0.3, None, 97.0, None, 0.6, contexts=[
+        {"key": "annex3-4a", "name": "Employment: recruitment <b>", "point": "Annex III 4(a)", "risk": "fairness",
+         "score": 2.5, "words": ["candidate", "cv|s"]}])
+    rows = context_rows(rep)
+    assert rows == [{"point": "Annex III 4(a)", "context": "Employment: recruitment <b>", "risk": "fairness",
+                     "score": 2.5, "evidence words": "candidate, cv|s"}]
+    md = "\n".join(contexts_markdown(rep))
+    assert "Annex III 4&#40;a&#41;" in md and "<b>" not in md and "cv|s" not in md  # escaped for Markdown tables
+    assert format_risk(None) == "n/a" and format_risk(0.256) == "0.26"
+    assert "None of the listed" in "\n".join(contexts_markdown(RiskReport(0.1, 0.1, 1.0, 1.0, 0.5)))
