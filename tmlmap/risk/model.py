@@ -27,6 +27,7 @@ the dev split about 19 % for fairness and 29 % for privacy).
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -170,9 +171,11 @@ CONTEXT_MIN_LIFT = float(np.log(3.0))
 #: Longest list of contexts in a report, and evidence words per context.
 MAX_CONTEXTS = 6
 CONTEXT_WORDS = 5
-#: Text that is language: at least this share of its word tokens are known forms,
-#: and at least this share of its non-space characters are letters.
-MIN_KNOWN_SHARE = 0.4
+#: Text that is language: at least one known word, at least this share of its
+#: whitespace-separated tokens hold a Latin word, and at least this share of its non-space
+#: characters are letters. (The share of *known* words only lowers the confidence: a small
+#: corpus does not know every English word.)
+MIN_WORD_SHARE = 0.5
 MIN_LETTER_SHARE = 0.5
 #: Confidence scales (as the previous scorer): distinct known words, coverage counted as full.
 CONF_WORDS_SCALE = 6.0
@@ -183,6 +186,15 @@ LABELS = ("fairness", "privacy")
 def _letter_share(text: str) -> float:
     chars = [c for c in text if not c.isspace()]
     return sum(c.isalpha() for c in chars) / len(chars) if chars else 0.0
+
+
+_LATIN_WORD = re.compile(r"[A-Za-z]{2,}")
+
+
+def _latin_word_share(text: str) -> float:
+    """Share of the whitespace-separated tokens that contain a Latin word of 2+ letters."""
+    tokens = text.split()
+    return sum(1 for t in tokens if _LATIN_WORD.search(t)) / len(tokens) if tokens else 0.0
 
 
 @dataclass
@@ -341,7 +353,8 @@ class ContextModel:
         coverage = np.divide(n_known, n_word, out=np.zeros(n), where=n_word > 0)
         conf = (1 - np.exp(-n_distinct / CONF_WORDS_SCALE)) * np.minimum(1.0, coverage / CONF_FULL_COVERAGE)
         letters = np.asarray([_letter_share(t) for t in texts])
-        is_lang = (n_known >= 1) & (coverage >= MIN_KNOWN_SHARE) & (letters >= MIN_LETTER_SHARE)
+        latin = np.asarray([_latin_word_share(t) for t in texts])
+        is_lang = (n_known >= 1) & (latin >= MIN_WORD_SHARE) & (letters >= MIN_LETTER_SHARE)
         conf = np.where(is_lang, conf, 0.0)
         return Analysis(self, W, contrib, S, X, risk, pct, n_known, n_distinct, coverage, conf, is_lang, stream,
                         known_mask)

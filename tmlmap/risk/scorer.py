@@ -479,6 +479,8 @@ class RiskScorer:
             elif res.confidence[i] < LOW_CONFIDENCE:
                 w.append(f"low confidence: only {int(res.n_distinct[i])} distinct known words "
                          f"({res.coverage[i]:.0%} of the words); the scores may not be meaningful")
+            if ok and res.coverage[i] < 0.4 and res.n_known[i] >= 1:
+                w.append("most words are unknown to the map: is the text in English?")
             spans: list[dict[str, Any]] = []
             unmatched: list[str] = []
             if with_spans:
