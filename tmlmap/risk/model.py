@@ -181,11 +181,18 @@ MIN_LETTER_SHARE = 0.5
 CONF_WORDS_SCALE = 6.0
 CONF_FULL_COVERAGE = 0.6
 LABELS = ("fairness", "privacy")
+#: Driving words per text used to rank evidence papers.
+MAX_DRIVERS = 10
+
+
+_LETTER = re.compile(r"[^\W\d_]")
+_NON_SPACE = re.compile(r"\S")
 
 
 def _letter_share(text: str) -> float:
-    chars = [c for c in text if not c.isspace()]
-    return sum(c.isalpha() for c in chars) / len(chars) if chars else 0.0
+    """Share of the non-space characters that are letters (regex counts, no Python loop per character)."""
+    n = len(_NON_SPACE.findall(text))
+    return len(_LETTER.findall(text)) / n if n else 0.0
 
 
 _LATIN_WORD = re.compile(r"[A-Za-z]{2,}")
@@ -233,7 +240,17 @@ class Analysis:
     def drivers(self) -> sp.csr_matrix:
         """``(n, n_forms)`` L2-normalized weights of the words that drive either risk (their logit parts);
         rows with no driver fall back to the text's tf-idf."""
-        parts = np.maximum(self._parts(), 0.0).sum(axis=1)
+        if not hasattr(self, "_parts_cache"):
+            self._parts_cache = self._parts()
+        parts = np.maximum(self._parts_cache, 0.0).sum(axis=1)
+        # Keep each text's MAX_DRIVERS strongest driving words: the evidence is about them, and a
+        # generic word's thousands of papers would only add noise (and time).
+        lengths = np.diff(self.W.indptr)
+        rows = np.repeat(np.arange(self.W.shape[0]), lengths)
+        order = np.lexsort((-parts, rows))  # by row, strongest first
+        rank = np.empty(len(order), dtype=np.int64)
+        rank[order] = np.arange(len(order)) - np.repeat(self.W.indptr[:-1], lengths)
+        parts = np.where(rank < MAX_DRIVERS, parts, 0.0)
         Q = sp.csr_matrix((parts, self.W.indices.copy(), self.W.indptr.copy()), shape=self.W.shape)
         Q.eliminate_zeros()
         empty = np.diff(Q.indptr) == 0
@@ -256,8 +273,11 @@ class Analysis:
         return [{"term": t, "topic": lab, "contribution": round(v, 5)} for v, t, lab in items[:n]]
 
     def group_features(self, i: int) -> dict[str, float]:
-        return dict(zip(FEATURES, combine(self.scores[i: i + 1], self.model.words.prior, self.model.words.columns,
-                                          self.model.groups)[0].tolist(), strict=True))
+        """The four summaries of :data:`FEATURES` for text ``i`` (computed for all texts once)."""
+        if not hasattr(self, "_groups_cache"):
+            self._groups_cache = combine(self.scores, self.model.words.prior, self.model.words.columns,
+                                         self.model.groups)
+        return dict(zip(FEATURES, self._groups_cache[i].tolist(), strict=True))
 
     def contexts(self, i: int) -> list[dict]:
         """The contexts text ``i`` touches (lift >= :data:`CONTEXT_MIN_LIFT`), strongest first, with evidence words."""
@@ -328,8 +348,10 @@ class ContextModel:
             risks.append(np.column_stack([models[lab](Xp) for lab in LABELS]))
         corpus = np.sort(np.vstack(risks), axis=0) if risks else np.zeros((0, 2))
         norms = np.sqrt(np.asarray(Wp.multiply(Wp).sum(axis=1)).ravel())
-        papers = sp.diags(np.divide(1.0, norms, out=np.zeros_like(norms), where=norms > 0)) @ Wp
-        model = cls(term_map, wf, models, groups, corpus, papers.T.tocsr(), (D > 0).astype(np.float32).tocsr())
+        papers = (sp.diags(np.divide(1.0, norms, out=np.zeros_like(norms), where=norms > 0)) @ Wp).astype(np.float32)
+        paper_forms = (D > 0).astype(np.float32).tocsr()
+        paper_forms.sort_indices()
+        model = cls(term_map, wf, models, groups, corpus, papers.T.tocsr(), paper_forms)
         _MODEL_CACHE[cache_key] = model
         import weakref
 
@@ -362,7 +384,9 @@ class ContextModel:
     def shared_words(self, paper: int, q_idx: np.ndarray, q_w: np.ndarray, n: int = 5) -> list[str]:
         """The query's driving words that paper ``paper`` uses, strongest first (at most ``n``)."""
         lo, hi = self.paper_forms.indptr[paper], self.paper_forms.indptr[paper + 1]
-        mask = np.isin(q_idx, self.paper_forms.indices[lo:hi])
+        have = self.paper_forms.indices[lo:hi]  # sorted (canonical CSR)
+        pos = np.minimum(np.searchsorted(have, q_idx), max(len(have) - 1, 0))
+        mask = (have[pos] == q_idx) if len(have) else np.zeros(len(q_idx), dtype=bool)
         idx, w = q_idx[mask], q_w[mask]
         order = np.argsort(-w, kind="stable")[:n]
         return [self.words.display[int(f)] for f in idx[order].tolist()]

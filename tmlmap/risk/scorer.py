@@ -533,7 +533,7 @@ class RiskScorer:
         k = self.n_nearest
         for lo in range(0, Q.shape[0], chunk):
             Qc = Q[lo: lo + chunk]
-            S = (Qc @ cm.papers_T).toarray()
+            S = (Qc @ cm.papers_T).toarray().astype(np.float32)
             if S.shape[1] > k:
                 top = np.argpartition(-S, k - 1, axis=1)[:, :k]
             else:
