@@ -533,21 +533,19 @@ class RiskScorer:
         k = self.n_nearest
         for lo in range(0, Q.shape[0], chunk):
             Qc = Q[lo: lo + chunk]
-            S = (Qc @ cm.papers_T).toarray().astype(np.float32)
-            if S.shape[1] > k:
-                top = np.argpartition(-S, k - 1, axis=1)[:, :k]
-            else:
-                top = np.tile(np.arange(S.shape[1]), (S.shape[0], 1))
+            S = (Qc @ cm.papers_T).tocsr()  # sparse: only papers sharing a driving word
+            S.sum_duplicates()
             for r in range(S.shape[0]):
-                cand = top[r]
-                cand = cand[np.lexsort((cand, -S[r, cand]))]
+                s_lo, s_hi = S.indptr[r], S.indptr[r + 1]
+                sims, docs = S.data[s_lo:s_hi], S.indices[s_lo:s_hi]
+                if len(sims) > k:
+                    keep = np.argpartition(-sims, k - 1)[:k]
+                    sims, docs = sims[keep], docs[keep]
+                order = np.lexsort((docs, -sims))
                 q_lo, q_hi = Qc.indptr[r], Qc.indptr[r + 1]
                 q_idx, q_w = Qc.indices[q_lo:q_hi], Qc.data[q_lo:q_hi]
-                row = []
-                for c in cand.tolist():
-                    if S[r, c] <= 0:
-                        continue
-                    row.append(self._paper(int(c), float(S[r, c])) | {"shared_terms": cm.shared_words(int(c), q_idx, q_w)})
+                row = [self._paper(int(docs[j]), float(sims[j])) | {"shared_terms": cm.shared_words(int(docs[j]), q_idx, q_w)}
+                       for j in order.tolist() if sims[j] > 0]
                 out.append(row)
         return out
 
