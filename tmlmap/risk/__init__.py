@@ -9,12 +9,16 @@ many) -> :class:`RiskReport`;
 """
 
 from tmlmap.risk.batch import BatchInputError, RowWriter, read_rows, score_rows
+from tmlmap.risk.contexts import Context, parse_contexts
 from tmlmap.risk.fingerprint import Fingerprints, fingerprints, parse_seed_terms, seed_terms
+from tmlmap.risk.model import ContextModel
 from tmlmap.risk.relevance import TopicScorer, community_profiles, topic_relevance
 from tmlmap.risk.scorer import RiskReport, RiskScorer, clean_input
 
 __all__ = [
     "BatchInputError",
+    "Context",
+    "ContextModel",
     "Fingerprints",
     "RiskReport",
     "RiskScorer",
@@ -23,6 +27,7 @@ __all__ = [
     "clean_input",
     "community_profiles",
     "fingerprints",
+    "parse_contexts",
     "parse_seed_terms",
     "read_rows",
     "score_rows",
