@@ -8,15 +8,16 @@ Per description (vectorized over many):
    sum_f w_f`` *after leaving out the one form that contributes most*: no
    single word decides a score alone ("fair" in "the county state fair",
    "apple" in "we sort apples"), two words that agree do.
-2. **Features** (:func:`features`), each ``log`` of a score over its corpus mean
-   (the lift; 0 = an average paper), floored at 0, so every feature says
-   "how much more than usual": ``topic_fairness``, ``topic_privacy``,
-   ``contexts_fairness`` (the strongest Annex III / Article 5 / decisions-about-
-   people context), ``contexts_privacy`` (the strongest GDPR context).
-3. **Logistic model** per label, ``p = sigmoid(b + sum_j a_j x_j)`` with
-   every ``a_j >= 0`` (monotone: more of any signal never lowers a risk), a
+2. **Features** (:func:`features`): every signal's ``log`` of its score over
+   its corpus mean (the lift; 0 = an average paper), floored at 0, so each
+   feature says "how much more than usual": 2 topics + every context.
+   Four summaries (:data:`FEATURES`: the two topics and the strongest fairness
+   and privacy context) are reported in ``raw``; they are not model inputs.
+3. **Logistic model** per label, ``p = sigmoid(b + sum_k a_k x_k)`` with
+   every ``a_k >= 0`` (monotone: more of any signal never lowers a risk), a
    small L2 penalty, fitted by :func:`fit_logistic` on the AIAAIC ``dev``
-   split only (``data/aiaaic.jsonl``). Five parameters per label.
+   split only (``data/aiaaic.jsonl``): one weight per signal plus an
+   intercept per label.
 
 What a value means: ``fairness_risk = 0.7`` says that among AIAAIC-like
 descriptions of deployed systems with these features, about 70 % were
