@@ -11,8 +11,10 @@ import streamlit as st
 from tmlmap.views import state
 
 PAGES = Path(__file__).resolve().parent / "tmlmap" / "views" / "pages"
+#: Shipped with the app: a ":material/..." page icon would make every page fetch the favicon from a font CDN.
+ICON = Path(__file__).resolve().parent / "tmlmap" / "views" / "assets" / "favicon.png"
 
-st.set_page_config(page_title="tmlmap: trustworthy-ML research map", page_icon=":material/hub:",
+st.set_page_config(page_title="tmlmap: trustworthy-ML research map", page_icon=str(ICON),
                    layout="wide")
 navigation = st.navigation([
     st.Page(PAGES / "map.py", title="Map", icon=":material/hub:", default=True),

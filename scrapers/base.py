@@ -11,15 +11,28 @@ from typing import Any
 
 from bs4 import BeautifulSoup
 
-from .http import Fetcher, Page
+from .http import ROBOTS_POLICY, AccessPolicy, Fetcher, Page, redact
 
 
 class ParseError(Exception):
-    """A page had not the structure we rely on (``url`` names it)."""
+    """A page had not the structure we rely on (``url`` names it, redacted)."""
 
     def __init__(self, url: str, message: str) -> None:
-        self.url = url
-        super().__init__(f"{url}: {message}")
+        self.url = redact(url)
+        self.reason = redact(message)
+        super().__init__(f"{self.url}: {self.reason}")
+
+
+class NotAPaper(ParseError):
+    """The page exists but cannot yield a paper (front matter, a preface, a keynote without abstract).
+
+    The refresh remembers such pages and does not fetch them again on the next
+    run (``--force`` does); they are counted apart from failures.
+    """
+
+
+class NeedsLogin(ParseError):
+    """The source wants credentials (or answered with a challenge page); the message says what to set."""
 
 
 @dataclass
@@ -53,11 +66,15 @@ class Source:
     """
 
     name = "source"
+    #: How this source may be accessed (robots.txt or an API's terms); see :class:`~scrapers.http.AccessPolicy`.
+    policy: AccessPolicy = ROBOTS_POLICY
 
     def __init__(self, spec: str, *, base_url: str | None = None) -> None:
         self.spec = spec
         self.base_url = (base_url or self.default_base_url).rstrip("/")
         self.total: int | None = None
+        #: (url, reason) of papers asked for but not in the listing; reported as invalid records
+        self.unlisted: list[tuple[str, str]] = []
 
     default_base_url = ""
 
@@ -126,6 +143,12 @@ def meta_all(doc: BeautifulSoup, name: str) -> list[str]:
         for t in doc.find_all("meta", attrs={"name": name})
         if t.get("content")
     ]
+
+
+def first_last(name: str) -> str:
+    """``"Last, First"`` (how ``citation_author`` tags often write names) -> ``"First Last"``."""
+    last, sep, first = name.partition(",")
+    return clean(f"{first} {last}") if sep and first.strip() else clean(name)
 
 
 def split_authors(text: str) -> list[str]:

@@ -1,20 +1,24 @@
-"""``python -m scrapers refresh SPEC... [--preset trustworthy-ml] [--db PATH] [--since YEAR] [--force] [--dry-run] [--rebuild]``.
+"""``python -m scrapers refresh SPEC... [--preset NAME] [--venues-file F] [--base-url SOURCE=URL] [--db PATH] ...``.
 
-Also installed as ``tmlmap-scrape``. Exit codes: 0 all sources fine (some
-pages may have failed: see the summary), 1 a source failed entirely, 2 bad
-arguments or specs, 130 interrupted (what was complete is stored).
+Also installed as ``tmlmap-scrape`` and as ``tmlmap refresh``. Exit codes: 0
+every source yielded data (some pages may have failed: see the summary), 1 a
+source yielded no valid record (nothing listed, all records invalid, not
+allowed, needs login, site unreachable), 2 bad arguments, specs or venue
+files, 130 interrupted (what was complete is stored).
 """
 
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import functools
 import logging
 import sys
 from collections.abc import Callable
 from typing import Any
 
-from .specs import PRESETS, SPEC_HELP, ScrapeConfig, SpecError, expand, parse_spec
+from .specs import SOURCES, SPEC_HELP, ScrapeConfig, SpecError, expand, parse_base_url, parse_spec
+from .venues import DEFAULT, VenueFileError, load_registry
 
 
 def build_parser(prog: str = "tmlmap-scrape") -> argparse.ArgumentParser:
@@ -39,7 +43,23 @@ def add_refresh_parser(sub: Any, *, db_default: Any = None) -> argparse.Argument
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     p.add_argument("specs", nargs="*", metavar="SPEC", help="source specs (see below)")
-    p.add_argument("--preset", choices=sorted(PRESETS), help="add a documented list of venues")
+    p.add_argument(
+        "--preset", metavar="NAME", help=f"add a documented list of venues ({', '.join(DEFAULT.presets)})"
+    )
+    p.add_argument(
+        "--venues-file",
+        action="append",
+        default=[],
+        metavar="FILE",
+        help="a TOML venue registry extending the shipped one (repeatable; see the README)",
+    )
+    p.add_argument(
+        "--base-url",
+        action="append",
+        default=[],
+        metavar="SOURCE=URL",
+        help=f"read SOURCE from URL instead (a mirror; repeatable; SOURCE one of {', '.join(SOURCES)})",
+    )
     p.add_argument(
         "--db",
         metavar="PATH",
@@ -108,6 +128,20 @@ class _Bars:
             bar.close()
 
 
+def _config(args: argparse.Namespace, config: ScrapeConfig | None) -> ScrapeConfig:
+    """``config`` (or the defaults) with the command line's venue files and base URLs applied."""
+    config = config or ScrapeConfig()
+    files = list(getattr(args, "venues_file", None) or [])
+    base_urls = dict(config.base_urls)
+    for text in getattr(args, "base_url", None) or []:
+        source, url = parse_base_url(text)
+        base_urls[source] = url
+    changes: dict[str, Any] = {"base_urls": base_urls}
+    if files:
+        changes["venues"] = load_registry(files)
+    return dataclasses.replace(config, **changes)
+
+
 def run_refresh(
     args: argparse.Namespace,
     config: ScrapeConfig | None = None,
@@ -121,12 +155,13 @@ def run_refresh(
         level=logging.INFO if args.verbose else logging.ERROR, format="%(levelname)s %(message)s"
     )
     try:
-        specs = expand(list(args.specs), args.preset, since=args.since)
+        config = _config(args, config)
+        specs = expand(list(args.specs), args.preset, since=args.since, venues=config.venues)
         if not specs:
             raise SpecError("", "no specs given (name at least one, or --preset)")
         for spec in specs:  # fail fast, before opening anything
             parse_spec(spec, config)
-    except SpecError as exc:
+    except (SpecError, VenueFileError, ValueError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
     try:

@@ -1,42 +1,31 @@
-"""PMLR (Proceedings of Machine Learning Research, proceedings.mlr.press).
+"""PMLR (Proceedings of Machine Learning Research, proceedings.mlr.press): one volume.
 
-Pages read
-    ``{base}/v{N}/`` -- the volume index. Each paper is a ``div.paper`` with
-    ``p.title`` (title), ``span.authors`` inside ``p.details`` (authors,
-    comma separated, ``&nbsp;`` inside names) and ``p.links`` whose ``abs``
-    link names the paper page ``{base}/v{N}/{key}.html`` (read from ``{base}``
-    whatever host the absolute link names). The heading
-    (``h1``/``h2``, "Volume N: ...") gives a year for volumes not in the table.
+Pages read (structure as recorded in late 2026; see ``tests/fixtures/scrapers/pmlr``)
+    ``{base}/v{N}/`` -- the volume index (Jekyll). ``main.page-content >
+    div.wrapper`` holds the ``h2`` "Volume N: <conference>, <dates>, <place>"
+    (the year comes from here or the registry, never from ``<title>``, which
+    can name another volume), ``div#sectionnav``, optional ``h3[id]``
+    section headings (Preface, Keynotes, Contributed Papers ...) and one
+    ``div.paper`` per entry: ``p.title`` (bare title), ``p.details >
+    span.authors`` (names joined by ``,&nbsp;``), ``span.info`` ("... PMLR
+    81:149-159") and ``p.links`` (``[abs]`` with an absolute, sometimes
+    ``http://``, href; ``[Download PDF]``; optionally ``[Supplementary PDF]``
+    and ``[OpenReview]``).
 
-    ``{base}/v{N}/{key}.html`` -- the paper page: ``div#abstract`` (abstract),
-    ``meta[name=citation_title]`` / ``h1`` (title), ``meta[name=citation_author]``
-    (authors), ``meta[name=citation_publication_date]`` (year fallback).
+    ``{base}/v{N}/{key}.html`` -- the paper page: ``div#abstract`` (the
+    abstract), repeated ``meta[name=citation_author]`` (authors, in order),
+    ``meta[name=citation_title]`` and ``meta[name=citation_publication_date]``
+    (``YYYY/MM/DD``). Preface and keynote pages have an empty
+    ``div#abstract`` or none at all: they are *not papers*
+    (:class:`~scrapers.base.NotAPaper`), remembered by the refresh and not
+    fetched again.
 
+Access: web pages, so robots.txt is obeyed (1 s between requests by default).
 Ids are ``pmlr-v{N}-{key}`` (e.g. ``pmlr-v81-binns18a``); the embedded
-corpus's older ``{venue}{year}-v{N}/{key}`` ids are checked as aliases so
-those papers are not fetched again.
-
-Volume table (conference, year) -> volume, every entry checked:
-
-=========  =====================================================================
-ICML       2013 v28, 2014 v32, 2015 v37, 2016 v48, 2017 v70, 2018 v80, 2019 v97,
-           2020 v119, 2021 v139, 2022 v162, 2023 v202, 2024 v235, 2025 v267
-AISTATS    2017 v54, 2018 v84, 2019 v89, 2020 v108, 2021 v130, 2022 v151,
-           2023 v206, 2024 v238, 2025 v258
-COLT       2020 v125, 2021 v134, 2022 v178, 2023 v195, 2024 v247
-CLeaR      2022 v177, 2023 v213, 2024 v236
-UAI        2022 v180, 2023 v216, 2024 v244
-FAT*       2018 v81
-=========  =====================================================================
-
-How: ICML 2013-2019, AISTATS 2017-2023 and FAT* 2018 against the PMLR URLs
-of the embedded corpus's papers; ICML 2020-2025, AISTATS 2024-2025, COLT 2022
-and 2024, CLeaR 2022-2023 and UAI 2022 and 2024 against the ``shortname`` and
-``year`` of each volume's ``_config.yml`` (``mlresearch/v{N}`` repositories);
-COLT 2020, 2021, 2023, CLeaR 2024 and UAI 2023 against published citations
-("Proceedings of Thirty Third Conference on Learning Theory, volume 125 ...")
-and paper URLs. Any other volume works as ``pmlr:vN`` (venue ``PMLR vN``,
-year from the volume heading or the paper pages).
+corpus's older ``{venue}{year}-v{N}/{key}`` ids are checked as aliases so those
+papers are not fetched again. Conference-year -> volume comes from the venue
+registry (``venues.toml``, ``[pmlr.*]``); any other volume works as
+``pmlr:vN`` (venue ``PMLR vN``, year from the volume heading).
 """
 
 from __future__ import annotations
@@ -47,40 +36,28 @@ from typing import Any
 from urllib.parse import urljoin
 
 from .base import (
+    NotAPaper,
     ParseError,
     Source,
     Stub,
     clean,
     complete_html,
+    first_last,
     meta_all,
     meta_content,
     node_text,
     soup,
-    split_authors,
     year_of,
 )
 from .http import Fetcher
+from .venues import DEFAULT
 
-#: venue -> {year: volume}. See the module docstring for how each was checked.
-VOLUMES: dict[str, dict[int, int]] = {
-    "ICML": {2013: 28, 2014: 32, 2015: 37, 2016: 48, 2017: 70, 2018: 80, 2019: 97,
-             2020: 119, 2021: 139, 2022: 162, 2023: 202, 2024: 235, 2025: 267},
-    "AISTATS": {2017: 54, 2018: 84, 2019: 89, 2020: 108, 2021: 130, 2022: 151,
-                2023: 206, 2024: 238, 2025: 258},
-    "COLT": {2020: 125, 2021: 134, 2022: 178, 2023: 195, 2024: 247},
-    "CLeaR": {2022: 177, 2023: 213, 2024: 236},
-    "UAI": {2022: 180, 2023: 216, 2024: 244},
-    "FAT*": {2018: 81},
-}  # fmt: skip
-
-#: spec prefix -> venue in :data:`VOLUMES`.
-VENUE_ALIASES = {"icml": "ICML", "aistats": "AISTATS", "colt": "COLT", "clear": "CLeaR",
-                 "uai": "UAI", "fat": "FAT*", "fatstar": "FAT*"}  # fmt: skip
-
+#: venue -> {year: volume}, from the shipped venue registry.
+VOLUMES: dict[str, dict[int, int]] = {v.venue: dict(v.volumes) for v in DEFAULT.pmlr.values()}
+#: spec name -> venue label.
+VENUE_ALIASES: dict[str, str] = {name: v.venue for name, v in DEFAULT.pmlr.items()}
 #: volume -> (venue, year)
-BY_VOLUME: dict[int, tuple[str, int]] = {
-    vol: (venue, year) for venue, years in VOLUMES.items() for year, vol in years.items()
-}
+BY_VOLUME: dict[int, tuple[str, int]] = DEFAULT.pmlr_by_volume()
 
 _KEY = re.compile(r"/v(\d+)/([A-Za-z0-9_.-]+)\.html$")
 
@@ -90,23 +67,38 @@ def volume_for(venue: str, year: int) -> int:
     return VOLUMES[venue][year]
 
 
+def split_pmlr_authors(text: str) -> list[str]:
+    """PMLR joins names with ``,&nbsp;`` (a comma, a no-break space, no "and"); split on the commas."""
+    return [n for n in (clean(p.replace("\xa0", " ")) for p in text.split(",")) if n]
+
+
 class PMLRSource(Source):
     """One PMLR volume."""
 
     name = "pmlr"
     default_base_url = "https://proceedings.mlr.press"
 
-    def __init__(self, spec: str, volume: int, *, base_url: str | None = None) -> None:
+    def __init__(
+        self,
+        spec: str,
+        volume: int,
+        *,
+        venue: str | None = None,
+        year: int | None = None,
+        base_url: str | None = None,
+    ) -> None:
         super().__init__(spec, base_url=base_url)
         self.volume = volume
-        self.venue, self.year = BY_VOLUME.get(volume, (f"PMLR v{volume}", 0))
+        known_venue, known_year = BY_VOLUME.get(volume, (f"PMLR v{volume}", 0))
+        self.venue = venue or known_venue
+        self.year = year if year is not None else known_year
 
     def listing(self, fetcher: Fetcher) -> Iterator[Stub]:
         index_url = f"{self.base_url}/v{self.volume}/"
-        page = fetcher.get(index_url)
+        page = fetcher.get(index_url, policy=self.policy)
         doc = soup(page.text)
         if not self.year:
-            heading = doc.find(["h1", "h2"])
+            heading = doc.select_one("main div.wrapper > h2") or doc.find(["h2", "h1"])
             self.year = year_of(node_text(heading)) or 0
         entries = doc.select("div.paper")
         if not entries:
@@ -125,9 +117,10 @@ class PMLRSource(Source):
             key = m.group(2) if m else link.rsplit("/", 1)[-1].removesuffix(".html")
             if not re.fullmatch(r"[A-Za-z0-9_.-]{1,200}", key):
                 continue
-            # Index links are absolute (and sometimes http); read pages from our base URL.
+            # Index links are absolute (http or https); read pages from our base URL.
             link = f"{self.base_url}/v{self.volume}/{key}.html"
-            authors = split_authors(node_text(entry.select_one("span.authors")))
+            authors_node = entry.select_one("p.details span.authors")
+            authors = split_pmlr_authors(authors_node.get_text() if authors_node else "")
             raw: dict[str, Any] = {
                 "id": f"pmlr-v{self.volume}-{key}",
                 "title": title,
@@ -145,18 +138,21 @@ class PMLRSource(Source):
         yield from stubs
 
     def detail(self, fetcher: Fetcher, stub: Stub) -> dict[str, Any]:
-        page = fetcher.get(stub.url, listing=False)
+        page = fetcher.get(stub.url, listing=False, policy=self.policy)
         doc = complete_html(page)
         raw = dict(stub.raw)
-        abstract = node_text(doc.select_one("div#abstract"))
+        node = doc.select_one("div#abstract")
+        abstract = node_text(node)
         if not abstract:
-            raise ParseError(stub.url, "no abstract (div#abstract) on the paper page")
+            why = "empty div#abstract" if node is not None else "no div#abstract"
+            raise NotAPaper(stub.url, f"no abstract ({why}): front matter such as a preface or keynote")
         raw["abstract"] = abstract
         raw["title"] = (
             raw.get("title") or meta_content(doc, "citation_title") or node_text(doc.find("h1"))
         )
-        if not raw.get("authors"):
-            raw["authors"] = meta_all(doc, "citation_author")
+        authors = [first_last(a) for a in meta_all(doc, "citation_author")]
+        if authors:  # one tag per author, in order: more reliable than the listing's separators
+            raw["authors"] = authors
         if not raw.get("year"):
             raw["year"] = year_of(meta_content(doc, "citation_publication_date"))
         return raw

@@ -8,24 +8,32 @@ of workers. Queued papers go to ``store.upsert`` in batches (one transaction
 each), so an interruption (Ctrl-C) loses nothing already stored and never
 leaves half a paper: on interruption the papers already complete are written
 first, then the interruption goes on. A bad page is a warning naming its URL
-and the run goes on; a source whose listing cannot be read at all is a failed
-source (the CLI exits non-zero).
+and the run goes on. A source that yields no valid record is a *failed*
+source (the CLI exits non-zero), and the summary says why, in words the user
+can act on: "nothing listed", "all records invalid", "not allowed" (robots.txt),
+"needs login" (with the variables to set), "cannot reach HOST (no network?)",
+"stopped" (the site asked us to wait too long). Pages that cannot yield a
+paper (front matter without an abstract) are remembered in a small JSON file
+next to the HTTP cache and not fetched again on the next run.
 """
 
 from __future__ import annotations
 
 import concurrent.futures as cf
 import datetime as dt
+import json
 import logging
+import os
 import re
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any, Protocol
 
 from tmlmap.corpus.records import Paper, RecordError, validate_record
 
-from .base import ParseError, Source, Stub
-from .http import Fetcher, FetchError
+from .base import NeedsLogin, NotAPaper, ParseError, Source, Stub
+from .http import Fetcher, FetchError, HostStopped, RobotsDisallowed, Unreachable, redact
 from .specs import ScrapeConfig, parse_spec
 
 log = logging.getLogger(__name__)
@@ -54,20 +62,48 @@ class StoreLike(Protocol):
     def set_meta(self, key: str, value: str) -> None: ...
 
 
+#: Why a source failed, in the words the summary uses.
+NOTHING_LISTED = "nothing listed"
+ALL_INVALID = "all records invalid"
+NOT_ALLOWED = "not allowed"
+NEEDS_LOGIN = "needs login"
+UNREACHABLE = "cannot reach the site"
+STOPPED = "stopped by the site"
+ALL_FAILED = "every page failed"
+ERROR = "could not read the listing"
+
+
+def _kind_of(exc: BaseException) -> str:
+    if isinstance(exc, NeedsLogin):
+        return NEEDS_LOGIN
+    if isinstance(exc, RobotsDisallowed):
+        return NOT_ALLOWED
+    if isinstance(exc, Unreachable):
+        return UNREACHABLE
+    if isinstance(exc, HostStopped):
+        return STOPPED
+    return ERROR
+
+
 @dataclass
 class SourceResult:
     """What happened to one source.
 
-    ``fetched``: valid records read (from the network or the cache);
-    ``new``/``updated``/``unchanged``/``merged``: the store's verdicts;
-    ``skipped``: papers already stored whose page was not fetched again;
-    ``filtered``: valid papers older than ``since``; ``failed``: (url,
-    reason) of pages that could not be fetched or parsed; ``invalid``: (url,
-    reason) of records that failed validation; ``error``: why the source
-    stopped early, if it did.
+    ``listed``: stubs the listing yielded; ``fetched``: valid records read
+    (from the network or the cache); ``new``/``updated``/``unchanged``/``merged``:
+    the store's verdicts; ``skipped``: papers already stored whose page was not
+    fetched again; ``filtered``: valid papers older than ``since``; ``failed``:
+    (url, reason) of pages that could not be fetched or parsed; ``invalid``:
+    (url, reason) of records that failed validation; ``not_papers``: (url,
+    reason) of pages without a paper (front matter), now remembered;
+    ``remembered``: such pages known from an earlier run and not fetched;
+    ``error``: why the source stopped early, if it did, and ``error_kind`` its
+    category; ``policy``: the access rules followed; ``unreachable``: hosts
+    that could not be reached.
     """
 
     label: str
+    listed: int = 0
     fetched: int = 0
     new: int = 0
     updated: int = 0
@@ -77,13 +113,41 @@ class SourceResult:
     filtered: int = 0
     failed: list[tuple[str, str]] = field(default_factory=list)
     invalid: list[tuple[str, str]] = field(default_factory=list)
+    not_papers: list[tuple[str, str]] = field(default_factory=list)
+    remembered: int = 0
     error: str | None = None
+    error_kind: str | None = None
+    policy: str = ""
+    unreachable: set[str] = field(default_factory=set)
+    failed_kinds: list[str] = field(default_factory=list)
 
     @property
     def failed_entirely(self) -> bool:
-        """The source yielded nothing usable and something went wrong."""
-        got = self.fetched + self.skipped
-        return (self.error is not None and got == 0) or (got == 0 and bool(self.failed))
+        """The source yielded no valid record (nothing new and nothing already stored)."""
+        return self.fetched + self.skipped == 0
+
+    @property
+    def failure(self) -> str | None:
+        """Why the source failed (one of the module's constants), or None when it did not."""
+        if not self.failed_entirely:
+            return None
+        if self.error_kind is not None:
+            return self.error_kind
+        if self.failed_kinds and len(set(self.failed_kinds)) == 1 and not self.invalid:
+            kind = self.failed_kinds[0]
+            return ALL_FAILED if kind == ERROR else kind
+        if self.invalid or self.not_papers or self.remembered:
+            return ALL_INVALID
+        if self.failed:
+            return ALL_FAILED
+        return NOTHING_LISTED if self.listed == 0 else ALL_INVALID
+
+    def status(self) -> str:
+        """``ok``, ``partial`` (stopped early, some data) or ``FAILED (<why>)``."""
+        why = self.failure
+        if why is not None:
+            return f"FAILED ({why})"
+        return "partial" if self.error else "ok"
 
 
 @dataclass
@@ -95,13 +159,14 @@ class RefreshSummary:
     interrupted: bool = False
     network_requests: int = 0
     cache_hits: int = 0
+    revalidated: int = 0
 
     def total(self, name: str) -> int:
         return sum(len(v) if isinstance(v := getattr(s, name), list) else v for s in self.sources)
 
     @property
     def ok(self) -> bool:
-        """No source failed entirely and the run was not interrupted."""
+        """Every source yielded data and the run was not interrupted."""
         return not self.interrupted and not any(s.failed_entirely for s in self.sources)
 
     @property
@@ -109,26 +174,38 @@ class RefreshSummary:
         return self.total("new") + self.total("updated") + self.total("merged") > 0
 
     def format(self, *, max_urls: int = 20) -> str:
-        """A human-readable report: one line per source, totals, then failing URLs."""
+        """A human-readable report: unreachable hosts first, one block per source, totals, then URLs."""
         verb = "would be " if self.dry_run else ""
         lines = []
+        hosts = sorted({h for s in self.sources for h in s.unreachable})
+        for host in hosts:
+            lines.append(f"cannot reach {host} (no network?)")
         for s in self.sources:
-            status = "FAILED" if s.failed_entirely else ("partial" if s.error else "ok")
             lines.append(
-                f"{s.label}: {status}; fetched {s.fetched}, {verb}new {s.new}, {verb}updated {s.updated}, "
-                f"unchanged {s.unchanged}, skipped (already stored) {s.skipped}, "
+                f"{s.label}: {s.status()}; listed {s.listed}, fetched {s.fetched}, {verb}new {s.new}, "
+                f"{verb}updated {s.updated}, unchanged {s.unchanged}, skipped (already stored) {s.skipped}, "
                 f"failed {len(s.failed)}, invalid {len(s.invalid)}"
+                + (f", no paper (front matter) {len(s.not_papers)}" if s.not_papers else "")
+                + (f", known front matter not fetched {s.remembered}" if s.remembered else "")
                 + (f", merged into existing papers {s.merged}" if s.merged else "")
                 + (f", older than --since {s.filtered}" if s.filtered else "")
-                + (f"\n  stopped: {s.error}" if s.error else "")
             )
+            if s.error:
+                lines.append(f"  stopped: {s.error}")
+            if s.policy:
+                lines.append(f"  access: {s.policy}")
         lines.append(
             f"total: fetched {self.total('fetched')}, {verb}new {self.total('new')}, "
             f"{verb}updated {self.total('updated')}, unchanged {self.total('unchanged')}, "
             f"skipped {self.total('skipped')}, failed {self.total('failed')}, invalid {self.total('invalid')} "
-            f"({self.network_requests} requests, {self.cache_hits} from cache)"
+            f"({self.network_requests} requests, {self.cache_hits} from cache, "
+            f"{self.revalidated} revalidated)"
         )
-        for title, attr in (("failed", "failed"), ("invalid records", "invalid")):
+        for title, attr in (
+            ("failed", "failed"),
+            ("invalid records", "invalid"),
+            ("pages without a paper (remembered, not fetched again; --force re-checks)", "not_papers"),
+        ):
             items = [(s.label, url, why) for s in self.sources for url, why in getattr(s, attr)]
             if items:
                 lines.append(f"{title}:")
@@ -140,7 +217,57 @@ class RefreshSummary:
             lines.append(
                 "interrupted: papers completed before the interruption were stored; run again to resume"
             )
-        return "\n".join(lines)
+        return redact("\n".join(lines))
+
+
+class NoPaperMemory:
+    """Pages known to hold no paper (front matter), by stub id, kept in a JSON file between runs.
+
+    ``path`` None keeps the memory for this run only. A page is trusted as
+    "no paper" only while its listing title is unchanged.
+    """
+
+    def __init__(self, path: Path | None) -> None:
+        self.path = path
+        self.entries: dict[str, dict[str, str]] = {}
+        if path is not None and path.exists():
+            try:
+                data = json.loads(path.read_text(encoding="utf-8"))
+                if isinstance(data, dict):
+                    self.entries = {
+                        str(k): v for k, v in data.items() if isinstance(v, dict)
+                    }
+            except (OSError, ValueError) as exc:
+                log.warning("ignoring an unreadable %s: %s", path, exc)
+
+    def knows(self, stub: Stub) -> bool:
+        entry = self.entries.get(stub.id)
+        return entry is not None and _norm_title(entry.get("title", "")) == _norm_title(stub.title)
+
+    def remember(self, stub: Stub, reason: str) -> None:
+        self.entries[stub.id] = {"title": stub.title, "url": stub.url, "reason": reason}
+
+    def save(self) -> None:
+        if self.path is None:
+            return
+        tmp = self.path.with_suffix(".tmp")
+        try:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            tmp.write_text(json.dumps(self.entries, indent=1, sort_keys=True), encoding="utf-8")
+            os.replace(tmp, self.path)
+        except OSError as exc:
+            log.warning("could not save %s: %s", self.path, exc)
+
+
+def memory_path(cache_path: Path | str | None) -> Path | None:
+    """Where :class:`NoPaperMemory` lives: next to the HTTP cache (None when there is no cache)."""
+    if cache_path is None:
+        return None
+    if cache_path == "auto":
+        from .http import default_cache_path
+
+        cache_path = default_cache_path()
+    return Path(cache_path).parent / "scrape_no_paper.json"
 
 
 def _norm_title(title: str) -> str:
@@ -161,8 +288,10 @@ class _Run:
         since: int | None,
         dry_run: bool,
         progress: ProgressFn | None,
+        memory: NoPaperMemory | None = None,
     ) -> None:
         self.source = source
+        self.memory = memory or NoPaperMemory(None)
         self.store = store
         self.fetcher = fetcher
         self.config = config
@@ -170,7 +299,10 @@ class _Run:
         self.since = since
         self.dry_run = dry_run
         self.progress = progress
-        self.result = SourceResult(source.label)
+        policy = source.policy.describe()
+        if source.policy.kind == "robots" and not fetcher.settings.respect_robots:
+            policy = "robots.txt NOT consulted (HttpSettings.respect_robots is off)" + policy.partition("obeyed")[2]
+        self.result = SourceResult(source.label, policy=policy)
         self.buffer: list[Paper] = []
         self.done = 0
         self.seen: set[str] = set()
@@ -209,10 +341,18 @@ class _Run:
             self.flush()
 
     def fail(self, stub: Stub, exc: BaseException) -> None:
-        url = getattr(exc, "url", None) or stub.url
-        reason = str(exc).removeprefix(f"{url}: ")
+        url = redact(getattr(exc, "url", None) or stub.url)
+        reason = redact(str(getattr(exc, "reason", None) or str(exc).removeprefix(f"{url}: ")))
         log.warning("failed: %s: %s", url, reason)
         self.result.failed.append((url, reason))
+        self.result.failed_kinds.append(_kind_of(exc))
+        if isinstance(exc, Unreachable):
+            self.result.unreachable.add(exc.host)
+
+    def not_a_paper(self, stub: Stub, exc: NotAPaper) -> None:
+        log.info("no paper at %s: %s", exc.url, exc.reason)
+        self.result.not_papers.append((exc.url, exc.reason))
+        self.memory.remember(stub, exc.reason)
 
     def flush(self) -> None:
         if not self.buffer:
@@ -249,6 +389,8 @@ class _Run:
                 stub = pending.pop(fut)
                 try:
                     raw = fut.result()
+                except NotAPaper as exc:
+                    self.not_a_paper(stub, exc)
                 except ParseError as exc:
                     self.fetcher.forget(exc.url)  # a bad copy must not stay in the cache
                     self.fail(stub, exc)
@@ -266,11 +408,15 @@ class _Run:
                     if stub.id in self.seen:
                         continue
                     self.seen.add(stub.id)
+                    self.result.listed += 1
                     if not stub.needs_detail:
                         self.accept(stub, stub.raw)
                         self.tick()
                     elif self.already_stored(stub):
                         self.result.skipped += 1
+                        self.tick()
+                    elif not self.force and self.memory.knows(stub):
+                        self.result.remembered += 1
                         self.tick()
                     else:
                         pending[pool.submit(self.source.detail, self.fetcher, stub)] = stub
@@ -280,13 +426,17 @@ class _Run:
                 while pending:
                     done, _ = cf.wait(list(pending), return_when=cf.FIRST_COMPLETED)
                     harvest(done)
+                self.result.invalid.extend(self.source.unlisted)
             except (FetchError, ParseError) as exc:
-                self.result.error = str(exc)
+                self.result.error = redact(str(exc))
+                self.result.error_kind = _kind_of(exc)
+                if isinstance(exc, Unreachable):
+                    self.result.unreachable.add(exc.host)
                 url = getattr(exc, "url", "")
                 if isinstance(exc, ParseError):
                     self.fetcher.forget(url)
-                self.result.failed.append((url, str(exc).removeprefix(f"{url}: ")))
-                log.warning("%s stopped: %s", self.source.label, exc)
+                self.result.failed.append((url, exc.reason))
+                log.warning("%s stopped: %s", self.source.label, redact(str(exc)))
                 while pending:  # papers already being fetched are still worth keeping
                     done, _ = cf.wait(list(pending), return_when=cf.FIRST_COMPLETED)
                     harvest(done)
@@ -327,6 +477,7 @@ def refresh(
     sources = [parse_spec(spec, config, since=since) for spec in specs]
     summary = RefreshSummary(dry_run=dry_run)
     fetcher = Fetcher(config.http, force=force)
+    memory = NoPaperMemory(memory_path(config.http.cache_path))
     try:
         for source in sources:
             if progress is not None:
@@ -340,6 +491,7 @@ def refresh(
                 since=since,
                 dry_run=dry_run,
                 progress=progress,
+                memory=memory,
             )
             summary.sources.append(run.result)
             try:
@@ -350,7 +502,10 @@ def refresh(
     finally:
         summary.network_requests = fetcher.stats["network"]
         summary.cache_hits = fetcher.stats["cache_hits"]
+        summary.revalidated = fetcher.stats["revalidated"]
         fetcher.close()
+        if not dry_run:
+            memory.save()
         if not dry_run and any(s.fetched for s in summary.sources):
             try:
                 store.set_meta(

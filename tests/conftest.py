@@ -2,7 +2,7 @@
 
 * Every test gets its own data directory: ``TMLMAP_HOME`` and ``TMLMAP_DB``
   point into the test's tmp dir, so no test touches the user's data.
-* ``real_store``: the whole embedded corpus (22,868 papers), imported once per
+* ``real_store``: the whole embedded corpus (28,428 papers), imported once per
   session. **Read-only** (``PRAGMA query_only``: a write raises
   ``sqlite3.OperationalError``); to test writes use ``small_store``, your own
   store, or ``real_store.backup(tmp_path / "copy.sqlite")``.

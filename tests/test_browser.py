@@ -2,15 +2,18 @@
 
 Starts the app on a free local port on a small real corpus (plus papers whose
 titles/abstracts carry ``<script>``/``<img onerror>`` markup), waits for the
-map, checks that the vis.js canvas is drawn with the expected number of nodes,
-scores a description on the Risk page, searches the malicious papers on the
-Papers page, and saves screenshots under ``tests/artifacts/``. No JavaScript
-dialog may open. Timings (graph visible, warm page switches) are printed and
+map, checks that the vis.js canvas is drawn with the expected number of nodes
+with the trustworthy-ML lens on and off, that the labels the page drew (boxes
+measured with the canvas's ``measureText``) do not overlap, that "Find a term"
+zooms in, scores a description on the Risk page and draws it on the map,
+searches the malicious papers on the Papers page, and saves screenshots of
+every page at 1440x900 under ``tests/artifacts/``. No JavaScript dialog may
+open and no request may leave the local server (favicon included). Timings (graph visible, warm page switches) are printed and
 written to ``tests/artifacts/browser-timings-<corpus>.json``.
 
 Skips only when ``/usr/bin/chromium`` is missing and ``CI`` is not set; under
 CI a missing browser is a failure. ``TMLMAP_BROWSER_CORPUS=full`` runs the same
-test on the whole embedded corpus (22,868 papers; a benchmark, ~2 minutes).
+test on the whole embedded corpus (28,428 papers; a benchmark, ~2 minutes).
 """
 
 from __future__ import annotations
@@ -120,8 +123,14 @@ def _graph_state(page: object) -> dict | None:
                     const px = ctx.getImageData(0, 0, canvas.width, canvas.height).data;
                     for (let i = 3; i < px.length; i += 4 * 7) { if (px[i] > 0) painted++; }
                 }
-                return {nodes: window.tmlmapGraph.nodes, edges: window.tmlmapGraph.edges,
-                        drawn: window.tmlmapGraph.drawn,
+                const legend = document.getElementById('tmlmap-legend');
+                const size = window.tmlmapGraph.size || [0, 0];
+                const cut = (window.tmlmapGraph.labels || []).filter(b =>
+                    b[0] < -0.5 || b[1] < -0.5 || b[2] > size[0] + 0.5 || b[3] > size[1] + 0.5).length;
+                return {nodes: window.tmlmapGraph.nodes, edges: window.tmlmapGraph.edges, cut: cut,
+                        drawn: window.tmlmapGraph.drawn, labels: window.tmlmapGraph.labels,
+                        scale: window.network.getScale(),
+                        legend: legend ? legend.innerText.slice(0, 400) : '',
                         visNodes: window.network.body.data.nodes.length,
                         canvasWidth: canvas ? canvas.width : 0, painted: painted,
                         scripts: Array.from(document.scripts).filter(s => s.src).length};
@@ -133,14 +142,48 @@ def _graph_state(page: object) -> dict | None:
     return None
 
 
-def _wait_graph(page: object, timeout_s: float) -> dict:
+def _wait_graph(page: object, timeout_s: float, *, unlike: str | None = None) -> dict:
+    """The drawn graph's state; with ``unlike``, wait for a graph whose legend differs."""
     deadline = time.monotonic() + timeout_s
     while time.monotonic() < deadline:
         state = _graph_state(page)
-        if state is not None:
+        if state is not None and (unlike is None or state["legend"] != unlike):
             return state
         time.sleep(0.1)
     raise AssertionError("the graph was not drawn in time")
+
+
+def _screens(page: object, name: str, max_shots: int = 6) -> int:
+    """Screenshots of a whole page, one viewport (1440x900) at a time: ``<name>.png`` then
+    ``<name>-2.png``... (Streamlit scrolls its main area, not the document, so a
+    full-page screenshot would show only the first screen)."""
+    page.evaluate("""() => { const m = document.querySelector('[data-testid="stMain"]')
+        || document.querySelector('section.main'); if (m) m.scrollTop = 0; }""")  # type: ignore[attr-defined]
+    shots = 0
+    for k in range(max_shots):
+        page.wait_for_timeout(1200)  # type: ignore[attr-defined]  # charts and tables render lazily
+        page.screenshot(path=str(ARTIFACTS / (f"{name}.png" if k == 0 else f"{name}-{k + 1}.png")))  # type: ignore[attr-defined]
+        shots += 1
+        moved = page.evaluate("""() => { const m = document.querySelector('[data-testid="stMain"]')
+            || document.querySelector('section.main'); if (!m) return false;
+            const before = m.scrollTop; m.scrollTop = before + m.clientHeight - 60;
+            return m.scrollTop > before; }""")  # type: ignore[attr-defined]
+        if not moved:
+            break
+    return shots
+
+
+def _label_overlaps(boxes: list[list[float]], tolerance_px: float = 1.0) -> list[tuple[int, int]]:
+    """Pairs of drawn label boxes (page px, widths measured in the page) overlapping by more
+    than ``tolerance_px`` both ways."""
+    out = []
+    for i, a in enumerate(boxes):
+        for j in range(i + 1, len(boxes)):
+            b = boxes[j]
+            if (min(a[2], b[2]) - max(a[0], b[0]) > tolerance_px
+                    and min(a[3], b[3]) - max(a[1], b[1]) > tolerance_px):
+                out.append((i, j))
+    return out
 
 
 def test_map_risk_and_papers_in_chromium(app_url: str, capsys: pytest.CaptureFixture[str]) -> None:
@@ -149,11 +192,14 @@ def test_map_risk_and_papers_in_chromium(app_url: str, capsys: pytest.CaptureFix
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
     timings: dict[str, float] = {}
     dialogs: list[str] = []
+    outside: list[str] = []
     with sync_playwright() as p:
         browser = p.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS, headless=True)
         try:
-            page = browser.new_page(viewport={"width": 1440, "height": 1000})
+            page = browser.new_page(viewport={"width": 1440, "height": 900})
             page.on("dialog", lambda d: (dialogs.append(d.message), d.dismiss()))
+            page.on("request", lambda r: None if r.url.startswith((app_url, "data:", "blob:", "about:"))
+                    else outside.append(r.url))
 
             # cold start: the map is built with progress, then drawn
             t0 = time.perf_counter()
@@ -164,8 +210,38 @@ def test_map_risk_and_papers_in_chromium(app_url: str, capsys: pytest.CaptureFix
             assert graph["edges"] > 0
             assert graph["canvasWidth"] > 0 and graph["painted"] > 100  # pixels drawn on the canvas
             assert graph["scripts"] == 0  # no external script in the graph page
+            assert "Fairness" in graph["legend"]  # the lens is on by default
+            assert len(graph["labels"]) > 10 and not _label_overlaps(graph["labels"])
+            assert graph["cut"] == 0  # no label drawn across the drawing's edge
             page.wait_for_timeout(300)
-            page.screenshot(path=str(ARTIFACTS / "map.png"), full_page=False)
+            _screens(page, "map", max_shots=3)
+
+            # the whole map, one click away; its labels do not overlap either
+            page.locator('label:has-text("Trustworthy-ML lens")').first.click()
+            whole = _wait_graph(page, 60, unlike=graph["legend"])
+            assert whole["nodes"] == whole["visNodes"] == DEFAULT_TERMS_SHOWN and whole["painted"] > 100
+            assert len(whole["labels"]) > 10 and whole["cut"] == 0
+            assert not _label_overlaps(whole["labels"]), [(whole["labels"][i], whole["labels"][j]) for i, j in _label_overlaps(whole["labels"])]
+            page.wait_for_timeout(300)
+            page.screenshot(path=str(ARTIFACTS / "map-whole.png"), full_page=False)
+            page.locator('label:has-text("Trustworthy-ML lens")').first.click()
+            lensed = _wait_graph(page, 60, unlike=whole["legend"])
+
+            # "Find a term" zooms to it (labels still placed without overlap)
+            box = page.get_by_label("Find a term")
+            box.fill("fairness")
+            box.press("Enter")
+            found = _wait_graph(page, 60, unlike=lensed["legend"] + "?")  # any redrawn graph
+            deadline = time.monotonic() + 30
+            while found["scale"] <= lensed["scale"] * 1.5 and time.monotonic() < deadline:
+                time.sleep(0.2)
+                found = _graph_state(page) or found
+            assert found["scale"] > lensed["scale"] * 1.5, (found["scale"], lensed["scale"])
+            assert not _label_overlaps(found["labels"])
+            page.wait_for_timeout(300)
+            page.screenshot(path=str(ARTIFACTS / "map-find.png"), full_page=False)
+            box.fill("")
+            box.press("Enter")
 
             # warm reload: cached map, graph visible again
             t0 = time.perf_counter()
@@ -187,12 +263,23 @@ def test_map_risk_and_papers_in_chromium(app_url: str, capsys: pytest.CaptureFix
             expect(page.get_by_text("Fairness risk", exact=True)).to_be_visible(timeout=90_000)
             expect(page.get_by_role("heading", name="Nearest papers")).to_be_visible(timeout=30_000)
             timings["score_description_s"] = time.perf_counter() - t0
-            page.wait_for_timeout(500)
-            page.screenshot(path=str(ARTIFACTS / "risk.png"), full_page=True)
+            # the description on the map: drawn, its terms ringed, labels not overlapping
+            on_map = _wait_graph(page, 60)
+            assert on_map["nodes"] == on_map["visNodes"] > 3 and on_map["painted"] > 100
+            assert not _label_overlaps(on_map["labels"])
+            _screens(page, "risk", max_shots=8)
             page.get_by_role("heading", name="Top contributing terms").evaluate(
                 "e => e.scrollIntoView({block: 'start'})")
             page.wait_for_timeout(400)
             page.screenshot(path=str(ARTIFACTS / "risk-evidence.png"))
+            page.get_by_role("heading", name="This description on the map").evaluate(
+                "e => e.scrollIntoView({block: 'start'})")
+            page.wait_for_timeout(400)
+            page.screenshot(path=str(ARTIFACTS / "risk-map.png"))
+            page.get_by_role("heading", name="Nearest papers").evaluate(
+                "e => e.scrollIntoView({block: 'start'})")
+            page.wait_for_timeout(400)
+            page.screenshot(path=str(ARTIFACTS / "risk-nearest.png"))
 
             # warm switch back to the map
             t0 = time.perf_counter()
@@ -210,8 +297,8 @@ def test_map_risk_and_papers_in_chromium(app_url: str, capsys: pytest.CaptureFix
             box.press("Enter")
             expect(page.get_by_text('<script>alert("xss-title")</script>', exact=False).first).to_be_visible(
                 timeout=30_000)
-            page.wait_for_timeout(800)
-            page.screenshot(path=str(ARTIFACTS / "papers.png"), full_page=True)
+            page.wait_for_timeout(400)
+            _screens(page, "papers")
             # the markup is shown as text: no <img> with onerror or injected <script> in the DOM
             injected = page.evaluate("""() => {
                 const docs = [document, ...Array.from(document.querySelectorAll('iframe'))
@@ -235,7 +322,7 @@ def test_map_risk_and_papers_in_chromium(app_url: str, capsys: pytest.CaptureFix
                 assert page.locator('[data-testid="stException"]').count() == 0, name
                 timings[f"warm_switch_to_{name.lower()}_s"] = time.perf_counter() - t0
                 page.wait_for_timeout(700)
-                page.screenshot(path=str(ARTIFACTS / f"{name.lower()}.png"), full_page=True)
+                _screens(page, name.lower())
                 if name == "Communities":
                     page.get_by_role("heading", name="Thematic map").evaluate(
                         "e => e.scrollIntoView({block: 'start'})")
@@ -244,6 +331,7 @@ def test_map_risk_and_papers_in_chromium(app_url: str, capsys: pytest.CaptureFix
         finally:
             browser.close()
     assert dialogs == [], f"a JavaScript dialog opened: {dialogs}"
+    assert outside == [], f"requests left the local server: {outside[:5]}"
     corpus = os.environ.get("TMLMAP_BROWSER_CORPUS", "small")
     (ARTIFACTS / f"browser-timings-{corpus}.json").write_text(json.dumps(timings, indent=2))
     with capsys.disabled():

@@ -34,20 +34,24 @@ def test_info_json_and_table(real_db: Path, real_store: CorpusStore) -> None:
     r = run("--db", str(real_db), "info", "--format", "json")
     assert r.returncode == 0, r.stderr
     info = json.loads(r.stdout)
-    assert info["total"] == 22_868 == real_store.count()
+    assert info["total"] == 28_428 == real_store.count()
     venues = {v: d["papers"] for v, d in info["venues"].items()}
     expected: dict[str, int] = {}
     for venue, _year, n in real_store.counts_by_venue_year():
         expected[venue] = expected.get(venue, 0) + n
     assert venues == expected
-    assert sum(info["years"].values()) == 22_868
+    assert sum(info["years"].values()) == 28_428
     assert info["fingerprint"] == real_store.fingerprint()
     r = run("--db", str(real_db), "info")
     assert r.returncode == 0, r.stderr
-    assert "22,868" in r.stdout
+    assert "28,428" in r.stdout
     assert any(line.split()[:2] == ["NeurIPS", f"{expected['NeurIPS']:,}"]
                for line in r.stdout.splitlines())
-    assert "1987-2022" in r.stdout  # NeurIPS year span
+    assert "1987-2019, 2022" in r.stdout  # NeurIPS years present
+    assert "2020-2021, 2023-2025" in r.stdout  # and missing
+    assert "topic-selected" in r.stdout  # FAccT, AIES
+    assert info["venues"]["FAccT"]["selection"] == "topic-selected"
+    assert info["venues"]["NeurIPS"]["years_missing"] == "2020-2021, 2023-2025"
 
 
 def test_search_differential_privacy(real_db: Path) -> None:
@@ -77,7 +81,7 @@ def test_first_run_builds_the_database(tmp_path: Path) -> None:
     assert not db.exists()
     r = run("info", "--format", "json")
     assert r.returncode == 0, r.stderr
-    assert json.loads(r.stdout)["total"] == 22_868
+    assert json.loads(r.stdout)["total"] == 28_428
     assert "First run" in r.stderr
     assert db.is_file()
     r = run("search", "fairness", "--format", "json", "--limit", "2")

@@ -15,6 +15,7 @@ import html
 import json
 import re
 import sqlite3
+import tempfile
 from pathlib import Path
 
 import pytest
@@ -23,6 +24,7 @@ from streamlit.testing.v1 import AppTest
 from tests.conftest import load_embedded_papers, sample_small
 from tmlmap.corpus.records import Paper
 from tmlmap.corpus.store import CorpusStore
+from tmlmap.lexicons import TOPICS
 from tmlmap.risk.scorer import MAX_CHARS
 from tmlmap.views.state import DEFAULT_TERMS_SHOWN
 from tmlmap.views.widgets import highlight_html, md_text, safe_html_block, snippet_html
@@ -85,6 +87,8 @@ def texts(at: AppTest) -> list[str]:
     out = [m.value for m in at.markdown] + [c.value for c in at.caption]
     out += [e.value for e in (*at.error, *at.warning, *at.info, *at.success)]
     out += [str(m.value) + str(m.label) for m in at.metric]
+    for table in at.table:  # static tables render their cells as markdown
+        out += [str(v) for v in table.value.to_numpy().ravel()]
     return out
 
 
@@ -172,19 +176,36 @@ def test_sidebar_filters_change_the_map(env: Path) -> None:
 # ---------------------------------------------------------------------------
 
 
+def community_table(at: AppTest):  # noqa: ANN201
+    """The Communities page's table, its markdown-escaped cells back as text."""
+    return at.table[0].value.map(lambda v: html.unescape(v) if isinstance(v, str) else v)
+
+
 def test_communities_table_thematic_map_and_papers(env: Path) -> None:
     at = app("communities")
-    table = at.dataframe[0].value
-    assert {"name", "terms", "top terms", "share of papers"} <= set(table.columns)
-    shown = len(table)
+    table = community_table(at)
+    assert {"name", "in the lens", "terms", "papers", "top terms", "share of papers"} <= set(table.columns)
+    # the lens is on by default: trustworthy-ML topics first, then their neighbours
+    roles = table["in the lens"].tolist()
+    assert roles and all(roles) and roles[0] == "trustworthy-ML topic"
+    assert "Fairness & bias" in table["name"].tolist()
+    assert not table.isin(list(TOPICS)).any().any()  # no raw topic ids such as "deep_learning"
+    assert roles.index(next(r for r in roles if r.startswith("neighbour"))) > 0
+    counts = [len(t.split(", ")) for t in table["top terms"]]
+    assert max(counts) == 10 and all(c <= 10 for c in counts)  # all ten top terms, wrapped, not cut
+    at.toggle(key="comm_lens").set_value(False).run()
+    whole = community_table(at)
+    assert len(whole) > len(table) and "in the lens" not in whole.columns
+    shown = len(whole)
     at.slider(key="comm_min_terms").set_value(20).run()
-    assert len(at.dataframe[0].value) < shown
-    assert (at.dataframe[0].value["terms"] >= 20).all()
+    assert len(community_table(at)) < shown
+    assert (community_table(at)["terms"] >= 20).all()
     papers = [d for d in at.dataframe if "relevance" in d.value.columns]
     assert papers and len(papers[0].value) > 0
     assert any("Thematic map" in s.value for s in at.subheader)
     charts = at.get("vega_lite_chart")
     assert charts and "quadrant" in charts[0].proto.spec  # the thematic map (altair)
+    assert any("labelled where the names fit" in c.value for c in at.caption)
     first = papers[0].value["title"].tolist()
     options = at.selectbox(key="comm_chosen").options
     at.selectbox(key="comm_chosen").set_value(at.selectbox(key="comm_chosen").value + 1
@@ -195,20 +216,45 @@ def test_communities_table_thematic_map_and_papers(env: Path) -> None:
 
 def test_trends_series_and_venue(env: Path) -> None:
     at = app("trends")
-    latest = at.dataframe[0].value
-    assert len(latest) > 0 and latest["share"].between(0, 1).all()
+    assert any(s.value == "Values by year" for s in at.subheader)  # the table has a heading
+    table = at.dataframe[0].value
+    assert {"year", "papers"} <= set(table.columns) and len(table) > 1  # every year shown, not one
+    assert table["year"].is_unique
+    series = [c for c in table.columns if c not in ("year", "papers")]
+    assert series and table[series].stack().between(0, 100).all()  # percent points
+    spec = json.loads(at.get("vega_lite_chart")[0].proto.spec)
+    legend = spec["encoding"]["color"]["legend"]
+    assert legend["labelLimit"] == 0 and legend["orient"] == "bottom"  # full legend labels
     at.radio(key="trends_kind").set_value("Communities").run()
     communities = at.dataframe[0].value
-    assert set(communities["series"]) != set(latest["series"])
+    assert set(communities.columns) != set(table.columns)
     at.selectbox(key="trends_venue").set_value("NeurIPS").run()
     assert not at.exception
     by_venue = at.dataframe[0].value
     assert not by_venue.equals(communities)
 
 
+def test_trends_leave_out_topic_selected_slices(env: Path) -> None:
+    """FAccT and AIES (topic-selected) are not drawn, and the caption says why (issue 11)."""
+    at = app("trends")
+    captions = " ".join(c.value for c in at.caption)
+    assert "FAccT" in captions and "left out" in captions and "topic-selected" in captions
+    assert "All venues pools" in captions  # the venue mix differs between years
+    at.selectbox(key="trends_venue").set_value("FAccT").run()
+    assert not at.exception
+    assert any("No trend is drawn for FAccT" in i.value for i in at.info)
+    at.selectbox(key="trends_venue").set_value("ICLR").run()
+    assert not at.exception and "gaps" in " ".join(c.value for c in at.caption)
+
+
 # ---------------------------------------------------------------------------
 # Papers
 # ---------------------------------------------------------------------------
+
+
+def n_results(at: AppTest, title: str) -> int:
+    """Search results (bold ranked titles) whose title contains ``title``."""
+    return sum(m.value.startswith("<div><strong>") and title in m.value for m in at.markdown)
 
 
 def test_papers_search_filters_and_escaping(env: Path) -> None:
@@ -222,17 +268,54 @@ def test_papers_search_filters_and_escaping(env: Path) -> None:
     assert not any(b.proto.url.startswith("javascript") for b in at.get("link_button"))
     assert any("Topic profile:" in c.value for c in at.caption)
     assert len(at.get("text")) >= 1  # the chosen paper's abstract, as plain text
-    n_all = sum("Auditing loan approval" in m.value for m in at.markdown)
+    n_all = n_results(at, "Auditing loan approval")
     assert n_all == 3
 
-    at.multiselect(key="papers_venues").set_value(["NeurIPS"]).run()
-    assert sum("Auditing loan approval" in m.value for m in at.markdown) == 0
-    at.multiselect(key="papers_venues").set_value([]).run()
-    at.slider(key="papers_years").set_value((2020, 2025)).run()
-    assert sum("Auditing loan approval" in m.value for m in at.markdown) == 0
+    assert not any(m.key == "papers_venues" for m in at.multiselect)  # one set of filters: the map's
+    at.sidebar.multiselect(key="sb_venues").set_value(["NeurIPS"])
+    at.button(key="sb_apply").click().run()
+    assert not at.exception, [e.value for e in at.exception]
+    assert n_results(at, "Auditing loan approval") == 0
+    assert any("Searching NeurIPS" in c.value for c in at.caption)
+    at.toggle(key="papers_within_map").set_value(False).run()  # the whole corpus
+    assert n_results(at, "Auditing loan approval") == 3
 
     at.text_input(key="papers_query").set_value("zzzqqqxxyy").run()
     assert any("No paper matches" in w.value for w in at.warning)
+
+
+def _chosen_paper_box(at: AppTest):  # noqa: ANN202
+    boxes = [b for b in at.selectbox if (b.key or "").startswith("papers_chosen_")]
+    assert len(boxes) == 1
+    return boxes[0]
+
+
+def test_papers_topic_profile_follows_a_new_search(env: Path) -> None:
+    """The profile's paper selectbox starts again from the new search's first result, and the
+    abstract below it is that paper's, with its title."""
+    at = app("papers")
+    at.text_input(key="papers_query").set_value("loan approval").run()
+    _chosen_paper_box(at).set_value(2).run()
+    with CorpusStore(env) as store:
+        third = store.search("loan approval", limit=25)[2]
+        first_new = store.search("differential privacy", limit=25)[0]
+    assert at.get("text")[0].value.strip() == store_abstract(env, third.id).strip()
+    at.text_input(key="papers_query").set_value("differential privacy").run()
+    assert not at.exception
+    assert _chosen_paper_box(at).value == 0
+    assert at.get("text")[0].value.strip() == store_abstract(env, first_new.id).strip()
+    title_lines = [m.value for m in at.markdown if m.value.startswith("**") and " · " in m.value]
+    assert title_lines and html.unescape(title_lines[-1]).startswith(f"**{first_new.title}**".split(":")[0])
+    chart = [c for c in at.get("vega_lite_chart") if "Named topics" in c.proto.spec][0]
+    domain = json.loads(chart.proto.spec)["encoding"]["x"]["scale"]["domain"]
+    assert domain[0] == 0 and 0 < domain[1] < 1  # the axis follows the values
+
+
+def store_abstract(db: Path, paper_id: str) -> str:
+    with CorpusStore(db) as store:
+        paper = store.get(paper_id)
+    assert paper is not None
+    return paper.abstract
 
 
 # ---------------------------------------------------------------------------
@@ -263,6 +346,76 @@ def test_risk_scores_a_description(env: Path) -> None:
     assert len(unmatched) == 1, "the words the map has no term for"
     listed = unmatched[0].split("papers): ", 1)[1].replace("\\", "").split(", ")
     assert listed and all(w in DESCRIPTION.lower() for w in listed), listed
+
+
+def chart_rows(chart) -> list[dict]:  # noqa: ANN001
+    """The data rows of an altair chart element (Streamlit sends them as Arrow)."""
+    import pyarrow as pa
+
+    proto = chart.proto
+    blobs = [d.data.data for d in proto.datasets] or [proto.data.data]
+    return pa.ipc.open_stream(blobs[0]).read_pandas().to_dict("records")
+
+
+def test_risk_evidence_is_explained_in_the_score_units_and_on_the_map(env: Path) -> None:
+    at = app("risk")
+    at.text_area(key="risk_text").set_value(DESCRIPTION)
+    at.button(key="risk_go").click().run()
+    assert not at.exception, [e.value for e in at.exception]
+    _, report, _ = at.session_state["risk_report"]
+    # Confidence is explained, with this description's numbers
+    conf = [m for m in at.metric if m.label == "Confidence"][0]
+    assert "not how likely" in conf.proto.help
+    explained = [c.value for c in at.caption if c.value.startswith("**Confidence**")]
+    assert explained and f"{report.raw['n_distinct_terms']} distinct map terms" in explained[0]
+    # the chart is in points of the risk score; one topic's points add up to at most its risk
+    chart = [c for c in at.get("vega_lite_chart") if "points of the risk score" in c.proto.spec]
+    assert len(chart) == 1
+    spec = json.loads(chart[0].proto.spec)
+    rows = chart_rows(chart[0])
+    fair = sum(r["points"] for r in rows if r["topic"] == "fairness")
+    assert 0 < fair <= report.fairness_risk + 1e-6
+    colours = dict(zip(spec["encoding"]["color"]["scale"]["domain"], spec["encoding"]["color"]["scale"]["range"],
+                       strict=True))
+    # each highlighted term has the colour of the topic it adds most points to, as in the chart
+    best: dict[str, tuple[float, str]] = {}
+    for r in rows:
+        if r["points"] > best.get(r["term"], (-1.0, ""))[0]:
+            best[r["term"]] = (r["points"], r["topic"])
+    marked = [m.value for m in at.markdown if "<mark" in m.value and "defendants" in m.value][0]
+    found = re.findall(r'<mark style="background:([^;]+);[^"]*" title="([^"]+)">', marked)
+    assert found
+    checked = 0
+    for colour, title in found:
+        term = html.unescape(title).split(" · ")[0]
+        if term in best:
+            assert colour == colours[best[term][1]], term
+            checked += 1
+    assert checked >= 2
+    # the description on the map: its contributing terms ringed, with neighbours, coloured by community
+    frames = [f.proto.srcdoc for f in at.get("iframe")]
+    assert len(frames) == 1
+    nodes = json.loads(re.search(r"var nodeData = (\[.*?\]);\n", frames[0]).group(1))
+    ringed = {n["term"] for n in nodes if n.get("borderWidth") == 3}
+    assert ringed and ringed <= set(best) and len(nodes) > len(ringed)
+    # nearest papers: full width, with why they are near
+    near = [t.value for t in at.table if "why (shared map terms)" in t.value.columns]
+    assert near and near[0]["why (shared map terms)"].str.len().gt(0).any()
+    assert {"title", "venue", "year", "similarity", "link"} <= set(near[0].columns)  # titles wrap: st.table
+    assert all(v == "" or re.fullmatch(r"\[open\]\(https?://\S+\)", v) for v in near[0]["link"])
+    for text in texts(at):  # the table's cells are markdown: corpus titles stay inert
+        assert not RAW_MARKUP.search(text), text
+
+
+def test_risk_rejected_upload_is_cleared(env: Path) -> None:
+    at = app("risk")
+    at.file_uploader(key="risk_upload").set_value(("scan.pdf", b"%PDF-1.4", "application/pdf"))
+    at.run()
+    assert not at.exception
+    assert any("scan.pdf" in html.unescape(e.value) and "not accepted" in e.value for e in at.error)
+    assert not any(u.value for u in at.get("file_uploader"))  # a fresh uploader, no red chip
+    at.run()
+    assert not any("not accepted" in e.value for e in at.error)  # the old error is gone too
 
 
 def test_risk_seed_terms_can_be_edited(env: Path) -> None:
@@ -319,6 +472,11 @@ def test_risk_scores_an_uploaded_file_of_descriptions(env: Path) -> None:
     assert [it.row["id"] for it in items if it.report] == ["a", "c", "d"]
     downloads = {d.proto.label for d in at.get("download_button")}
     assert {"Download the scored rows (CSV)", "Download the scored rows (JSONL)"} <= downloads
+    assert not at.get("iframe")
+    at.selectbox(key="risk_batch_row").set_value(2).run()  # a scored row on the map
+    assert not at.exception
+    frames = at.get("iframe")
+    assert len(frames) == 1 and '"borderWidth": 3' in frames[0].proto.srcdoc
 
 
 def test_risk_empty_and_oversized_input(env: Path) -> None:
@@ -368,6 +526,17 @@ def test_corpus_counts_and_refresh_form_errors(env: Path) -> None:
     assert any("Invalid source spec" in e.value for e in at.error)
 
 
+def test_corpus_coverage_table(env: Path) -> None:
+    at = app("corpus")
+    table = next(d.value for d in at.dataframe if "years missing" in d.value.columns)
+    rows = {r["venue"]: r for r in table.to_dict("records")}
+    assert rows["FAccT"]["selection"] == "topic-selected"
+    assert rows["NeurIPS"]["selection"] == "full"
+    assert "2020-2021" in rows["NeurIPS"]["years missing"]
+    warnings = [html.unescape(w.value) for w in at.warning]  # md_text escapes as entities
+    assert any("FAccT" in w and "topic-selected" in w for w in warnings), warnings
+
+
 @pytest.fixture
 def writable_env(corpus_db: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     copy = tmp_path / "copy.sqlite"
@@ -379,8 +548,9 @@ def writable_env(corpus_db: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatc
     return copy
 
 
-def test_corpus_import_updates_store_and_rebuilds_map(writable_env: Path) -> None:
+def test_corpus_import_updates_the_header_and_keeps_the_map(writable_env: Path) -> None:
     at = app("corpus")
+    assert {m.label: m.value for m in at.metric}["Papers"] == f"{N_PAPERS + 3:,}"
     records = [{"id": f"new-{i}", "title": f"A new study of fairness audits {i} <img src=x onerror=alert(1)>",
                 "abstract": "We audit fairness in lending and hiring decisions with new data. " * 3,
                 "venue": "FAccT", "year": 2024} for i in range(4)]
@@ -393,11 +563,50 @@ def test_corpus_import_updates_store_and_rebuilds_map(writable_env: Path) -> Non
     msgs = [w.value for w in (*at.warning, *at.success)]
     assert any("4 new" in m for m in msgs), msgs
     assert any("records skipped" in e.label for e in at.expander)
-    assert any("The map now covers" in s.value for s in at.success)
+    # the header is fresh right away: new count, "Last import" with the user's file name and a readable time
+    assert {m.label: m.value for m in at.metric}["Papers"] == f"{N_PAPERS + 3 + 4:,}"
+    last = [c.value for c in at.caption if c.value.startswith("Last import")]
+    assert last and "new.jsonl" in html.unescape(last[0]) and "UTC" in last[0]
+    assert not re.search(r"\d{4}-\d\d-\d\dT\d\d", html.unescape(last[0]))  # no raw ISO timestamp
+    skipped = "\n".join(c.value for c in at.code)
+    assert "new.jsonl" in skipped and tempfile.gettempdir() not in skipped
+    # the map is kept until the user asks for a rebuild, and the page says so
+    assert any("The map shown is kept" in i.value and "Rebuild the map" in i.value for i in at.info)
+    assert any("stale" in w.value for w in at.sidebar.warning)
     with CorpusStore(writable_env) as store:
         assert store.count() == N_PAPERS + 3 + 4
     for text in texts(at):
         assert not RAW_MARKUP.search(text), text
+    at.button(key="sb_rebuild").click().run()
+    assert not at.exception and not at.sidebar.warning
+    at.switch_page(PAGES["map"]).run()
+    assert any(f"Map: {N_PAPERS + 3 + 4:,} papers" in c.value for c in at.sidebar.caption)
+
+
+@pytest.mark.parametrize(("name", "body"), [("broken.jsonl.gz", b"not gzip"),
+                                            ("columns.csv", b"a,b\n1,2\n")])
+def test_corpus_import_error_names_the_file_not_the_server_path(writable_env: Path, name: str,
+                                                                 body: bytes) -> None:
+    at = app("corpus")
+    at.file_uploader(key="corpus_upload").set_value((name, body, "application/octet-stream"))
+    at.run()
+    at.button(key="corpus_import").click().run()
+    assert not at.exception
+    errors = [e.value for e in at.error]
+    assert errors and "Could not import" in errors[0] and name in html.unescape(errors[0])
+    assert tempfile.gettempdir() not in html.unescape(errors[0]) and "upload" not in errors[0].lower()
+
+
+def test_corpus_upload_of_another_type_is_refused_and_cleared(writable_env: Path) -> None:
+    at = app("corpus")
+    at.file_uploader(key="corpus_upload").set_value(("notes.pdf", b"%PDF-1.4", "application/pdf"))
+    at.run()
+    assert not at.exception
+    assert any("notes.pdf" in html.unescape(e.value) and "not accepted" in e.value for e in at.error)
+    # the uploader was reset (new key: no file, no browser error chip); the error shows once
+    assert [u.value for u in at.get("file_uploader")] == [None] or not at.get("file_uploader")[0].value
+    at.run()
+    assert not any("not accepted" in e.value for e in at.error)
 
 
 # ---------------------------------------------------------------------------
@@ -424,7 +633,15 @@ def test_helpers_escape_untrusted_text() -> None:
 
 
 def test_sidebar_says_when_the_map_is_stale(writable_env: Path) -> None:
-    at = app("map")
+    at = app("map")  # a new data directory: the map is built on this run
+    # the build's progress box is gone once the graph is there (no "Map built..." left on top)
+    assert not any("Building the map" in t or "Map built" in t for t in texts(at))
+    assert not at.get("progress")
+    # (another test may have drawn this corpus's graph already: the cache is process-wide)
+    assert any("graph prepared in" in c.value or "graph from the cache" in c.value for c in at.caption)
+    assert not any("prepared in 0.0 s" in c.value for c in at.caption)
+    at.run()
+    assert any("graph from the cache of this map" in c.value for c in at.caption)  # not "0.00 s"
     assert any(f"Map: {N_PAPERS + 3:,} papers" in c.value for c in at.sidebar.caption)
     assert not at.sidebar.warning
     with CorpusStore(writable_env) as other:  # e.g. the CLI importing in another process
@@ -438,3 +655,20 @@ def test_sidebar_says_when_the_map_is_stale(writable_env: Path) -> None:
     assert not at.exception
     assert not at.sidebar.warning
     assert any(f"Map: {N_PAPERS + 4:,} papers" in c.value for c in at.sidebar.caption)
+
+
+def test_build_progress_names_the_step_and_estimates_the_time_left() -> None:
+    from tmlmap.maps.build import STAGES
+    from tmlmap.views.state import STAGE_SHARE, build_estimate_s, build_progress_text
+
+    assert set(STAGE_SHARE) == set(STAGES)  # every build stage has a measured share
+    fractions = [build_progress_text(stage, f, 1.0, 20_000)[0] for stage in STAGES for f in (0.0, 0.5, 1.0)]
+    assert fractions == sorted(fractions) and fractions[0] == 0.0 and fractions[-1] == pytest.approx(1.0)
+    overall, text = build_progress_text("normalize", 0.5, 10.0, 20_000)
+    assert text.startswith("step 1 of 7: reading and lemmatizing")
+    # before the first step is done: the prior (seconds per paper, measured) for what is left
+    assert f"about {build_estimate_s(20_000) * (1 - overall):.0f} s left" in text
+    # after it: the build's own pace (here 50 s for the first ~46 %: about 59 s left)
+    overall, text = build_progress_text("communities", 0.0, 50.0, 20_000)
+    assert "step 6 of 7: finding communities" in text
+    assert f"about {50.0 / overall * (1 - overall):.0f} s left" in text and "50 s elapsed" in text

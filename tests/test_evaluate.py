@@ -81,8 +81,10 @@ def test_devset_evaluation_on_tiny_map(tmp_path: Path) -> None:
 
 def test_paper_evaluation_leaves_dedicated_venues_out_of_the_test_set(small_papers, tmp_path: Path) -> None:
     """Later papers of FAccT-like venues would be positives by venue alone: not scored by default."""
-    later = [p for p in small_papers if p.year > 2020 and p.keywords]
-    moved = {p.id for p in later[::4]}  # as if a refresh had brought FAccT papers with keywords
+    later = [p for p in small_papers if p.year > 2020 and p.keywords and p.venue not in TWML_VENUES]
+    dedicated = [p for p in small_papers if p.year > 2020 and p.keywords and p.venue in TWML_VENUES]
+    assert dedicated  # corpus version 2: FAccT papers carry author keywords
+    moved = {p.id for p in later[::4]}  # as if a refresh had brought more FAccT papers
     papers = [dataclasses.replace(p, venue="FAccT") if p.id in moved else p for p in small_papers]
     settings = MapSettings(consensus_runs=1)
     rows = evaluate_papers(papers, settings=settings, cache_dir=tmp_path)
@@ -90,5 +92,40 @@ def test_paper_evaluation_leaves_dedicated_venues_out_of_the_test_set(small_pape
     assert "FAccT" not in rows[0]["evaluation"] and "ICLR 2021" in rows[0]["evaluation"]
     assert rows[0]["train_papers"] == sum(p.year <= 2020 for p in papers)
     everything = evaluate_papers(papers, settings=settings, cache_dir=tmp_path, exclude_venues=())
-    assert {r["n"] for r in everything} == {len(later)}
+    assert {r["n"] for r in everything} == {len(later) + len(dedicated)}
     assert "FAccT" in everything[0]["evaluation"] and "FAccT" in TWML_VENUES
+
+
+def test_temporal_splits_test_years_and_reserved_slices(small_papers, tmp_path: Path) -> None:
+    """Split 2020 tests on 2021-2022 only; split 2022 on ICLR 2024; NeurIPS 2023 never enters."""
+    from tmlmap.risk.evaluate import PAPER_SPLITS, RESERVED_VENUE_YEARS, evaluate_temporal
+
+    assert PAPER_SPLITS == ((2020, (2021, 2022)), (2022, (2024,)))
+    assert ("NeurIPS", 2023) in RESERVED_VENUE_YEARS
+    # as if a user had scraped NeurIPS 2023 papers with keywords into the store
+    planted = [dataclasses.replace(p, id=f"planted-{p.id}", venue="NeurIPS", year=2023)
+               for p in small_papers if p.keywords][:30]
+    papers = list(small_papers) + planted
+    settings = MapSettings(consensus_runs=1)
+    rows = evaluate_temporal(papers, settings=settings, cache_dir=tmp_path)
+    by_split: dict[str, set[int]] = {}
+    for r in rows:
+        by_split.setdefault(r["evaluation"], set()).add(r["n"])
+    assert len(by_split) == 2
+    first, second = sorted(by_split)
+    assert first.startswith("papers after 2020 (") and "ICLR 2024" not in first
+    assert "ICLR 2021" in first and "NeurIPS 2022" in first
+    assert second == "papers after 2022 (ICLR 2024)"
+    n_2021_22 = sum(1 for p in small_papers if p.year in (2021, 2022) and p.keywords
+                    and p.venue not in TWML_VENUES)
+    n_2024 = sum(1 for p in small_papers if p.year == 2024 and p.keywords
+                 and p.venue not in TWML_VENUES)
+    assert by_split[first] == {n_2021_22} and by_split[second] == {n_2024}
+    train_2022 = {r["train_papers"] for r in rows if r["evaluation"] == second}
+    assert train_2022 == {sum(p.year <= 2022 for p in small_papers)}  # planted 2023 not counted
+    # a corpus without 2024 keywords (e.g. version 1) skips the second split
+    old = [p for p in small_papers if p.year != 2024]
+    only_first = evaluate_temporal(old, settings=settings, cache_dir=tmp_path)
+    assert {r["evaluation"] for r in only_first} == {first}
+    with pytest.raises(ValueError, match="in \\[2024\\]"):
+        evaluate_papers(old, year_max=2022, test_years=(2024,), settings=settings, cache_dir=tmp_path)

@@ -9,7 +9,16 @@ import numpy as np
 import pytest
 import scipy.sparse as sp
 
-from tmlmap.views.graph_html import GraphOptions, graph_data, ramp_colour, render_html, safe_json
+from tmlmap.network.label_placement import ZOOM_LEVELS, label_boxes, overlaps, text_widths
+from tmlmap.views.graph_html import (
+    OTHER_COLOUR,
+    PALETTE,
+    GraphOptions,
+    graph_data,
+    ramp_colour,
+    render_html,
+    safe_json,
+)
 
 EVIL = '<script>alert(1)</script><img src=x onerror=alert(2)>'
 TERMS = ["fairness", "bias", EVIL, "privacy", "differential privacy", "noise"]
@@ -57,7 +66,8 @@ def test_untrusted_text_never_reaches_markup() -> None:
     assert "Privacy &lt;/script&gt;&lt;script&gt;alert(3)&lt;/script&gt;" in html_page
     # the data still round-trips to the original text (drawn as text on the canvas)
     nodes = embedded(html_page, "nodeData")
-    assert EVIL in {n["label"] for n in nodes}
+    assert EVIL in {n["term"] for n in nodes}
+    assert not any("label" in n for n in nodes)  # labels are drawn by the page, where they fit
     assert any(EVIL in n["title"] for n in nodes)
     # tooltips go through textContent, never innerHTML
     assert "textContent = item.title" in html_page and "innerHTML" not in html_page.split(
@@ -91,16 +101,18 @@ def test_top_n_and_edge_cap() -> None:
 
 def test_colours_sizes_legend_positions() -> None:
     _, data = page()
-    by_label = {n["label"]: n for n in data.nodes}
+    by_label = {n["term"]: n for n in data.nodes}
     assert by_label["fairness"]["color"] == by_label["bias"]["color"] != by_label["privacy"]["color"]
-    assert by_label["fairness"]["value"] == 50
+    assert by_label["fairness"]["papers"] == 50
+    assert by_label["fairness"]["size"] > by_label["bias"]["size"] > by_label["noise"]["size"]
     assert [c for _, c in data.legend] == ["#1f77b4", "#ff7f0e"]
     assert data.legend[0][0] == NAMES[0]
     assert all("x" in n and "y" in n for n in data.nodes)
     _, again = page()
     assert [(n["x"], n["y"]) for n in again.nodes] == [(n["x"], n["y"]) for n in data.nodes]
     html_page, _ = page(GraphOptions(physics=True))
-    assert '"physics": {"enabled": true' in html_page and "checked" in html_page
+    assert '"physics": {"enabled": true' in html_page
+    assert 'id="tmlmap-physics"' not in html_page  # the page's own toggle is the only physics control
     assert '"physics": {"enabled": false' in page()[0]
 
 
@@ -109,7 +121,7 @@ def test_overlay_colours_by_mean_year() -> None:
     with pytest.raises(ValueError):
         page(GraphOptions(overlay=True))
     html_page, data = page(GraphOptions(overlay=True), mean_year=years)
-    by_label = {n["label"]: n for n in data.nodes}
+    by_label = {n["term"]: n for n in data.nodes}
     assert by_label["fairness"]["color"] == ramp_colour(0.0)
     assert by_label["differential privacy"]["color"] == ramp_colour(1.0)
     assert by_label["noise"]["color"] == "#bbbbbb"
@@ -121,7 +133,7 @@ def test_highlight_term_and_neighbours() -> None:
     _, data = page(GraphOptions(n_terms=1, highlight=3, rank_by="frequency"))
     ids = data.term_ids
     assert 3 in ids and {1, 4, 5} <= set(ids)  # neighbours forced in
-    by_label = {n["label"]: n for n in data.nodes}
+    by_label = {n["term"]: n for n in data.nodes}
     assert by_label["privacy"]["borderWidth"] == 4
     assert by_label["noise"]["color"] != "rgba(200,200,200,0.35)"
     assert by_label["fairness"]["color"] == "rgba(200,200,200,0.35)"  # not a neighbour: dimmed
@@ -133,3 +145,109 @@ def test_ramp_colour() -> None:
     assert ramp_colour(0.0) == "#440154" and ramp_colour(1.0) == "#fde725"
     assert ramp_colour(float("nan")) == "#bbbbbb"
     assert ramp_colour(2.0) == ramp_colour(1.0)
+
+
+# ---------------------------------------------------------------------------
+# Lens, focus, colours, labels
+# ---------------------------------------------------------------------------
+
+
+def test_candidates_restrict_the_drawn_terms() -> None:
+    mask = np.array([False, False, False, True, True, True])
+    _, data = page(GraphOptions(n_terms=6), candidates=mask)
+    assert sorted(data.term_ids) == [3, 4, 5]
+    _, data = page(GraphOptions(n_terms=2), candidates=mask)
+    assert sorted(data.term_ids) == [3, 4]
+    _, data = page(GraphOptions(n_terms=2, highlight=0), candidates=mask)
+    assert 0 in data.term_ids  # a searched term is drawn even outside the lens
+
+
+def test_focus_terms_with_neighbours_marked_and_sized_by_contribution() -> None:
+    _, data = page(GraphOptions(focus=((3, 0.30), (0, 0.05))))
+    ids = set(data.term_ids)
+    assert {3, 0} <= ids and {4, 5, 1, 2} <= ids  # their neighbours
+    by_label = {n["term"]: n for n in data.nodes}
+    assert by_label["privacy"]["size"] > by_label["fairness"]["size"] > by_label["bias"]["size"]
+    assert by_label["privacy"]["color"]["border"] == "#000000"
+    assert "contribution to the description's risk: 0.300" in by_label["privacy"]["title"]
+    mask = np.array([True, False, True, True, False, True])
+    _, data = page(GraphOptions(focus=((3, 0.3),)), candidates=mask)
+    assert 4 not in data.term_ids and 5 in data.term_ids  # neighbours from the lens only
+
+
+def test_distinct_colours_for_the_communities_drawn() -> None:
+    n = 40
+    terms = [f"t{i}" for i in range(n)]
+    community = np.arange(n)  # 40 one-term communities
+    a = sp.csr_matrix(sp.diags(np.ones(n - 1), 1, shape=(n, n)))
+    data = graph_data(terms, np.arange(n) + 1, community, [f"c{i}" for i in range(n)], a + a.T,
+                      GraphOptions(n_terms=n))
+    colours = [n_["color"] for n_ in data.nodes]
+    coloured = [c for c in colours if c != OTHER_COLOUR]
+    assert len(coloured) == len(set(coloured)) == len(PALETTE) == len(set(PALETTE))
+    assert data.legend[-1] == (f"{n - len(PALETTE)} other communities", OTHER_COLOUR)
+
+
+def _drawn_overlaps(data, level: int) -> int:  # noqa: ANN001
+    """Overlapping pairs among the labels (terms and community names) drawn at ``level``."""
+    items = [(n["x"], n["y"], n["size"], n["term"], n["fs"], n["lv"], True) for n in data.nodes]
+    items += [(r["x"], r["y"], 0.0, r["text"], r["fs"], r["lv"], False) for r in data.regions]
+    on = [it for it in items if (it[5] >> level) & 1]
+    if len(on) < 2:
+        return 0
+    xy = np.array([[it[0], it[1]] for it in on])
+    font = np.array([it[4] for it in on])
+    boxes = label_boxes(xy, np.array([it[2] for it in on]), text_widths([it[3] for it in on], font), font,
+                        ZOOM_LEVELS[level], below=np.array([it[6] for it in on]))
+    return len(overlaps(boxes))
+
+
+def crowded(n: int = 300, seed: int = 1) -> tuple[list[str], np.ndarray, np.ndarray, list[str], sp.csr_matrix]:
+    rng = np.random.default_rng(seed)
+    community = rng.integers(0, 8, size=n)
+    i, j = rng.integers(0, n, size=(2, 4 * n))
+    same = community[i] == community[j]
+    w = np.where(same, 3.0, 0.3) * rng.uniform(0.5, 1.5, size=len(i))
+    a = sp.coo_matrix((w, (i, j)), shape=(n, n)).tocsr()
+    a = (a + a.T).tocsr()
+    a.setdiag(0)
+    a.eliminate_zeros()
+    return ([f"term number {k}" for k in range(n)], rng.integers(1, 500, size=n), community,
+            [f"community {c}" for c in range(8)], a)
+
+
+def test_visible_labels_do_not_overlap_and_the_check_fails_without_placement() -> None:
+    """Label boxes from the layout and the drawn font sizes: no overprinting at any zoom
+    level; the same check finds plenty with the placement switched off."""
+    terms, df, community, names, adj = crowded()
+    data = graph_data(terms, df, community, names, adj, GraphOptions(n_terms=300))
+    assert data.regions and all(r["lv"] for r in data.regions[:3])
+    start = next(k for k, s in enumerate(ZOOM_LEVELS) if s >= 0.6)  # about the initial view
+    for level in range(len(ZOOM_LEVELS)):
+        assert _drawn_overlaps(data, level) == 0, level
+    shown = [sum((n["lv"] >> k) & 1 for n in data.nodes) for k in (start, len(ZOOM_LEVELS) - 1)]
+    assert 10 < shown[0] < shown[1]
+    raw = graph_data(terms, df, community, names, adj, GraphOptions(n_terms=300, place_labels=False))
+    assert _drawn_overlaps(raw, start) > 100
+
+
+def test_highlight_is_labelled_and_zoomed_to() -> None:
+    html_page, data = page(GraphOptions(highlight=2))
+    node = data.term_ids.index(2)
+    assert data.nodes[node]["lv"] == (1 << len(ZOOM_LEVELS)) - 1  # always labelled
+    assert f"var focusNode = {node};" in html_page and "network.focus(focusNode" in html_page
+    assert "var focusNode = null;" in page()[0]
+
+
+@pytest.mark.slow
+def test_real_map_labels_do_not_overlap(real_map) -> None:  # noqa: ANN001
+    from tmlmap.views.graph_html import network_html
+
+    for lens in (True, False):
+        _, data = network_html(real_map, GraphOptions(lens=lens))
+        assert len(data.nodes) == 300
+        for level in range(len(ZOOM_LEVELS)):
+            assert _drawn_overlaps(data, level) == 0, (lens, level)
+    _, lensed = network_html(real_map, GraphOptions(lens=True))
+    legend = [name for name, _ in lensed.legend]
+    assert legend[:2] != [] and {"Fairness & bias", "Privacy"} <= set(legend)

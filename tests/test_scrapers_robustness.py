@@ -18,8 +18,12 @@ BINNS = "/pmlr/v81/binns18a.html"
 INDEX = "/pmlr/v81/"
 
 
-def pmlr(server: LocalServer, store: CorpusStore, tmp_path: Path, cache: str = "http.sqlite", http=None, **kw):  # noqa: ANN001, ANN201
+def pmlr(server: LocalServer, store: CorpusStore, tmp_path: Path, cache: str = "http.sqlite", http=None, workers: int | None = None, **kw):  # noqa: ANN001, ANN201
     config = make_config(server.url, tmp_path / cache if cache else None, **(http or {}))
+    if workers is not None:
+        import dataclasses
+
+        config = dataclasses.replace(config, workers=workers)
     return refresh(["pmlr:v81"], store, config=config, **kw)
 
 
@@ -69,12 +73,20 @@ def test_429_with_retry_after_is_honoured(server: LocalServer, store: CorpusStor
     assert len(times) == 2 and times[1] - times[0] >= 0.95
 
 
-def test_retry_after_is_capped(server: LocalServer, store: CorpusStore, tmp_path: Path) -> None:
-    server.site.add(BINNS, Reply(b"", status=429, headers={"Retry-After": "3600"}), Reply(fixture("pmlr", "binns18a.html")))
+def test_retry_after_too_long_stops_that_host_with_a_clear_message(server: LocalServer, store: CorpusStore, tmp_path: Path) -> None:
+    first = "/pmlr/v81/friedler18a.html"  # the first paper page of the listing
+    server.site.add(first, Reply(b"", status=429, headers={"Retry-After": "3600"}), Reply(fixture("pmlr", "friedler18a.html")))
     start = time.monotonic()
-    summary = pmlr(server, store, tmp_path, http={"max_retry_after": 0.1})
-    assert summary.ok and store.count() == 3
-    assert time.monotonic() - start < 5
+    summary = pmlr(server, store, tmp_path, http={"max_retry_after": 0.1}, workers=1)
+    assert time.monotonic() - start < 5  # not slept, not retried early
+    assert server.site.hits[first] == 1
+    text = summary.format()
+    assert "asked us to wait 3,600 s" in text and "more than the 0.1 s allowed" in text and "try again later" in text
+    # the host is not asked again this run: the later pages are reported, never requested
+    assert set(detail_hits(server).values()) == {0} and store.count() == 0
+    src = summary.sources[0]
+    assert len(src.failed) == 5 and all("stopped asking" in why for _, why in src.failed)
+    assert src.failure == "stopped by the site"
 
 
 def test_timeout_then_success(server: LocalServer, store: CorpusStore, tmp_path: Path) -> None:
@@ -122,8 +134,19 @@ def test_missing_abstract_is_reported_and_others_stored(server: LocalServer, sto
     server.site.add(BINNS, Reply(page))
     summary = pmlr(server, store, tmp_path)
     assert summary.ok and store.count() == 2
-    (url, why), = summary.sources[0].failed
-    assert url.endswith(BINNS) and "no abstract" in why
+    src = summary.sources[0]
+    assert src.failed == [] and len(src.not_papers) == 3  # with the preface and the keynote
+    assert any(url.endswith(BINNS) and "no abstract" in why for url, why in src.not_papers)
+    assert f"{server.url}{BINNS}" in summary.format()
+
+
+def test_a_volume_where_no_page_has_an_abstract_is_failed(server: LocalServer, store: CorpusStore, tmp_path: Path) -> None:
+    for key in PMLR_KEYS:
+        page = fixture("pmlr", f"{key}.html").replace(b'id="abstract" class="abstract"', b'class="summary"')
+        server.site.add(f"/pmlr/v81/{key}.html", Reply(page))
+    summary = pmlr(server, store, tmp_path)
+    assert not summary.ok and summary.sources[0].failure == "all records invalid"
+    assert "pmlr:v81: FAILED (all records invalid)" in summary.format()
 
 
 def test_non_utf8_page_with_declared_charset(server: LocalServer, store: CorpusStore, tmp_path: Path) -> None:
@@ -177,10 +200,11 @@ def test_missing_robots_txt_allows_everything(server: LocalServer, store: Corpus
 
 def test_crawl_delay_is_obeyed(server: LocalServer, store: CorpusStore, tmp_path: Path) -> None:
     server.site.add("/robots.txt", b"User-agent: *\nCrawl-delay: 1\n", ctype="text/plain")
-    summary = refresh(["acl:2024.trustnlp-1"], store, config=make_config(server.url, tmp_path / "c.sqlite"))
+    summary = refresh(["neurips:2013"], store, config=make_config(server.url, tmp_path / "c.sqlite"))
     assert summary.ok
-    (t_robots, _), (t_bib, _) = server.site.times
-    assert t_bib - t_robots >= 0.95
+    (t_robots, first), (t_listing, second), (t_page, _) = server.site.times
+    assert (first, second) == ("/robots.txt", "/neurips/paper_files/paper/2013")
+    assert t_listing - t_robots >= 0.95 and t_page - t_listing >= 0.95
 
 
 def test_oversized_response_is_refused(server: LocalServer, store: CorpusStore, tmp_path: Path) -> None:
@@ -287,7 +311,7 @@ def test_per_host_delay_and_concurrency_limit(server: LocalServer, store: Corpus
     summary = pmlr(server, store, tmp_path, http={"min_delay": 0.15, "per_host": 1})
     assert summary.ok
     times = sorted(t for t, _ in server.site.times)
-    assert len(times) == 5  # robots.txt, index, 3 papers
+    assert len(times) == 7  # robots.txt, index, 3 papers, preface, keynote
     gaps = [b - a for a, b in zip(times, times[1:], strict=False)]
     assert min(gaps) >= 0.13
     assert server.site.max_inflight == 1
@@ -313,10 +337,10 @@ def test_cli_refresh_stores_and_reports(server: LocalServer, tmp_path: Path, cap
     monkeypatch.setattr(cli, "_open_store", lambda args: CorpusStore(args.db))
     assert _cli(["pmlr:v81", "acl:2024.trustnlp-1"], server, tmp_path) == 0
     out = capsys.readouterr().out
-    assert "pmlr:v81: ok; fetched 3, new 3" in out and "total: fetched 5, new 5" in out
-    assert "aclanthology.org/2024.trustnlp-1.9/" in out  # the invalid record's URL
+    assert "pmlr:v81: ok; listed 5, fetched 3, new 3" in out and "total: fetched 6, new 6" in out
+    assert "/acl/2024.trustnlp-1.9.bib  (the paper's BibTeX has no abstract)" in out  # with its URL
     with CorpusStore(tmp_path / "cli.sqlite") as s:
-        assert s.count() == 5
+        assert s.count() == 6
 
 
 def test_cli_exit_code_when_a_source_fails_entirely(server: LocalServer, tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch) -> None:

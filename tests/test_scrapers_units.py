@@ -206,3 +206,179 @@ def test_user_agent_adds_the_operators_contact(monkeypatch) -> None:
     assert HttpSettings().user_agent.endswith("; mailto:me@example.org)")
     monkeypatch.setenv("TMLMAP_MAILTO", "x\r\nInjected: 1")
     assert "Injected" not in HttpSettings().user_agent
+
+
+# -- the venue registry ---------------------------------------------------------------------
+
+
+def test_shipped_registry_has_the_documented_venues() -> None:
+    from scrapers.venues import DEFAULT
+
+    assert DEFAULT.pmlr["icml"].volumes[2024] == 235 and DEFAULT.pmlr["fatstar"].venue == "FAT*"
+    assert DEFAULT.proceedings["mlsys"].venue == "MLSys"
+    assert "ICLR.cc/2023/Conference" in DEFAULT.openreview_v1
+    assert "ICLR.cc/2024/Conference" not in DEFAULT.openreview_v1
+    assert DEFAULT.openalex["facct"].doi_prefixes[2023] == "10.1145/3593013"
+    assert "neurips:2023" not in DEFAULT.presets["trustworthy-ml"]  # reserved for evaluation
+
+
+def test_a_user_file_extends_and_overrides(tmp_path) -> None:
+    import dataclasses
+
+    from scrapers import ScrapeConfig
+    from scrapers.venues import load_registry
+
+    f = tmp_path / "v.toml"
+    f.write_text(
+        '[pmlr.icml]\nvenue = "ICML"\nvolumes = { 2026 = 300 }\n'
+        '[proceedings.mlsys]\nvenue = "MLSys"\nurl = "http://127.0.0.1:9/mlsys/"\n'
+        '[openreview.colm]\nvenue_id = "colmweb.org/COLM/{year}/Conference"\n'
+        '[openalex.fairml]\nvenue = "FairML"\ndoi_prefixes = { 2025 = "10.1145/1234567" }\n',
+        encoding="utf-8",
+    )
+    reg = load_registry([f])
+    assert reg.pmlr["icml"].volumes == {2026: 300}  # an entry of the same name replaces the shipped one
+    assert reg.pmlr["aistats"].volumes[2024] == 238  # the others stay
+    config = dataclasses.replace(ScrapeConfig(), venues=reg)
+    assert parse_spec("icml:2026", config).volume == 300
+    src = parse_spec("mlsys:2025", config)
+    assert (src.venue, src.base_url) == ("MLSys", "http://127.0.0.1:9/mlsys")
+    assert parse_spec("colm:2024", config).venueid == "colmweb.org/COLM/2024/Conference"
+    assert parse_spec("openalex:fairml:2025", config).prefix == "10.1145/1234567"
+
+
+def test_the_readme_venues_example_is_a_valid_registry(tmp_path) -> None:
+    import re
+    from pathlib import Path
+
+    from scrapers.venues import load_registry
+
+    readme = (Path(__file__).parent.parent / "README.md").read_text(encoding="utf-8")
+    section = readme[readme.index("### Venue registry") :]
+    block = re.search(r"```toml\n(.*?)```", section, re.S)
+    assert block is not None
+    f = tmp_path / "example.toml"
+    f.write_text(block.group(1), encoding="utf-8")
+    reg = load_registry([f])
+    assert reg.presets["mine"] == ("mycon:2024", "mlsys:2025", "colm:2024")
+    for spec in reg.presets["mine"]:
+        from scrapers import ScrapeConfig
+
+        parse_spec(spec, ScrapeConfig(venues=reg))
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        ('[pmlr.x]\nvenue = "X"\nvolumes = { 20x4 = 1 }\n', "is not a year"),
+        ('[pmlr.x]\nvenue = "X"\nvolumes = { 2024 = "v1" }\n', "must be a int"),
+        ('[proceedings.x]\nvenue = "X"\nurl = "file:///etc"\n', "must start with http"),
+        ('[openreview.x]\nvenue_id = "../../etc"\n', "not an OpenReview venue id"),
+        ('[pmlr."Bad Name"]\nvenue = "X"\nvolumes = { 2024 = 1 }\n', "not a usable spec name"),
+        ("[presets]\nx = 3\n", "must be a list of specs"),
+    ],
+)
+def test_bad_registry_entries_are_named(tmp_path, text: str, message: str) -> None:
+    from scrapers.venues import VenueFileError, load_registry
+
+    f = tmp_path / "bad.toml"
+    f.write_text(text, encoding="utf-8")
+    with pytest.raises(VenueFileError) as info:
+        load_registry([f])
+    assert message in str(info.value) and str(f) in str(info.value)
+
+
+def test_registry_specs() -> None:
+    src = parse_spec("iclr:2023")
+    assert isinstance(src, OpenReviewSource) and src.api_v1 and src.v1_url == "https://api.openreview.net"
+    assert not parse_spec("iclr:2024").api_v1
+    assert parse_spec("mlsys:2025").base_url == "https://proceedings.mlsys.org"
+    with pytest.raises(SpecError, match="needs a year"):
+        parse_spec("iclr")
+    with pytest.raises(SpecError, match="takes no year"):
+        parse_spec("tmlr:2024")
+
+
+# -- page parsing helpers ---------------------------------------------------------------------
+
+
+def test_raw_abstract_keeps_text_after_raw_angle_brackets() -> None:
+    from scrapers.neurips import raw_abstract
+
+    page = (
+        '<section class="paper-section"><h2 class="section-label">Abstract</h2>'
+        "<p class='paper-abstract'>If $W<d$ and $0<p<1$ then <em>a</em>, <b>b</b> and <a, b> hold;"
+        ' see <a href="https://x.org">x</a> and <https://y.org>.\n</section><section>DOI</section>'
+    )
+    assert raw_abstract(page) == "If $W<d$ and $0<p<1$ then a, b and <a, b> hold; see x and <https://y.org>."
+    assert raw_abstract("<p>no abstract here</p>") == ""
+
+
+def test_pmlr_authors_are_split_on_comma_nbsp() -> None:
+    from scrapers.pmlr import split_pmlr_authors
+
+    assert split_pmlr_authors("Chelsea\xa0Barabas,\xa0Madars\xa0Virza") == ["Chelsea Barabas", "Madars Virza"]
+
+
+def test_arxiv_old_style_ids_and_the_old_error_entry() -> None:
+    from lxml import etree
+
+    from scrapers.arxiv import NS
+
+    src = ArxivSource("arxiv:x", "x")
+    entry = etree.fromstring(
+        '<entry xmlns="http://www.w3.org/2005/Atom"><id>http://arxiv.org/abs/hep-th/9901001v2</id>'
+        "<title>T</title><summary>S</summary><published>1999-01-01T00:00:00Z</published>"
+        "<author><name>A B</name></author></entry>"
+    )
+    stub = src._stub(entry)
+    assert stub is not None and stub.id == "arxiv-hep-th/9901001" and stub.raw["year"] == 1999
+    error = etree.fromstring(
+        '<entry xmlns="http://www.w3.org/2005/Atom"><id>http://arxiv.org/api/errors#incorrect_id_format_for_1234</id>'
+        "<title>Error</title><summary>incorrect id format for 1234</summary></entry>"
+    )
+    assert src._stub(error) is None and error.find("a:id", NS) is not None
+
+
+def test_openalex_keyword_scores() -> None:
+    src = OpenAlexSource("openalex:facct:2023", "FAccT", 2023)
+    work = {"id": "https://openalex.org/W1", "keywords": [
+        {"display_name": "Audit", "score": 0.71}, {"display_name": "Medicine", "score": 0.39},
+        {"display_name": "Odd", "score": "high"}]}  # fmt: skip
+    stub = src._stub(work)
+    assert stub is not None and stub.raw["keywords"] == ["Audit"]
+    assert OpenAlexSource("x", "FAccT", 2023, page_size=500).page_size == 100  # the API's maximum
+
+
+def test_dns_failures_are_recognised_as_offline() -> None:
+    import requests
+
+    from scrapers.http import _is_connect_failure, _is_dns_failure
+
+    exc = requests.ConnectionError(
+        "HTTPSConnectionPool(host='proceedings.mlr.press', port=443): Max retries exceeded with url: /v81/ "
+        "(Caused by NameResolutionError(\"HTTPSConnection(host='proceedings.mlr.press', port=443): "
+        "Failed to resolve 'proceedings.mlr.press' ([Errno -3] Temporary failure in name resolution)\"))"
+    )
+    assert _is_dns_failure(exc) and _is_connect_failure(exc)
+    assert not _is_dns_failure(requests.ConnectionError("Connection aborted."))
+
+
+def test_arxiv_ids_spec() -> None:
+    src = parse_spec("arxiv:ids=2402.01234v2, hep-th/9901001")
+    assert isinstance(src, ArxivSource) and src.ids == ("2402.01234v2", "hep-th/9901001")
+    with pytest.raises(SpecError, match="not ids: 12"):
+        parse_spec("arxiv:ids=12,2402.01234")
+
+
+def test_openalex_single_work_body_parses_like_a_list_result() -> None:
+    import json
+
+    from tests.scraper_server import fixture
+
+    work = json.loads(fixture("openalex", "work_W4380000002.json"))
+    page = json.loads(fixture("openalex", "facct2023_page1.json"))
+    assert work == page["results"][1]  # the single-work body equals the list entry, key order too
+    assert list(work) == list(page["results"][1])
+    stub = OpenAlexSource("openalex:facct:2023", "FAccT", 2023)._stub(work)
+    assert stub is not None and stub.raw["abstract"].startswith("Third-party audits")

@@ -557,7 +557,7 @@ def _sources_table() -> dict[str, int]:
 def test_real_corpus_matches_sources_md(real_store: CorpusStore) -> None:
     expected = _sources_table()
     assert expected["NeurIPS"] == 12_173 and expected["FAT*"] == 17  # the parse itself works
-    assert real_store.count() == sum(expected.values()) == 22_868
+    assert real_store.count() == sum(expected.values()) == 28_428
     by_venue: dict[str, int] = {}
     for venue, _year, n in real_store.counts_by_venue_year():
         by_venue[venue] = by_venue.get(venue, 0) + n
@@ -569,7 +569,7 @@ def test_real_corpus_matches_sources_md(real_store: CorpusStore) -> None:
 def test_real_store_is_read_only(real_store: CorpusStore) -> None:
     with pytest.raises(sqlite3.OperationalError, match="readonly"):
         real_store.set_meta("x", 1)
-    assert real_store.count() == 22_868
+    assert real_store.count() == 28_428
 
 
 def test_real_corpus_round_trips_exactly(real_store: CorpusStore) -> None:

@@ -17,8 +17,15 @@ from pathlib import Path
 
 #: The repository's ``data/`` folder: the embedded corpus and its attribution.
 EMBEDDED_DATA_DIR = Path(__file__).resolve().parent.parent / "data"
-#: 22,868 real papers shipped with the app (see ``data/SOURCES.md``).
+#: 28,428 real papers shipped with the app (version 2; see ``data/SOURCES.md``).
 EMBEDDED_CORPUS = EMBEDDED_DATA_DIR / "papers.jsonl.gz"
+#: Released versions of the embedded corpus file, by the SHA-256 of its bytes. A database
+#: records the digest it was last synced with (meta ``embedded_corpus``); opening it with a
+#: file of another digest imports the file again (see ``CorpusStore.sync_embedded``).
+EMBEDDED_CORPUS_VERSIONS: dict[str, int] = {
+    "8b28827618d1a56127504595f4124956b111bddb1946855c198cfb24b5c9d94c": 1,  # 22,868 papers
+    "17eed12f0406206eeb6696d8b116629119f39a6c3600e3f6b2994cfd3a45d980": 2,  # 28,428 papers
+}
 
 
 def data_dir() -> Path:

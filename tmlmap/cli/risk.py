@@ -398,7 +398,9 @@ def register(sub: argparse._SubParsersAction) -> None:
                                    "--year-max, later papers labelled by author keywords and scored from title "
                                    "and abstract) and AUC on the project-description set, for the bipartite "
                                    "(default), diffusion, reference (Derzsy et al.) and keyword methods.")
-    p.add_argument("--year-max", type=int, default=2020, help="last year of the map's papers (default 2020)")
+    p.add_argument("--year-max", type=int, default=None,
+                   help="one split: last year of the map's papers, every later year tested (default: "
+                        "both splits, map up to 2020 tested on 2021-2022, map up to 2022 tested on 2024)")
     p.add_argument("--devset", default=str(DEVSET), help="project-description set (.jsonl)")
     p.add_argument("--format", choices=("table", "json"), default="table")
     p.add_argument("--markdown", metavar="FILE", help="also write the results table to FILE")

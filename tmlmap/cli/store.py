@@ -17,6 +17,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+from tmlmap.corpus.coverage import corpus_coverage, topic_selected_notes, year_ranges
 from tmlmap.corpus.records import RecordError
 from tmlmap.corpus.store import CorpusStore, ImportStats, SchemaError
 
@@ -56,31 +57,45 @@ def _progress_bar(desc: str) -> tuple[Callable[[int, int | None], None], Callabl
 def open_store(args: argparse.Namespace | None = None, *, bootstrap: bool = True) -> CorpusStore:
     """Open the corpus store for a CLI command.
 
-    Honours the global ``--db`` (``args.db``); on first run (empty database)
-    imports the embedded corpus with a progress bar on stderr, unless
-    ``bootstrap`` is false. Exits with a message (status 2) if the database
-    cannot be used.
+    Honours the global ``--db`` (``args.db``); unless ``bootstrap`` is false,
+    syncs the embedded corpus with a progress bar on stderr: imports it on first
+    run (empty database), and into a database built from an earlier version of
+    it (upgrade), then says on stderr what was added. Exits with a message
+    (status 2) if the database cannot be used.
     """
     path = getattr(args, "db", None) if args is not None else None
-    bar, close = _progress_bar("Building the corpus database (first run)")
-    announced = False
+    labels = {"bootstrap": ("Building the corpus database (first run)",
+                            "First run: importing the embedded corpus into the database "
+                            "(a few seconds)..."),
+              "upgrade": ("Upgrading the corpus database",
+                          "The embedded corpus has a new version: importing it into the "
+                          "database (your own papers are kept)...")}
+    state: dict[str, Any] = {}
+
+    def announce(kind: str) -> None:
+        desc, note = labels.get(kind, labels["bootstrap"])
+        print(note, file=sys.stderr)
+        state["bar"] = _progress_bar(desc)
 
     def progress(done: int, total: int | None) -> None:
-        nonlocal announced
-        if not announced:
-            announced = True
-            print("First run: importing the embedded corpus into the database "
-                  "(a few seconds)...", file=sys.stderr)
-        bar(done, total)
+        if "bar" in state:
+            state["bar"][0](done, total)
+
+    def close() -> None:
+        if "bar" in state:
+            state.pop("bar")[1]()
 
     try:
-        return CorpusStore.open(path, bootstrap=bootstrap, progress=progress)
+        store = CorpusStore.open(path, bootstrap=bootstrap, progress=progress, announce=announce)
     except (SchemaError, RecordError, OSError) as exc:
         close()
         print(f"tmlmap: {exc}", file=sys.stderr)
         raise SystemExit(2) from exc
     finally:
         close()
+    if store.last_sync is not None:
+        print(store.last_sync.message(), file=sys.stderr)
+    return store
 
 
 # ---- import ---------------------------------------------------------------
@@ -130,19 +145,23 @@ def cmd_import(args: argparse.Namespace) -> int:
 
 def _info_dict(store: CorpusStore) -> dict[str, Any]:
     by_vy = store.counts_by_venue_year()
-    venues: dict[str, dict[str, int]] = {}
-    for venue, year, n in by_vy:
-        v = venues.setdefault(venue, {"papers": 0, "first_year": year, "last_year": year})
-        v["papers"] += n
-        v["first_year"] = min(v["first_year"], year)
-        v["last_year"] = max(v["last_year"], year)
+    coverage = corpus_coverage(store)
     return {
         "db": str(store.path),
         "total": store.count(),
         "fingerprint": store.fingerprint(),
-        "venues": dict(sorted(venues.items(), key=lambda kv: (-kv[1]["papers"], kv[0]))),
+        "venues": {c.venue: {"papers": c.papers, "first_year": c.first_year,
+                             "last_year": c.last_year,
+                             "years_present": year_ranges(c.years_present),
+                             "years_missing": year_ranges(c.years_missing),
+                             "topic_selected_papers": c.topic_selected_papers,
+                             "selection": c.selection()} for c in coverage},
+        "coverage": [c.to_dict() for c in coverage],
+        "coverage_notes": topic_selected_notes(coverage),
         "years": {str(y): n for y, n in store.counts_by_year()},
         "by_venue_year": [[v, y, n] for v, y, n in by_vy],
+        "embedded_corpus": store.get_meta("embedded_corpus"),
+        "embedded_upgrade": store.get_meta("embedded_upgrade"),
         "last_import": store.get_meta("last_import"),
         "last_refresh": store.get_meta("last_refresh"),
     }
@@ -157,17 +176,34 @@ def cmd_info(args: argparse.Namespace) -> int:
         return 0
     print(f"database: {info['db']}")
     print(f"papers:   {info['total']:,}")
+    embedded = info["embedded_corpus"]
+    if isinstance(embedded, dict):
+        version = embedded.get("version")
+        print(f"embedded corpus: {'version ' + str(version) if version else 'unreleased version'}"
+              f" (synced {safe_text(str(embedded.get('synced_at', '?')))})")
     if info["last_refresh"]:
         print(f"last refresh from the sources: {safe_text(str(info['last_refresh']))}")
     print()
-    width = max([len("venue")] + [len(safe_text(v)) for v in info["venues"]])
-    print(f"{'venue':<{width}}  {'papers':>7}  years")
-    print(f"{'-' * width}  {'-' * 7}  ---------")
-    for venue, v in info["venues"].items():
-        years = (str(v["first_year"]) if v["first_year"] == v["last_year"]
-                 else f"{v['first_year']}-{v['last_year']}")
-        print(f"{safe_text(venue):<{width}}  {v['papers']:>7,}  {years}")
-    print(f"{'total':<{width}}  {info['total']:>7,}")
+    rows = [(safe_text(venue), f"{v['papers']:,}", v["years_present"], v["years_missing"] or "-",
+             v["selection"]) for venue, v in info["venues"].items()]
+    header = ("venue", "papers", "years present", "years missing", "selection")
+    widths = [max(len(h), *(len(r[i]) for r in rows)) if rows else len(h)
+              for i, h in enumerate(header)]
+
+    def line(cells: tuple[str, ...]) -> str:
+        return "  ".join(c.rjust(w) if i == 1 else c.ljust(w)
+                         for i, (c, w) in enumerate(zip(cells, widths, strict=True))).rstrip()
+
+    print(line(header))
+    print(line(tuple("-" * w for w in widths)))
+    for row in rows:
+        print(line(row))
+    print(line(("total", f"{info['total']:,}", "", "", "")))
+    print()
+    print("years missing: no paper of the venue in the corpus, from its first year to the "
+          "corpus's last (not held, or not collected).")
+    for note in info["coverage_notes"]:
+        print(f"note: {safe_text(note)}")
     print()
     print("papers by year:")
     items = list(info["years"].items())
@@ -271,8 +307,10 @@ def register(sub: argparse._SubParsersAction) -> None:
                    help="do not load the embedded corpus into an empty database first")
     p.set_defaults(func=cmd_import)
 
-    p = sub.add_parser("info", help="corpus size by venue and year",
-                       description="Show the number of papers, by venue and by year.")
+    p = sub.add_parser("info", help="corpus size and coverage by venue and year",
+                       description="Show the number of papers by venue and by year: per venue "
+                                   "the years present and missing, and which slices are "
+                                   "topic-selected (not full proceedings).")
     p.add_argument("--format", choices=("table", "json"), default="table")
     p.set_defaults(func=cmd_info)
 

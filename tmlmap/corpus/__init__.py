@@ -6,10 +6,11 @@ Reads nothing of tmlmap's but :mod:`tmlmap.config`; everything above reads paper
 
 from tmlmap.corpus.importers import count_records, normalize_title, read_records, sniff_format
 from tmlmap.corpus.records import Paper, RecordError, validate_record
-from tmlmap.corpus.store import CorpusStore, ImportStats, SchemaError, SearchHit
+from tmlmap.corpus.store import CorpusStore, EmbeddedSync, ImportStats, SchemaError, SearchHit
 
 __all__ = [
     "CorpusStore",
+    "EmbeddedSync",
     "ImportStats",
     "Paper",
     "RecordError",

@@ -136,6 +136,80 @@ class SchemaError(RuntimeError):
     """The database file cannot be used by this version of tmlmap."""
 
 
+@dataclass
+class EmbeddedSync:
+    """What :meth:`CorpusStore.sync_embedded` did with the embedded corpus file.
+
+    ``kind``: ``"bootstrap"`` (empty database, first run) or ``"upgrade"`` (a
+    database synced with another version of the file). ``version`` /
+    ``previous_version``: release numbers from
+    :data:`tmlmap.config.EMBEDDED_CORPUS_VERSIONS` (``None`` when unknown, e.g.
+    a locally changed file). ``added``: ``(venue, year, n_papers)`` of the rows
+    the import inserted. ``other_papers``: papers in the database that are not
+    rows of the embedded file (imported by the user or scraped), all kept.
+    """
+
+    kind: str
+    file: str
+    sha256: str
+    version: int | None
+    previous_version: int | None
+    stats: ImportStats
+    added: list[tuple[str, int, int]]
+    other_papers: int
+    total: int
+    at: str
+
+    @property
+    def n_added(self) -> int:
+        return sum(n for _, _, n in self.added)
+
+    def added_by_venue(self) -> list[tuple[str, str, int]]:
+        """``(venue, years, n_papers)`` of the added papers, years as ``"2019-2024"``."""
+        out: dict[str, tuple[int, int, int]] = {}
+        for venue, year, n in self.added:
+            lo, hi, total = out.get(venue, (year, year, 0))
+            out[venue] = (min(lo, year), max(hi, year), total + n)
+        return [(v, str(lo) if lo == hi else f"{lo}-{hi}", n)
+                for v, (lo, hi, n) in sorted(out.items())]
+
+    def message(self) -> str:
+        """One plain-text sentence for people (CLI stderr, dashboard)."""
+        def name(version: int | None) -> str:
+            return f"version {version}" if version is not None else "an unreleased version"
+
+        parts = ", ".join(f"{v} {years}: {n:,}" for v, years, n in self.added_by_venue())
+        if self.kind == "bootstrap":
+            return (f"Imported the embedded corpus ({name(self.version)}): "
+                    f"{self.n_added:,} papers.")
+        text = (f"Upgraded the embedded corpus from {name(self.previous_version)} to "
+                f"{name(self.version)}: {self.n_added:,} papers added"
+                + (f" ({parts})" if parts else "")
+                + f"; {self.stats.unchanged:,} unchanged, {self.stats.updated:,} updated")
+        if self.stats.merged:
+            text += f", {self.stats.merged:,} merged into papers already stored"
+        text += (f"; {self.other_papers:,} paper{'' if self.other_papers == 1 else 's'} you "
+                 "imported or scraped kept. "
+                 f"Now {self.total:,} papers; the map is rebuilt once for the new corpus.")
+        return text
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"kind": self.kind, "file": self.file, "sha256": self.sha256,
+                "version": self.version, "previous_version": self.previous_version,
+                "stats": str(self.stats), "added": [list(r) for r in self.added],
+                "other_papers": self.other_papers, "total": self.total, "at": self.at,
+                "message": self.message()}
+
+
+def file_sha256(path: str | os.PathLike[str]) -> str:
+    """SHA-256 hex digest of a file's bytes (read in 1 MiB blocks)."""
+    digest = hashlib.sha256()
+    with open(path, "rb") as fh:
+        for block in iter(lambda: fh.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
 # --------------------------------------------------------------------------
 # Helpers
 # --------------------------------------------------------------------------
@@ -387,6 +461,8 @@ class CorpusStore:
             self.path.parent.mkdir(parents=True, exist_ok=True)
         self._lock = threading.RLock()
         self._fp_cache: tuple[tuple[int, int], str] | None = None
+        #: What the last :meth:`sync_embedded` did (``None``: nothing to do, or not run).
+        self.last_sync: EmbeddedSync | None = None
         try:
             conn = sqlite3.connect(str(self.path), timeout=BUSY_TIMEOUT_MS / 1000,
                                    isolation_level=None, check_same_thread=False)
@@ -411,23 +487,100 @@ class CorpusStore:
 
     @classmethod
     def open(cls, path: str | os.PathLike[str] | None = None, *, bootstrap: bool = True,
-             progress: Progress | None = None) -> CorpusStore:
+             progress: Progress | None = None,
+             announce: Callable[[str], None] | None = None) -> CorpusStore:
         """Open the store at ``path`` (default :func:`config.default_db_path`).
 
-        If it holds no papers and ``bootstrap``, the embedded corpus
-        (:data:`config.EMBEDDED_CORPUS`, 22,868 papers) is imported first,
-        reporting ``progress(done, total)``; so the first run builds the
-        database by itself.
+        With ``bootstrap`` the embedded corpus (:data:`config.EMBEDDED_CORPUS`,
+        28,428 papers) is synced first (:meth:`sync_embedded`): imported into an
+        empty database (first run), or imported again into a database built from
+        another version of it (upgrade: new papers added, the user's own kept).
+        ``announce(kind)`` is called before such an import (``"bootstrap"`` or
+        ``"upgrade"``), ``progress(done, total)`` during it; what was done is in
+        :attr:`last_sync` (``None`` when nothing had to be done).
         """
         store = cls(path if path is not None else config.default_db_path())
         try:
-            if bootstrap and store.count() == 0 and config.EMBEDDED_CORPUS.is_file():
-                store.import_file(config.EMBEDDED_CORPUS, progress=progress)
-                store.set_meta("bootstrapped_from", str(config.EMBEDDED_CORPUS.name))
+            if bootstrap:
+                store.sync_embedded(progress=progress, announce=announce)
         except BaseException:
             store.close()
             raise
         return store
+
+    def embedded_pending(self, path: str | os.PathLike[str] | None = None) -> str | None:
+        """What :meth:`sync_embedded` would do: ``"bootstrap"``, ``"upgrade"`` or ``None``.
+
+        ``"bootstrap"``: the database is empty. ``"upgrade"``: it was built from
+        the embedded corpus (meta ``bootstrapped_from`` or ``embedded_corpus``)
+        and the file's SHA-256 differs from the one it was last synced with
+        (databases from before version 2 recorded none). A database never built
+        from the embedded corpus (e.g. ``tmlmap import --no-embedded``) is left alone.
+        """
+        file = Path(path) if path is not None else config.EMBEDDED_CORPUS
+        if not file.is_file():
+            return None
+        if self.count() == 0:
+            return "bootstrap"
+        synced = self.get_meta("embedded_corpus")
+        if not isinstance(synced, dict):
+            return "upgrade" if self.get_meta("bootstrapped_from") else None
+        st_ = file.stat()
+        if synced.get("size") == st_.st_size and synced.get("mtime_ns") == st_.st_mtime_ns:
+            return None  # same file as last time: skip hashing it
+        return None if synced.get("sha256") == file_sha256(file) else "upgrade"
+
+    def sync_embedded(self, path: str | os.PathLike[str] | None = None, *,
+                      progress: Progress | None = None,
+                      announce: Callable[[str], None] | None = None) -> EmbeddedSync | None:
+        """Import the embedded corpus file if :meth:`embedded_pending` says so.
+
+        The import is the ordinary idempotent :meth:`import_file`: records already
+        stored are unchanged, new ones inserted, near-duplicates of stored papers
+        (e.g. a paper the user scraped) merged into them; no paper is deleted.
+        The file's digest is recorded only after the import committed, so an
+        interrupted upgrade is simply redone on the next start. Records the
+        result in meta ``embedded_corpus`` and, for an upgrade,
+        ``embedded_upgrade`` (see :class:`EmbeddedSync`); also sets :attr:`last_sync`.
+        The map needs no flag: its cache key is the corpus fingerprint, which the
+        added papers change, so the next use rebuilds it once.
+        """
+        file = Path(path) if path is not None else config.EMBEDDED_CORPUS
+        kind = self.embedded_pending(file)
+        self.last_sync = None
+        if kind is None:
+            return None
+        if announce is not None:
+            announce(kind)
+        sha = file_sha256(file)
+        synced = self.get_meta("embedded_corpus")
+        previous = (synced.get("version") if isinstance(synced, dict)
+                    else 1 if kind == "upgrade" else None)  # untracked = built before version 2
+        with self._lock:
+            max_docid = int(self.conn.execute(
+                "SELECT coalesce(max(docid), 0) FROM papers").fetchone()[0])
+        stats = self.import_file(file, progress=progress)
+        with self._lock:
+            added = [(v, int(y), int(n)) for v, y, n in self.conn.execute(
+                "SELECT venue, year, count(*) FROM papers WHERE docid > ? "
+                "GROUP BY venue, year ORDER BY venue, year", (max_docid,))]
+        total = self.count()
+        st_ = file.stat()
+        result = EmbeddedSync(
+            kind=kind, file=file.name, sha256=sha,
+            version=config.EMBEDDED_CORPUS_VERSIONS.get(sha), previous_version=previous,
+            stats=stats, added=added,
+            other_papers=max(total - stats.new - stats.updated - stats.unchanged, 0),
+            total=total, at=_now())
+        self.set_meta("embedded_corpus", {
+            "file": file.name, "sha256": sha, "version": result.version,
+            "size": st_.st_size, "mtime_ns": st_.st_mtime_ns, "synced_at": result.at})
+        if kind == "bootstrap":
+            self.set_meta("bootstrapped_from", file.name)
+        else:
+            self.set_meta("embedded_upgrade", result.to_dict())
+        self.last_sync = result
+        return result
 
     def close(self) -> None:
         """Close the connection (idempotent)."""
@@ -743,6 +896,21 @@ class CorpusStore:
                 "SELECT venue, year, count(*) FROM papers GROUP BY venue, year "
                 "ORDER BY venue, year")]
 
+    def slice_counts(self, source_marker: str) -> list[tuple[str, int, int, int]]:
+        """``(venue, year, n_papers, n_marked)`` ordered by venue then year, where
+        ``n_marked`` counts the papers whose ``source`` contains ``source_marker``
+        (see :mod:`tmlmap.corpus.coverage`)."""
+        with self._lock:
+            return [(v, int(y), int(n), int(m)) for v, y, n, m in self.conn.execute(
+                "SELECT venue, year, count(*), coalesce(sum(instr(source, ?) > 0), 0) "
+                "FROM papers GROUP BY venue, year ORDER BY venue, year", (source_marker,))]
+
+    def ids_with_source(self, source_marker: str) -> set[str]:
+        """Ids of the papers whose ``source`` contains ``source_marker``."""
+        with self._lock:
+            return {r[0] for r in self.conn.execute(
+                "SELECT id FROM papers WHERE instr(source, ?) > 0", (source_marker,))}
+
     def counts_by_venue(self) -> list[tuple[str, int]]:
         """``(venue, n_papers)``, largest first (ties by name)."""
         with self._lock:
@@ -927,5 +1095,6 @@ def _chunks(items: Sequence[Any], size: int) -> Iterator[Sequence[Any]]:
 
 __all__ = [
     "HIGHLIGHT_END", "HIGHLIGHT_START", "MIGRATIONS", "SCHEMA_VERSION", "CorpusStore",
-    "ImportStats", "SchemaError", "SearchHit", "content_hash", "fts_query", "merge_papers",
+    "EmbeddedSync", "ImportStats", "SchemaError", "SearchHit", "content_hash", "file_sha256",
+    "fts_query", "merge_papers",
 ]

@@ -8,9 +8,12 @@ it raw to ``st.markdown``: Streamlit's markdown would render links and images.
 
 from __future__ import annotations
 
+import datetime as dt
 import html
 import re
+import tempfile
 from collections.abc import Iterable, Sequence
+from pathlib import Path
 from typing import Any
 
 import pandas as pd
@@ -27,6 +30,8 @@ TOPIC_COLOURS = {
     "safety": "#e4c1f9",
 }
 OTHER_TOPIC_COLOUR = "#e8e8e8"
+#: Colours of the two risks, shared by the Risk page's highlighted description and its chart.
+RISK_COLOURS = {"fairness": "#f4a08c", "privacy": "#8ec3f2"}
 
 _MD_SPECIAL = re.compile(r"[\\`*_{}\[\]()#+\-.!|<>~$&:\"'=/]")
 
@@ -84,6 +89,66 @@ def highlight_html(text: str, spans: Iterable[dict[str, Any]],
     return "".join(out)
 
 
+def format_timestamp(value: Any, *, now: dt.datetime | None = None) -> str:
+    """An ISO 8601 timestamp as "1 Dec 2026, 18:07 UTC (5 minutes ago)"; other values as text."""
+    try:
+        at = dt.datetime.fromisoformat(str(value).replace("Z", "+00:00"))
+    except ValueError:
+        return str(value)
+    if at.tzinfo is None:
+        at = at.replace(tzinfo=dt.UTC)
+    at = at.astimezone(dt.UTC)
+    seconds = ((now or dt.datetime.now(dt.UTC)) - at).total_seconds()
+    if seconds < 0:
+        ago = ""
+    elif seconds < 90:
+        ago = " (just now)"
+    elif seconds < 90 * 60:
+        ago = f" ({seconds / 60:.0f} minutes ago)"
+    elif seconds < 36 * 3600:
+        ago = f" ({seconds / 3600:.0f} hours ago)"
+    else:
+        ago = f" ({seconds / 86400:.0f} days ago)"
+    return f"{at.day} {at:%b %Y, %H:%M} UTC{ago}"
+
+
+def scrub_paths(message: Any, path: str | Path, shown_name: str) -> str:
+    """``message`` with the server's temporary file ``path`` (and any other path under the
+    temporary directory) replaced by the user's file name ``shown_name``."""
+    text = str(message).replace(str(path), shown_name).replace(str(Path(path).parent), "")
+    tmp = re.escape(str(Path(tempfile.gettempdir())))
+    return re.sub(tmp + r"[^\s'\",;:)]*", shown_name, text)
+
+
+_UPLOAD_VERSION = "tmlmap_upload_version_"
+_UPLOAD_ERROR = "tmlmap_upload_error_"
+
+
+def checked_upload(label: str, suffixes: Sequence[str], *, key: str, help: str | None = None) -> Any:
+    """A file uploader whose file type is checked here rather than in the browser.
+
+    A file with another suffix is refused with an error naming it and the
+    uploader is reset (a new widget key), so neither the browser's red "file
+    type not allowed" chip nor an old error stays on the page: the error shows
+    once, above the fresh uploader. Returns the accepted ``UploadedFile`` or None.
+    """
+    version = int(st.session_state.get(_UPLOAD_VERSION + key, 0))
+    error = st.session_state.pop(_UPLOAD_ERROR + key, None)
+    if error:
+        st.error(error)
+    widget_key = key if version == 0 else f"{key}__{version}"
+    upload = st.file_uploader(label, key=widget_key, help=help)
+    if upload is None:
+        return None
+    name = upload.name
+    if not any(name.lower().endswith(s) for s in suffixes):
+        st.session_state[_UPLOAD_ERROR + key] = (
+            f"{md_text(name)} was not accepted: use a {', '.join(suffixes)} file.")
+        st.session_state[_UPLOAD_VERSION + key] = version + 1
+        st.rerun()
+    return upload
+
+
 def download_csv(df: pd.DataFrame, filename: str, *, key: str, label: str = "Download CSV") -> None:
     """A CSV download button for ``df``."""
     st.download_button(label, df.to_csv(index=False).encode("utf-8"), file_name=filename,
@@ -119,6 +184,33 @@ def paper_table(df: pd.DataFrame, *, key: str, height: int | None = None) -> Non
     if height:
         kwargs["height"] = height
     st.dataframe(df, **kwargs)
+
+
+_SAFE_URL = re.compile(r"https?://[^\s()<>\[\]\"'`\\]+")
+
+
+def paper_table_static(df: pd.DataFrame, *, numbers: dict[str, str] | None = None) -> None:
+    """A short paper table whose long titles wrap instead of being cut off (``st.table``).
+
+    Its cells are markdown: every text goes through :func:`md_text`, numbers through
+    ``numbers[column]`` (a format string, default ``{}``), and the ``url`` column becomes
+    an "open" link only for plain ``http(s)`` URLs (no spaces, brackets or quotes).
+    """
+    numbers = numbers or {}
+    out = pd.DataFrame(index=df.index)
+    for col in df.columns:
+        if col in ("url", "id"):
+            continue
+        if col in numbers:
+            out[col] = [numbers[col].format(v) if v is not None and v == v else "" for v in df[col]]
+        elif col == "year":
+            out[col] = [str(int(v)) if v is not None and v == v else "" for v in df[col]]
+        else:
+            out[col] = [md_text(v) for v in df[col]]
+    if "url" in df.columns:
+        out["link"] = [f"[open]({u})" if isinstance(u, str) and _SAFE_URL.fullmatch(u) else ""
+                       for u in df["url"]]
+    st.table(out, hide_index=True)
 
 
 METHODS = {

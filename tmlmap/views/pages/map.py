@@ -1,4 +1,5 @@
-"""Map page: the term network (pyvis), search/highlight a term, its neighbours and papers."""
+"""Map page: the term network (pyvis) through the trustworthy-ML lens (or the whole map),
+search/highlight a term, its neighbours and papers."""
 
 from __future__ import annotations
 
@@ -8,6 +9,7 @@ import numpy as np
 import pandas as pd
 import streamlit as st
 
+from tmlmap.analysis.lens import map_lens
 from tmlmap.analysis.trends import term_mean_year
 from tmlmap.views import state
 from tmlmap.views.graph_html import RANK_BY, GraphOptions, network_html
@@ -23,12 +25,18 @@ st.caption(f"{term_map.n_docs:,} papers · {term_map.n_terms:,} terms · {term_m
            f"{len(term_map.communities)} communities (modularity {term_map.modularity:.2f}, "
            f"stability ARI {term_map.stability_ari:.2f}) · weighting: {settings.weight}")
 
-c1, c0, c2, c3, c4 = st.columns([2.4, 1.6, 2, 1.1, 1.1])
+lens = state.derived(term_map, "lens", lambda: map_lens(term_map))
+c1, c0, c2 = st.columns([2.4, 1.6, 2.0])
+c5, c3, c4, _ = st.columns([1.4, 1.6, 1.2, 2.8])  # switches on their own row: labels in full
+use_lens = c5.toggle("Trustworthy-ML lens", value=not lens.empty, key="map_lens", disabled=lens.empty,
+                     help="On: the communities named after the trustworthy-ML topics (privacy, fairness, "
+                          "robustness, explainability, safety), their strongest neighbouring communities "
+                          "and the terms most linked to them. Off: the whole map.")
 query = c1.text_input("Find a term", key="map_query", placeholder="e.g. fairness, differential privacy")
 rank_by = c0.selectbox("Terms chosen by", RANK_BY, key="map_rank_by", format_func=RANK_LABELS.get)
 max_edges = c2.slider("Most links drawn", 100, 5000, 1500, step=100, key="map_max_edges",
                       help="A cap on the links drawn keeps the browser responsive.")
-overlay = c3.toggle("Overlay", key="map_overlay",
+overlay = c3.toggle("Overlay: average year", key="map_overlay",
                     help="Colour terms by the average publication year of their papers.")
 physics = c4.toggle("Physics", key="map_physics", help="Let vis.js move the nodes (slower).")
 
@@ -41,15 +49,36 @@ if query.strip():
         st.warning(f"'{md_text(query)}' is not a term of this map.{hint}")
 
 mean_year = state.derived(term_map, "mean_year", lambda: term_mean_year(term_map.X, term_map.doc_years))
+if lens.empty:
+    st.info("No community of this map is named after a trustworthy-ML topic (see the Communities page): "
+            "the whole map is shown.")
+elif use_lens:
+    comms = term_map.communities
+    st.caption("**Trustworthy-ML lens**: " + ", ".join(md_text(comms[c].name) for c in lens.core)
+               + "; their strongest neighbours: " + ", ".join(
+                   f"{md_text(comms[c].name)} ({share:.0%} of its links)"
+                   for c, share in zip(lens.neighbours, lens.neighbour_share, strict=True))
+               + f"; and {len(lens.bridge_terms)} terms of other communities most linked to them. "
+               "Turn the lens off to see the whole map.")
 options = GraphOptions(n_terms=state.terms_shown(), rank_by=rank_by, max_edges=int(max_edges), physics=bool(physics),
-                       overlay=bool(overlay), highlight=highlight, seed=settings.seed)
-t0 = time.perf_counter()
-page_html, data = state.derived(term_map, "graph", lambda: network_html(term_map, options,
-                                                                        mean_year=mean_year), options)
-build_s = time.perf_counter() - t0
+                       overlay=bool(overlay), highlight=highlight, seed=settings.seed,
+                       lens=bool(use_lens) and not lens.empty)
+timing: dict[str, float] = {}
+
+
+def _draw() -> tuple[str, object]:
+    t0 = time.perf_counter()
+    out = network_html(term_map, options, mean_year=mean_year)
+    timing["s"] = time.perf_counter() - t0
+    return out
+
+
+page_html, data = state.derived(term_map, "graph", _draw, options)
 st.iframe(page_html, height=options.height_px + 12, alt="Term network")
-st.caption(f"{len(data.nodes):,} terms and {len(data.edges):,} links drawn (graph prepared in "
-           f"{build_s:.2f} s). Drag to pan, scroll to zoom, hover a term for details.")
+prepared = (f"graph prepared in {timing['s']:.1f} s" if "s" in timing
+            else "graph from the cache of this map")
+st.caption(f"{len(data.nodes):,} terms and {len(data.edges):,} links drawn ({prepared}). Drag to pan, "
+           "scroll to zoom (more labels appear), hover a term for details.")
 
 nodes_df = pd.DataFrame({
     "term": [term_map.terms[i] for i in data.term_ids],

@@ -1,6 +1,9 @@
-"""Papers page: full-text search with venue/year filters, snippets and topic profiles."""
+"""Papers page: full-text search (within the map's venues and years, or the whole corpus),
+snippets and topic profiles."""
 
 from __future__ import annotations
+
+import hashlib
 
 import altair as alt
 import numpy as np
@@ -16,15 +19,23 @@ from tmlmap.views.widgets import download_csv, md_text, method_note, safe_html_b
 st.title("Papers")
 store = state.get_store()
 term_map = state.current_map()
-lo, hi = store.year_range()
+settings = term_map.settings
 
-c1, c2 = st.columns([3, 1])
+c1, c2, c3 = st.columns([3, 1.4, 1])
 query = c1.text_input("Search titles, abstracts and keywords", key="papers_query",
                       placeholder='e.g. "differential privacy" federated, or fair* OR bias')
-limit = c2.number_input("Results", 5, 200, 25, step=5, key="papers_limit")
-f1, f2 = st.columns(2)
-venues = f1.multiselect("Venues (none = all)", store.venues(), key="papers_venues")
-years = f2.slider("Years", lo, hi, (lo, hi), key="papers_years") if lo < hi else (lo, hi)
+within_map = c2.toggle("Only the map's venues and years", value=True, key="papers_within_map",
+                       help="The venue and year selection of the map settings in the sidebar. Off: the "
+                            "whole corpus (papers outside the map have no topic profile).")
+limit = c3.number_input("Results", 5, 200, 25, step=5, key="papers_limit")
+venues = list(settings.venues) if within_map else []
+year_min = settings.year_min if within_map else None
+year_max = settings.year_max if within_map else None
+if within_map:
+    years_text = (f"{year_min if year_min is not None else 'first'}-{year_max if year_max is not None else 'last'}"
+                  if (year_min, year_max) != (None, None) else "all years")
+    st.caption(f"Searching {md_text(', '.join(venues)) if venues else 'all venues'}, {years_text} "
+               "(change them in the sidebar's map settings, or turn the switch off).")
 
 def show_results(hits: list[SearchHit]) -> None:
     """Ranked results with snippets and topic profiles, a CSV, one paper's profile."""
@@ -62,10 +73,14 @@ def show_results(hits: list[SearchHit]) -> None:
     download_csv(results, "tmlmap-search-results.csv", key="dl_papers_results")
 
     st.subheader("Topic profile of a result")
-    chosen = st.selectbox("Paper", range(len(hits)), key="papers_chosen",
+    # keyed by the result list, so a new search starts from its own first result
+    # (never the previous search's choice beside the new search's abstract)
+    results_key = hashlib.sha1("\n".join(h.id for h in hits).encode()).hexdigest()[:12]
+    chosen = st.selectbox("Paper", range(len(hits)), key=f"papers_chosen_{results_key}",
                           format_func=lambda i: f"{i + 1}. {hits[i].title[:120]}")
     paper = store.get(hits[int(chosen)].id)
     if paper is not None:
+        st.markdown(f"**{md_text(paper.title)}** · {md_text(paper.venue)} {int(paper.year)}")
         st.text(paper.abstract)
         row = row_of.get(paper.id)
         if row is None:
@@ -75,14 +90,18 @@ def show_results(hits: list[SearchHit]) -> None:
             comm = pd.DataFrame({"community": [c.name for c in term_map.communities],
                                  "share": profiles[row]}).nlargest(8, "share")
             a, b = st.columns(2)
+            # the axis follows the values (relevances are small: a 0-1 axis left the chart empty)
             a.altair_chart(alt.Chart(prof).mark_bar().encode(
-                x=alt.X("relevance:Q", scale=alt.Scale(domain=[0, 1])), y=alt.Y("topic:N", sort="-x"),
+                x=alt.X("relevance:Q", scale=alt.Scale(domain=[0, max(float(prof["relevance"].max()) * 1.1, 1e-6)]),
+                        title="relevance (mean topic fingerprint of its terms)"),
+                y=alt.Y("topic:N", sort="-x", title=None, axis=alt.Axis(labelLimit=0)),
                 tooltip=["topic", alt.Tooltip("relevance:Q", format=".3f")]).properties(
-                    height=220, title="Named topics"), key="papers_topic_chart")
+                    height=24 * len(prof) + 20, title="Named topics"), key="papers_topic_chart")
             b.altair_chart(alt.Chart(comm).mark_bar().encode(
-                x=alt.X("share:Q", axis=alt.Axis(format="%")), y=alt.Y("community:N", sort="-x"),
+                x=alt.X("share:Q", axis=alt.Axis(format="%")),
+                y=alt.Y("community:N", sort="-x", title=None, axis=alt.Axis(labelLimit=260)),
                 tooltip=["community", alt.Tooltip("share:Q", format=".1%")]).properties(
-                    height=220, title="Communities (top 8)"), key="papers_comm_chart")
+                    height=24 * len(comm) + 20, title="Communities (top 8)"), key="papers_comm_chart")
             both = pd.concat([
                 prof.rename(columns={"topic": "name", "relevance": "value"}).assign(kind="topic relevance"),
                 pd.DataFrame({"name": [c.name for c in term_map.communities], "value": profiles[row],
@@ -91,7 +110,7 @@ def show_results(hits: list[SearchHit]) -> None:
                          key="dl_papers_profile", label="Download the topic profile (CSV)")
 
 
-hits = store.search(query, venues=venues or None, year_min=years[0], year_max=years[1],
+hits = store.search(query, venues=venues or None, year_min=year_min, year_max=year_max,
                     limit=int(limit)) if query.strip() else []
 if not query.strip():
     st.info("Type words to search. Words are combined with AND (falling back to OR when nothing "

@@ -12,6 +12,7 @@ import altair as alt
 import pandas as pd
 import streamlit as st
 
+from tmlmap.analysis.lens import map_lens
 from tmlmap.lexicons import TOPICS
 from tmlmap.risk.batch import (
     BatchInputError,
@@ -25,14 +26,17 @@ from tmlmap.risk.batch import (
 from tmlmap.risk.fingerprint import MAX_SEED_CHARS, parse_seed_terms, seed_terms
 from tmlmap.risk.scorer import MAX_CHARS, RISK_TOPICS, RiskReport, RiskScorer
 from tmlmap.views import state
+from tmlmap.views.graph_html import GraphOptions, network_html
 from tmlmap.views.risk_panels import contexts_markdown, contexts_panel, format_risk
 from tmlmap.views.widgets import (
-    TOPIC_COLOURS,
+    OTHER_TOPIC_COLOUR,
+    RISK_COLOURS,
+    checked_upload,
     download_csv,
     highlight_html,
     md_text,
     method_note,
-    paper_table,
+    paper_table_static,
     safe_html_block,
 )
 
@@ -75,7 +79,7 @@ st.selectbox("Try an example", list(EXAMPLES), index=None, key="risk_example",
              placeholder="Choose an example description", on_change=_load_example)
 text = st.text_area("Project description", key=_TEXT, height=180,
                     placeholder="e.g. We will build a model that approves small-business loans from ...")
-upload = st.file_uploader("...or upload a .txt / .md file", type=["txt", "md"], key="risk_upload")
+upload = checked_upload("...or upload a .txt / .md file", (".txt", ".md"), key="risk_upload")
 if upload is not None:
     raw = upload.getvalue()
     text = raw.decode("utf-8", errors="replace")
@@ -151,6 +155,69 @@ def _markdown_report(description: str, report: RiskReport, extra: dict[str, list
     return "\n".join(lines) + "\n"
 
 
+def _points(report: RiskReport) -> list[dict[str, object]]:
+    """The report's top terms with their contribution in points of the risk score.
+
+    ``contribution`` is a term's additive part of the topic's raw score (the parts
+    sum to it); the calibrated risk is a monotone function of the raw score, so a
+    term is credited with the same share of the risk: ``contribution / raw * risk``.
+    The points of one topic add up to at most its risk (only the top terms are listed).
+    """
+    risk = {"fairness": report.fairness_risk, "privacy": report.privacy_risk}
+    out = []
+    for t in report.top_terms:
+        topic = str(t.get("topic"))
+        raw = float(report.raw.get(topic, 0.0) or 0.0)
+        share = float(t.get("contribution", 0.0)) / raw if raw > 0 else 0.0
+        out.append({"term": str(t.get("term")), "topic": topic,
+                    "points": round(share * float(risk.get(topic, 0.0)), 4),
+                    "share of the raw score": round(share, 4)})
+    return out
+
+
+def _term_colours(points: list[dict[str, object]]) -> dict[str, str]:
+    """Each listed term's topic: the one it adds most points to (the chart's colour)."""
+    best: dict[str, tuple[float, str]] = {}
+    for p in points:
+        term, topic, value = str(p["term"]), str(p["topic"]), float(p["points"])  # type: ignore[arg-type]
+        if value > best.get(term, (-1.0, ""))[0]:
+            best[term] = (value, topic)
+    return {term: topic for term, (_, topic) in best.items()}
+
+
+def _why(paper_id: str, description_terms: set[str]) -> str:
+    """The description's map terms that the paper uses too (why it is near)."""
+    row_of = state.derived(term_map, "doc_index", lambda: {d: i for i, d in enumerate(term_map.doc_ids)})
+    row = row_of.get(paper_id)
+    if row is None or not description_terms:
+        return ""
+    used = {term_map.terms[int(j)] for j in term_map.X.getrow(row).indices}
+    return ", ".join(sorted(used & description_terms)[:8])
+
+
+def _description_map(report: RiskReport) -> None:
+    """"This description on the map": its contributing terms and their strongest neighbours
+    (within the trustworthy-ML lens), coloured by community, marked and sized by contribution."""
+    focus: dict[int, float] = {}
+    for p in _points(report):
+        tid = term_map.term_id(str(p["term"]))
+        if tid is not None:
+            focus[tid] = focus.get(tid, 0.0) + float(p["points"])  # type: ignore[arg-type]
+    if not focus:
+        st.info("None of the description's words adds to the scores: nothing to place on the map.")
+        return
+    lens = state.derived(term_map, "lens", lambda: map_lens(term_map))
+    options = GraphOptions(focus=tuple(sorted(focus.items())), lens=not lens.empty, height_px=520,
+                           max_edges=400, seed=term_map.settings.seed)
+    page_html, data = state.derived(term_map, "risk_graph", lambda: network_html(term_map, options),
+                                    options)
+    st.iframe(page_html, height=options.height_px + 12, alt="The description on the map")
+    st.caption(f"{len(focus)} terms of the description (black rings, sized by the points they add to the "
+               f"risk) and their strongest neighbours{' in the trustworthy-ML lens' if not lens.empty else ''}"
+               f": {len(data.nodes)} terms, {len(data.edges)} links, coloured by community. The links show "
+               "through which research communities the risk runs; hover a term for its community.")
+
+
 if go:
     st.session_state.pop(_REPORT, None)
     if not text or not text.strip():
@@ -182,16 +249,31 @@ if result is not None:
               delta_arrow="off", border=True)
     m3.metric("Confidence", f"{report.confidence:.2f}",
               "low: few map terms" if report.confidence < 0.3 else None, delta_color="off",
-              delta_arrow="off", border=True)
+              delta_arrow="off", border=True,
+              help="How much of the description the map could read (0-1), not how likely the risk is. "
+                   "It grows with the number of distinct map terms found and the share of the "
+                   "description's content words that are map terms.")
+    n_terms = report.raw.get("n_distinct_terms")
+    coverage = report.raw.get("coverage")
+    st.caption("**Confidence** says how much of the description the map could read, not how sure the "
+               "risk is: " + (f"{int(n_terms)} distinct map terms, covering {float(coverage):.0%} of its "
+                              "content words; " if n_terms is not None and coverage is not None else "")
+               + "it is (1 − e^(−terms / 6)) × min(1, coverage / 50 %), so 12 terms covering half "
+               "the words give 0.86. Below 0.3 the scores may not mean much.")
 
+    points = _points(report)
+    term_topic = _term_colours(points)
     st.subheader("The description, with the terms the map recognises")
     legend = " ".join(
-        f'<mark style="background:{colour};padding:0 4px;border-radius:3px">'
-        f"{md_text(TOPICS[k].name if k in TOPICS else k)}</mark>"
-        for k, colour in TOPIC_COLOURS.items())
-    st.markdown(safe_html_block(legend + " <mark style='background:#e8e8e8;padding:0 4px'>other</mark>",
-                                css="font-size:0.85em"), unsafe_allow_html=True)
-    st.markdown(safe_html_block(highlight_html(description, report.spans),
+        f'<mark style="background:{colour};padding:0 4px;border-radius:3px">adds to '
+        f"{md_text(TOPICS[k].name.lower() if k in TOPICS else k)} risk</mark>"
+        for k, colour in RISK_COLOURS.items())
+    st.markdown(safe_html_block(legend + f" <mark style='background:{OTHER_TOPIC_COLOUR};padding:0 4px'>"
+                                "map term, not among the top contributors</mark>", css="font-size:0.85em"),
+                unsafe_allow_html=True)
+    # colour = the topic the term adds most to (the chart's colours), not where it sits on the map
+    spans = [dict(sp, topic=term_topic.get(str(sp.get("term")))) for sp in report.spans]
+    st.markdown(safe_html_block(highlight_html(description, spans, RISK_COLOURS),
                                 css="line-height:1.9;border:1px solid #e6e6e6;border-radius:6px;"
                                     "padding:10px"), unsafe_allow_html=True)
     if report.unmatched_words:
@@ -199,30 +281,39 @@ if result is not None:
                    "them in too few or too many papers): " + ", ".join(md_text(w) for w in report.unmatched_words))
     contexts_panel(report)
 
-    left, right = st.columns(2)
-    with left:
-        st.subheader("Top contributing terms")
-        terms_df = pd.DataFrame(report.top_terms, columns=["term", "topic", "contribution"])
-        if terms_df.empty:
-            st.info("No map term contributes to the scores.")
-        else:
-            st.altair_chart(alt.Chart(terms_df).mark_bar().encode(
-                x=alt.X("contribution:Q", title="share of the topic's raw score"),
-                y=alt.Y("term:N", sort="-x"),
-                color=alt.Color("topic:N", scale=alt.Scale(domain=["fairness", "privacy"],
-                                                           range=["#d62728", "#1f77b4"])),
-                tooltip=["term", "topic", alt.Tooltip("contribution:Q", format=".3f")],
-            ).properties(height=max(160, 24 * len(terms_df))), key="risk_terms_chart")
-            download_csv(terms_df, "tmlmap-risk-terms.csv", key="dl_risk_terms")
-    with right:
-        st.subheader("Nearest papers")
-        near = pd.DataFrame(report.nearest_papers,
-                            columns=["title", "venue", "year", "similarity", "url", "id"])
-        if near.empty:
-            st.info("No similar paper found.")
-        else:
-            paper_table(near, key="risk_near_table")
-            download_csv(near, "tmlmap-risk-nearest-papers.csv", key="dl_risk_near")
+    st.subheader("Top contributing terms")
+    terms_df = pd.DataFrame(points, columns=["term", "topic", "points", "share of the raw score"])
+    if terms_df.empty:
+        st.info("No map term contributes to the scores.")
+    else:
+        topics_shown = [t for t in RISK_COLOURS if t in set(terms_df["topic"])]
+        # a term adding to both risks gets one bar per colour, stacked
+        st.altair_chart(alt.Chart(terms_df).mark_bar().encode(
+            x=alt.X("points:Q", title="points of the risk score (0-1) the term accounts for", stack="zero"),
+            y=alt.Y("term:N", sort="-x", title=None, axis=alt.Axis(labelLimit=0)),
+            color=alt.Color("topic:N", title="adds to", scale=alt.Scale(
+                domain=topics_shown, range=[RISK_COLOURS[t] for t in topics_shown])),
+            tooltip=["term", "topic", alt.Tooltip("points:Q", format=".3f"),
+                     alt.Tooltip("share of the raw score:Q", format=".1%")],
+        ).properties(height=max(160, 26 * len(terms_df))), key="risk_terms_chart")
+        st.caption("A term's points = its share of the topic's raw score × the risk score, so the bars of "
+                   "one colour add up to (at most) that risk. The description above uses the same colours.")
+        download_csv(terms_df, "tmlmap-risk-terms.csv", key="dl_risk_terms")
+
+    st.subheader("This description on the map")
+    _description_map(report)
+
+    st.subheader("Nearest papers")
+    near = pd.DataFrame(report.nearest_papers,
+                        columns=["title", "venue", "year", "similarity", "url", "id"])
+    if near.empty:
+        st.info("No similar paper found.")
+    else:
+        described = {str(sp.get("term")) for sp in report.spans} | {str(p["term"]) for p in points}
+        near["why (shared map terms)"] = [_why(str(pid), described) for pid in near["id"]]
+        # a static table: long titles wrap (five rows); the ids are in the download
+        paper_table_static(near, numbers={"similarity": "{:.3f}"})
+        download_csv(near, "tmlmap-risk-nearest-papers.csv", key="dl_risk_near")
 
     d1, d2 = st.columns(2)
     full = report.to_full_dict() | {"description": description, "extra_seeds": extra_seeds}
@@ -258,8 +349,9 @@ st.caption(f"A CSV or JSONL file, one description per row (at most {MAX_BATCH_RO
            "and gets the scores; rows that cannot be scored are listed with their line numbers. The extra "
            "seed terms above apply here too.")
 b1, b2 = st.columns([3, 1])
-batch_file = b1.file_uploader("Descriptions file (.csv, .jsonl)", type=["csv", "jsonl", "ndjson"],
-                              key="risk_batch_upload")
+with b1:
+    batch_file = checked_upload("Descriptions file (.csv, .jsonl)", (".csv", ".jsonl", ".ndjson"),
+                                key="risk_batch_upload")
 batch_field = b2.text_input("Text column or field", value="text", key="risk_batch_field", max_chars=200)
 if st.button("Score the file", key="risk_batch_go"):
     st.session_state.pop(_BATCH, None)
@@ -305,6 +397,13 @@ if batch is not None:
     if scored:
         st.dataframe(table, hide_index=True, key="risk_batch_table",
                      column_config={"text": st.column_config.TextColumn("text", width="large")})
+        with st.expander("A scored row on the map", expanded=False):
+            by_line = {it.line: it for it in scored}
+            line = st.selectbox("Row", list(by_line), key="risk_batch_row", index=None,
+                                placeholder="Choose a scored row",
+                                format_func=lambda n: f"line {n}: {str(by_line[n].row[_field])[:90]}")
+            if line is not None:
+                _description_map(by_line[line].report)
         c1, c2 = st.columns(2)
         stem = Path(name).stem.split(".")[0] or "descriptions"
         c1.download_button("Download the scored rows (CSV)", csv_text, file_name=f"{stem}-scored.csv",
