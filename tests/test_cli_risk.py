@@ -185,7 +185,7 @@ def test_export_formats(monkeypatch: pytest.MonkeyPatch, tmp_path: Path, capsys)
 def test_score_with_extra_seeds(cli_env, tmp_path: Path, capsys) -> None:
     text = "Allocating welfare payments to families"
     assert main(["score", "--text", text, "--full"]) == 0
-    before = json.loads(capsys.readouterr().out)["raw"]["fairness"]
+    before = json.loads(capsys.readouterr().out)["raw"]["topic_score_fairness"]
     seeds = tmp_path / "seeds.json"
     seeds.write_text(json.dumps({"fairness": ["welfare", "not a known term at all"]}), encoding="utf-8")
     # the patched RiskScorer ignores seeds=; call the real one through the module to check the wiring
@@ -197,7 +197,7 @@ def test_score_with_extra_seeds(cli_env, tmp_path: Path, capsys) -> None:
         assert main(["score", "--text", text, "--full", "--seeds", str(seeds)]) == 0
     finally:
         monkey.undo()
-    after = json.loads(capsys.readouterr().out)["raw"]["fairness"]
+    after = json.loads(capsys.readouterr().out)["raw"]["topic_score_fairness"]
     assert after > before
     seeds.write_text(json.dumps({"astrology": ["stars"]}), encoding="utf-8")
     assert main(["score", "--text", text, "--seeds", str(seeds)]) == 2

@@ -272,3 +272,16 @@ def test_dashboard_context_rows_and_markdown_escape_the_report() -> None:
     assert "Annex III 4&#40;a&#41;" in md and "<b>" not in md and "cv|s" not in md  # escaped for Markdown tables
     assert format_risk(None) == "n/a" and format_risk(0.256) == "0.26"
     assert "None of the listed" in "\n".join(contexts_markdown(RiskReport(0.1, 0.1, 1.0, 1.0, 0.5)))
+
+
+def test_raw_evidence_is_the_sum_of_the_term_contributions(scorer: RiskScorer) -> None:
+    """``raw[topic]`` is the logit above the intercept; ``top_terms`` are additive parts of it
+    (the dashboard turns them into points of the risk)."""
+    big = RiskScorer.__new__(RiskScorer)
+    big.__dict__.update(scorer.__dict__)
+    big.n_top_terms = 1000
+    rep = big.score(HIRING)
+    for topic in ("fairness", "privacy"):
+        parts = sum(t["contribution"] for t in rep.top_terms if t["topic"] == topic)
+        assert parts == pytest.approx(rep.raw[topic], rel=1e-3, abs=1e-3)
+    assert rep.raw["n_distinct_terms"] >= 3 and rep.raw["n_term_hits"] >= rep.raw["n_distinct_terms"]

@@ -238,6 +238,26 @@ class Analysis:
             out[:, j] = (share * (self.X * self.model.models[lab].coef[None, :])[rows]).sum(axis=1)
         return out
 
+    def evidence(self) -> np.ndarray:
+        """``(n, 2)``: ``sum_k a_k x_k`` per label, the logit above the intercept; the
+        ``contribution`` of ``top_terms`` are additive parts of it."""
+        return np.column_stack([self.X @ self.model.models[lab].coef for lab in LABELS])
+
+    def term_counts(self) -> tuple[np.ndarray, np.ndarray]:
+        """``(n_term_hits, n_distinct_terms)`` per text: occurrences and distinct map terms."""
+        ex = self.model.term_map.extractor
+        tok = self.stream.tokens
+        n = self.W.shape[0]
+        ok = (tok >= 0) & (tok < len(ex.form_to_term))
+        tid = np.full(len(tok), -1, dtype=np.int64)
+        tid[ok] = ex.form_to_term[tok[ok]]
+        doc = self.stream.doc_index()
+        hit = tid >= 0
+        n_hits = np.bincount(doc[hit], minlength=n)
+        pairs = np.unique(doc[hit] * max(len(ex.term_forms), 1) + tid[hit])
+        n_distinct = np.bincount(pairs // max(len(ex.term_forms), 1), minlength=n)
+        return n_hits, n_distinct
+
     def drivers(self) -> sp.csr_matrix:
         """``(n, n_forms)`` L2-normalized weights of the words that drive either risk (their logit parts);
         rows with no driver fall back to the text's tf-idf."""

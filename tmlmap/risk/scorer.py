@@ -468,6 +468,8 @@ class RiskScorer:
         res = cm.analyse(cleaned, with_offsets=with_spans)
         n = len(cleaned)
         nearest = self._nearest_on_drivers(res) if self.n_nearest else [[] for _ in range(n)]
+        evidence = res.evidence()  # raw[topic]: the logit above the intercept; top_terms are parts of it
+        term_hits, term_distinct = res.term_counts()
         reports = []
         for i in range(n):
             w = list(warns[i])
@@ -494,9 +496,11 @@ class RiskScorer:
                 nearest_papers=nearest[i] if ok else [],
                 warnings=w, spans=spans, unmatched_words=unmatched,
                 contexts=res.contexts(i) if ok else [],
-                raw={t: float(res.topic[i, j]) for j, t in enumerate(RISK_TOPICS)}
+                raw={t: float(evidence[i, j]) for j, t in enumerate(RISK_TOPICS)}
+                | {f"topic_score_{t}": float(res.topic[i, j]) for j, t in enumerate(RISK_TOPICS)}
                 | {f"feature_{k}": round(float(v), 4) for k, v in res.group_features(i).items()}
                 | {"n_word_hits": int(res.n_known[i]), "n_distinct_words": int(res.n_distinct[i]),
+                   "n_term_hits": int(term_hits[i]), "n_distinct_terms": int(term_distinct[i]),
                    "coverage": float(res.coverage[i])},
             ))
         return reports
