@@ -32,24 +32,34 @@ def test_score_text_json_has_exactly_the_contract_fields(cli_env, capsys) -> Non
     assert main(["score", "--text", "Approving personal loans for applicants from their credit history"]) == 0
     out = json.loads(capsys.readouterr().out)
     assert tuple(out) == CONTRACT_FIELDS
-    assert out["fairness_risk"] > 0.5
+    assert out["fairness_percentile"] > 90
 
 
 def test_score_full_and_table(cli_env, capsys) -> None:
     assert main(["score", "--text", "Predicting recidivism of defendants", "--full"]) == 0
     out = json.loads(capsys.readouterr().out)
-    assert {"warnings", "spans", "raw", "unmatched_words"} <= set(out)
-    assert main(["score", "--text", "Predicting recidivism of defendants", "--format", "table"]) == 0
+    assert {"contexts", "warnings", "spans", "raw", "unmatched_words"} <= set(out)
+    text = "We screen job applicants' CVs and rank candidates for interviews at qwzrtx"
+    assert main(["score", "--text", text, "--format", "table"]) == 0
     table = capsys.readouterr().out
     assert "fairness risk" in table
-    assert "not in the map: defendants" in table  # "recidivism" is a map term, "defendants" too rare to be one
+    assert "context: Annex III 4(a)" in table
+    assert "; shares " in table  # each evidence paper says which words it shares
+    assert "words the map cannot read: qwzrtx" in table  # a word no paper uses
 
 
 def test_score_file_and_bad_file(cli_env, tmp_path: Path, capsys) -> None:
     f = tmp_path / "desc.txt"
-    f.write_bytes("Forecast river levels from sensor data.\x00\xff".encode("latin-1"))
+    f.write_bytes(b"Forecast river levels from sensor data.\x00")
     assert main(["score", "--file", str(f)]) == 0
-    assert json.loads(capsys.readouterr().out)["fairness_risk"] < 0.5
+    assert json.loads(capsys.readouterr().out)["fairness_risk"] < 0.15
+    f.write_bytes("Forecast river levels\nfrom sensor data.\xff".encode("latin-1"))
+    assert main(["score", "--file", str(f)]) == 2  # refused, as `tmlmap import` refuses it
+    assert "desc.txt:2: not valid UTF-8" in capsys.readouterr().err
+    src = tmp_path / "in.csv"
+    src.write_bytes(b"id,text\n1,loans\n2,caf\xe9\n")
+    assert main(["score", "--input", str(src), "--quiet"]) == 2
+    assert "in.csv:3: not valid UTF-8" in capsys.readouterr().err
     assert main(["score", "--file", str(tmp_path / "missing.txt")]) == 2
     assert "cannot read" in capsys.readouterr().err
 
@@ -111,12 +121,12 @@ def test_batch_all_good_exits_zero_and_streams_jsonl(cli_env, tmp_path: Path, ca
 
 def test_batch_table_output_names_each_row_and_its_unmatched_words(cli_env, tmp_path: Path, capsys) -> None:
     src = tmp_path / "in.jsonl"
-    src.write_text(json.dumps({"text": "Predicting recidivism of defendants"}) + "\n" + "oops\n"
+    src.write_text(json.dumps({"text": "Predicting recidivism of defendants qwzrtx"}) + "\n" + "oops\n"
                    + json.dumps({"text": "Forecast river levels"}) + "\n", encoding="utf-8")
     assert main(["score", "--input", str(src), "--format", "table", "--quiet"]) == 1
     captured = capsys.readouterr()
     assert "in.jsonl:1" in captured.out and "in.jsonl:3" in captured.out
-    assert "not in the map: defendants" in captured.out
+    assert "words the map cannot read: qwzrtx" in captured.out
     assert "in.jsonl:2: skipped: invalid JSON" in captured.err
 
 
@@ -175,7 +185,7 @@ def test_export_formats(monkeypatch: pytest.MonkeyPatch, tmp_path: Path, capsys)
 def test_score_with_extra_seeds(cli_env, tmp_path: Path, capsys) -> None:
     text = "Allocating welfare payments to families"
     assert main(["score", "--text", text, "--full"]) == 0
-    before = json.loads(capsys.readouterr().out)["raw"]["fairness"]
+    before = json.loads(capsys.readouterr().out)["raw"]["topic_score_fairness"]
     seeds = tmp_path / "seeds.json"
     seeds.write_text(json.dumps({"fairness": ["welfare", "not a known term at all"]}), encoding="utf-8")
     # the patched RiskScorer ignores seeds=; call the real one through the module to check the wiring
@@ -187,7 +197,7 @@ def test_score_with_extra_seeds(cli_env, tmp_path: Path, capsys) -> None:
         assert main(["score", "--text", text, "--full", "--seeds", str(seeds)]) == 0
     finally:
         monkey.undo()
-    after = json.loads(capsys.readouterr().out)["raw"]["fairness"]
+    after = json.loads(capsys.readouterr().out)["raw"]["topic_score_fairness"]
     assert after > before
     seeds.write_text(json.dumps({"astrology": ["stars"]}), encoding="utf-8")
     assert main(["score", "--text", text, "--seeds", str(seeds)]) == 2

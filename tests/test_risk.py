@@ -74,7 +74,7 @@ def test_report_dicts() -> None:
                    ["passport"])
     assert tuple(r.to_dict()) == CONTRACT_FIELDS
     full = r.to_full_dict()
-    assert set(full) == set(CONTRACT_FIELDS) | {"warnings", "spans", "raw", "unmatched_words"}
+    assert set(full) == set(CONTRACT_FIELDS) | {"contexts", "warnings", "spans", "raw", "unmatched_words"}
     assert full["unmatched_words"] == ["passport"]
     json.dumps(full)
 
@@ -98,8 +98,8 @@ def test_contract_fields_bounds_and_evidence(scorer: RiskScorer) -> None:
     assert contributions == sorted(contributions, reverse=True)
     assert d["nearest_papers"]
     for p in d["nearest_papers"]:
-        assert set(p) == {"id", "title", "venue", "year", "url", "similarity"}
-        assert 0 < p["similarity"] <= 1 + 1e-9 and p["title"]
+        assert set(p) == {"id", "title", "venue", "year", "url", "similarity", "shared_terms"}
+        assert 0 < p["similarity"] <= 1 + 1e-9 and p["title"] and p["shared_terms"]
     sims = [p["similarity"] for p in d["nearest_papers"]]
     assert sims == sorted(sims, reverse=True)
     # spans point at the terms in the text
@@ -127,7 +127,10 @@ def test_context_not_keywords(scorer: RiskScorer) -> None:
     risky = [r.fairness_risk for r in scorer.score_many(RISKY)]
     safe = [r.fairness_risk for r in scorer.score_many(SAFE)]
     assert min(risky) > max(safe), (risky, safe)
-    assert min(risky) > 0.7 and max(safe) < 0.5, (risky, safe)
+    # Calibrated on incidents where about 1 in 5 is about bias: the risky texts sit well above that
+    # and in the top 5 % of corpus papers; the safe ones below it.
+    assert min(risky) > 0.2 and max(safe) < 0.15, (risky, safe)
+    assert min(r.fairness_percentile for r in scorer.score_many(RISKY)) > 95
 
 
 @pytest.mark.parametrize(
@@ -139,7 +142,8 @@ def test_context_not_keywords(scorer: RiskScorer) -> None:
 def test_bad_input_never_crashes(scorer: RiskScorer, text: str) -> None:
     r = scorer.score(text)
     assert r.confidence < 0.3 and r.warnings
-    assert 0 <= r.fairness_risk <= 1 and 0 <= r.privacy_risk <= 1
+    for v in (r.fairness_risk, r.privacy_risk):
+        assert v is None or 0 <= v <= 1  # None: not language (see test_risk_contexts)
     json.dumps(r.to_full_dict())
 
 
@@ -147,7 +151,7 @@ def test_huge_input_is_truncated(scorer: RiskScorer) -> None:
     text = ("A bank approves personal loans for applicants using their credit history. " * 14_000)[:1_000_000]
     r = scorer.score(text)
     assert any("truncated" in w for w in r.warnings)
-    assert r.fairness_risk > 0.5
+    assert r.fairness_percentile > 90
 
 
 def test_non_string_rejected(scorer: RiskScorer) -> None:
@@ -156,14 +160,14 @@ def test_non_string_rejected(scorer: RiskScorer) -> None:
 
 
 def test_unmatched_words_name_what_the_map_cannot_read(scorer: RiskScorer) -> None:
-    """Content words without a map term are listed in order (stop words and map terms are not)."""
-    text = "Matching travellers' faces against passport photos at border control; passport checks."
+    """Words the corpus never uses (or uses in one paper) are listed in order; stop words, map
+    terms and corpus words with a fingerprint ("border", "passport") are not."""
+    text = "Matching travellers' faces against passport photos at border control; travellers checks."
     rep = scorer.score(text)
     terms = {s["term"] for s in rep.spans}
     assert {"face", "photo"} <= terms
-    assert rep.unmatched_words[:3] == ["travellers", "passport", "border"]
-    assert len(rep.unmatched_words) == len(set(rep.unmatched_words))  # "passport" once
-    assert not {"against", "at", "faces", "photos"} & set(rep.unmatched_words)
+    assert rep.unmatched_words == ["travellers"]  # once
+    assert not {"against", "at", "faces", "photos", "border", "passport"} & set(rep.unmatched_words)
     assert rep.to_full_dict()["unmatched_words"] == rep.unmatched_words
     assert "unmatched_words" not in rep.to_dict()  # the contract stays the seven fields
     assert scorer.score_many([text], with_spans=False)[0].unmatched_words == []
@@ -184,7 +188,8 @@ def test_devset_dev_split_auc(real_map, scorer: RiskScorer) -> None:
     (privacy); the diffusion alone 0.898 and 0.753. The thresholds leave
     room for map tuning but fail on a broken scorer.
     """
-    assert scorer.method == "bipartite"
+    assert scorer.method == "contexts"
+    scorer = RiskScorer(real_map, method="bipartite", n_nearest=0)  # the previous default, still selectable
     rows = [r for r in load_devset() if r["split"] == "dev"]
     assert len(rows) >= 75
     texts = [r["text"] for r in rows]
@@ -236,7 +241,7 @@ def test_top_terms_merge_duplicates_by_hand() -> None:
     import scipy.sparse as sp
 
     m = tiny_map()
-    s = RiskScorer(m, n_nearest=0)
+    s = RiskScorer(m, method="bipartite", n_nearest=0)
     # row 0: "loan" entered twice (unsummed CSR entries), "credit" once
     dup = sp.csr_matrix((np.array([1.0, 1.0, 1.0]), np.array([1, 1, 2]), np.array([0, 3])), shape=(1, m.n_terms))
     got = s._contributions(dup)[0]
@@ -249,7 +254,7 @@ def test_top_terms_merge_duplicates_by_hand() -> None:
     assert sum(t["contribution"] for t in got if t["topic"] == "fairness") == pytest.approx(raw[0, 0], abs=1e-4)
     # two ids shown as the same term are merged, contributions added
     m.terms[2] = "loan"
-    merged = RiskScorer(m, n_nearest=0)._contributions(sp.csr_matrix(dup.toarray()))[0]
+    merged = RiskScorer(m, method="bipartite", n_nearest=0)._contributions(sp.csr_matrix(dup.toarray()))[0]
     pairs = [(t["term"], t["topic"]) for t in merged]
     assert len(pairs) == len(set(pairs))
     loan = {t["topic"]: t["contribution"] for t in merged}
@@ -263,15 +268,17 @@ def test_top_terms_merge_duplicates_by_hand() -> None:
 def test_scorer_on_tiny_map_without_store() -> None:
     """Hand-made map, no store: nearest papers carry ids/venues with None titles."""
     m = tiny_map()
-    s = RiskScorer(m, n_nearest=2)
+    s = RiskScorer(m, method="bipartite", n_nearest=2)
     X = m.X
     assert s._corpus_sorted.shape == (X.shape[0], 2)
     with pytest.raises(ValueError):
         RiskScorer(m, n_top_terms=-1)
-    steered = RiskScorer(m, seeds={"fairness": ["river"]}, n_nearest=0)
+    steered = RiskScorer(m, method="bipartite", seeds={"fairness": ["river"]}, n_nearest=0)
     assert steered.raw_scores(["river"])[0, 0] > s.raw_scores(["river"])[0, 0]
     with pytest.raises(ValueError, match="either fp or seeds"):
-        RiskScorer(m, seeds={"fairness": ["river"]}, fp=compute_fingerprints(m))
+        RiskScorer(m, method="bipartite", seeds={"fairness": ["river"]}, fp=compute_fingerprints(m))
+    with pytest.raises(ValueError, match="method must be one of"):
+        RiskScorer(m, method="magic")
 
 
 def test_calibration_report_on_test_split(real_map) -> None:

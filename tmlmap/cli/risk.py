@@ -8,8 +8,9 @@ with a progress bar on first use, then cached):
   one per row, the text in ``--text-field`` (default ``text``).
 * Output (stdout, or ``--output F.jsonl|F.csv``): the seven contract fields
   ``fairness_risk, privacy_risk, fairness_percentile, privacy_percentile,
-  confidence, top_terms, nearest_papers`` (``--full`` adds ``warnings``,
-  ``spans``, ``raw`` and ``unmatched_words``). Batch output keeps every input field and adds the scores (CSV
+  confidence, top_terms, nearest_papers`` (``--full`` adds ``contexts``, ``warnings``,
+  ``spans``, ``raw`` and ``unmatched_words``); risks and percentiles are null,
+  with a warning, for text that is not language. Batch output keeps every input field and adds the scores (CSV
   cells of list fields hold JSON). Warnings go to stderr.
 * ``--seeds F.json`` adds seed terms to topics (``{"fairness": ["welfare"]}``);
   terms not in the map are ignored.
@@ -68,22 +69,44 @@ def _output_format(path: Path) -> str:
 def _print_table(report: RiskReport, label: str = "") -> None:
     if label:
         print(label)
-    print(f"  fairness risk  {report.fairness_risk:6.3f}   (percentile {report.fairness_percentile:5.1f})")
-    print(f"  privacy risk   {report.privacy_risk:6.3f}   (percentile {report.privacy_percentile:5.1f})")
+    def num(v: float | None, spec: str) -> str:
+        return "   n/a" if v is None else format(v, spec)
+
+    print(f"  fairness risk  {num(report.fairness_risk, '6.3f')}   "
+          f"(percentile {num(report.fairness_percentile, '5.1f')})")
+    print(f"  privacy risk   {num(report.privacy_risk, '6.3f')}   (percentile {num(report.privacy_percentile, '5.1f')})")
     print(f"  confidence     {report.confidence:6.3f}")
+    for c in report.contexts:
+        print(f"  context: {safe_text(c['point'])}: {safe_text(c['name'])} [{c['risk']}, score {c['score']:.2f}]"
+              + (f" because of {', '.join(safe_text(w) for w in c['words'])}" if c["words"] else ""))
     if report.top_terms:
         print("  top terms:     " + ", ".join(f"{safe_text(t['term'])} ({t['topic']} {t['contribution']:.3f})"
                                              for t in report.top_terms[:6]))
     for p in report.nearest_papers[:3]:
         title = safe_text(p.get("title") or p["id"])
-        print(f"  paper [{p['similarity']:.2f}] {title} ({safe_text(str(p['venue']))} {p['year']})")
+        shared = p.get("shared_terms")
+        print(f"  paper [{p['similarity']:.2f}] {title} ({safe_text(str(p['venue']))} {p['year']})"
+              + (f"; shares {', '.join(safe_text(w) for w in shared)}" if shared else ""))
     if report.unmatched_words:
-        print("  not in the map: " + ", ".join(safe_text(w) for w in report.unmatched_words))
+        print("  words the map cannot read: " + ", ".join(safe_text(w) for w in report.unmatched_words))
     for w in report.warnings:
         print(f"  warning: {w}")
 
 
 # ---- score ------------------------------------------------------------------
+
+
+def _decode_utf8(data: bytes, path: Path, *, truncated: bool) -> str:
+    """``data`` as UTF-8; a byte that is not UTF-8 is a :class:`UsageError` naming file and line
+    (as ``tmlmap import`` refuses such files). A character cut by the size limit is dropped."""
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        if truncated and exc.start >= len(data) - 3 and exc.reason == "unexpected end of data":
+            return data[: exc.start].decode("utf-8")
+        line = data[: exc.start].count(b"\n") + 1
+        raise UsageError(f"{path}:{line}: not valid UTF-8 (byte 0x{data[exc.start]:02x}); "
+                         "save the file as UTF-8") from None
 
 
 def _read_seeds(path: Path) -> dict[str, list[str]]:
@@ -129,7 +152,7 @@ def _score(args: argparse.Namespace) -> int:
             print(f"warning: {path} is larger than {MAX_FILE_BYTES:,} bytes; only the start is read",
                   file=sys.stderr)
             data = data[:MAX_FILE_BYTES]
-        single = data.decode("utf-8", errors="replace")
+        single = _decode_utf8(data, path, truncated=len(data) == MAX_FILE_BYTES)
     else:
         in_path = Path(args.input)
         if not in_path.is_file():
@@ -189,7 +212,14 @@ def _score(args: argparse.Namespace) -> int:
 def cmd_evaluate(args: argparse.Namespace) -> int:
     from tmlmap.cli.map import StageProgress
     from tmlmap.config import cache_dir
-    from tmlmap.risk.evaluate import calibration_table, results_table, run_evaluation
+    from tmlmap.risk.evaluate import (
+        brier_table,
+        calibration_table,
+        description_table,
+        results_table,
+        run_evaluation,
+        worst_table,
+    )
 
     term_map, store = _load_map(args)
     progress = StageProgress(quiet=getattr(args, "quiet", False))
@@ -207,13 +237,17 @@ def cmd_evaluate(args: argparse.Namespace) -> int:
     else:
         print(f"AUC (95% bootstrap interval); {results['date']}; {results['machine']}")
         print(results_table(results["rows"]))
-        if results.get("calibration"):
-            print()
-            print(calibration_table(results["calibration"]))
+        for key, fmt in (("descriptions", description_table), ("brier", brier_table), ("worst", worst_table),
+                         ("calibration", calibration_table)):
+            if results.get(key):
+                print()
+                print(fmt(results[key]))
     if args.markdown:
         text = f"Measured {results['date']} on {results['machine']}.\n\n{results_table(results['rows'])}\n"
-        if results.get("calibration"):
-            text += f"\n{calibration_table(results['calibration'])}\n"
+        for key, fmt in (("descriptions", description_table), ("brier", brier_table), ("worst", worst_table),
+                         ("calibration", calibration_table)):
+            if results.get(key):
+                text += f"\n{fmt(results[key])}\n"
         Path(args.markdown).write_text(text, encoding="utf-8")
         print(f"wrote {args.markdown}", file=sys.stderr)
     return 0
@@ -374,7 +408,8 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--output", metavar="F", help="write results to F (.jsonl or .csv) instead of stdout")
     p.add_argument("--format", choices=("json", "table"), default="json", help="stdout format (default json)")
     p.add_argument("--full", action="store_true",
-                   help="also output warnings, term spans, raw scores and the words the map has no term for")
+                   help="also output the use contexts, warnings, term spans, raw scores and the words the map "
+                        "cannot read")
     p.add_argument("--seeds", metavar="F.json",
                    help='extra seed terms per topic, e.g. {"fairness": ["welfare", "benefit claims"]}')
     p.add_argument("--quiet", action="store_true", help="no progress bar")

@@ -22,7 +22,7 @@ import scipy.sparse as sp
 
 from tmlmap.text.normalize import TokenStream
 
-FORMAT_VERSION = 1
+FORMAT_VERSION = 2  # 2: word_docs (papers of every form, for the risk scorer)
 
 
 def _put_csr(arrays: dict[str, np.ndarray], name: str, m: sp.csr_matrix) -> None:
@@ -97,6 +97,8 @@ def save_map(term_map: Any, path: str | Path) -> None:
     _put_csr(arrays, "X", term_map.X)
     _put_csr(arrays, "cooccurrence", term_map.cooccurrence)
     _put_csr(arrays, "adjacency", term_map.adjacency)
+    if getattr(term_map, "word_docs", None) is not None:
+        _put_csr(arrays, "word_docs", term_map.word_docs)
     _write_dir(Path(path), meta, arrays)
 
 
@@ -129,6 +131,7 @@ def load_map(path: str | Path, normalizer: Any = None) -> Any:
         corpus_fingerprint=meta["corpus_fingerprint"],
         extractor=extractor,
         timings=dict(meta.get("timings", {})),
+        word_docs=_get_csr(arrays, "word_docs") if "word_docs.shape" in arrays else None,
     )
 
 

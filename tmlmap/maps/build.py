@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 import numpy as np
+import scipy.sparse as sp
 
 from tmlmap.corpus.records import Paper
 from tmlmap.maps import artifacts
@@ -150,6 +151,7 @@ def build_map(
             f"in {int(rows.sum())} papers; lower min_df or widen the selection"
         )
     extractor.set_vocabulary(vocab)
+    word_docs = word_incidence(X_forms)
     X = X_forms[:, vocab].tocsr()
     doc_freq = document_frequency(X)
     progress("vocabulary", 1.0)
@@ -222,7 +224,26 @@ def build_map(
         corpus_fingerprint=fingerprint,
         extractor=extractor,
         timings=timings,
+        word_docs=word_docs,
     )
+
+
+#: Forms used by fewer papers are left out of ``TermMap.word_docs`` (a word in
+#: one paper says nothing about its context, and they are most of the forms).
+WORD_MIN_DF = 2
+
+
+def word_incidence(X_forms: sp.csr_matrix, min_df: int = WORD_MIN_DF) -> sp.csr_matrix:
+    """``(n_docs, n_forms)`` 0/1 float32 CSR: the paper uses the form; forms in < ``min_df`` papers dropped."""
+    B = sp.csr_matrix(X_forms, dtype=np.float32, copy=True)
+    B.sum_duplicates()
+    B.eliminate_zeros()
+    B.data[:] = 1.0
+    df = np.bincount(B.indices, minlength=B.shape[1])
+    keep = df >= min_df
+    B.data[~keep[B.indices]] = 0.0
+    B.eliminate_zeros()
+    return B
 
 
 def map_key(store_fingerprint: str, settings: MapSettings) -> str:

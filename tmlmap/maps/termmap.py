@@ -17,6 +17,11 @@ Shapes (``n_docs`` papers selected by the settings, ``n_terms`` vocabulary):
   (documents shared) on the edges of ``adjacency``; zero diagonal.
 * ``community``: ``(n_terms,)`` int community id; ids are ``0..k-1`` ordered
   by community size (largest first).
+* ``word_docs``: ``(n_docs, n_forms)`` CSR of 0/1 float32, which papers use
+  each *form* of the extractor (every lemma and phrase of the corpus, terms
+  or not; forms in fewer than :data:`tmlmap.maps.build.WORD_MIN_DF` papers
+  are left out). Lets the risk scorer read words that are not map terms
+  through the papers that use them. ``None`` for maps saved before it existed.
 """
 
 from __future__ import annotations
@@ -54,6 +59,7 @@ class TermMap:
     corpus_fingerprint: str
     extractor: TermExtractor
     timings: dict[str, float] = field(default_factory=dict)
+    word_docs: sp.csr_matrix | None = None
     _index: dict[str, int] = field(default_factory=dict, repr=False)
 
     def __post_init__(self) -> None:

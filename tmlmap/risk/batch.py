@@ -57,17 +57,28 @@ def input_suffix(path: Path) -> str:
     return "".join(path.suffixes[-2:]).lower() if path.name.lower().endswith(".gz") else path.suffix.lower()
 
 
-def _lines(fh: TextIO) -> Iterator[str]:
-    for line in fh:
-        yield line.replace("\x00", "")
+def _decoded_lines(raw: Iterable[bytes], path: Path) -> Iterator[str]:
+    """UTF-8 lines of a binary file (a leading BOM dropped); a line that is not UTF-8 raises
+    :class:`BatchInputError` naming the file and line, as ``tmlmap import`` refuses such files."""
+    for number, line in enumerate(raw, start=1):
+        try:
+            text = line.decode("utf-8")
+        except UnicodeDecodeError as exc:
+            raise BatchInputError(
+                f"{path}:{number}: not valid UTF-8 (byte 0x{line[exc.start]:02x} at column {exc.start + 1}); "
+                "save the file as UTF-8") from None
+        if number == 1 and text.startswith("\ufeff"):
+            text = text[1:]
+        yield text.replace("\x00", "")
 
 
 def read_rows(path: Path, text_field: str) -> Iterator[tuple[int, dict[str, Any] | None, str | None]]:
     """``(line_number, row, error)`` for every record of a JSONL or CSV file.
 
     ``row`` is None when ``error`` says why the record cannot be scored.
-    Raises :class:`BatchInputError` for an unsupported suffix or, for CSV, a
-    header without ``text_field``.
+    Raises :class:`BatchInputError` for an unsupported suffix, a line that is
+    not UTF-8 (with its line number; records before it have been yielded) or,
+    for CSV, a header without ``text_field``.
     """
     suffix = input_suffix(path)
     if suffix not in INPUT_SUFFIXES:
@@ -75,13 +86,14 @@ def read_rows(path: Path, text_field: str) -> Iterator[tuple[int, dict[str, Any]
     if suffix.endswith(".gz"):
         import gzip
 
-        fh: TextIO = io.TextIOWrapper(gzip.open(path, "rb"), encoding="utf-8", errors="replace", newline="")  # noqa: SIM115
+        fh: io.BufferedIOBase = gzip.open(path, "rb")  # noqa: SIM115
     else:
-        fh = open(path, encoding="utf-8-sig", errors="replace", newline="")  # noqa: SIM115
+        fh = open(path, "rb")  # noqa: SIM115
     with fh:
+        lines = _decoded_lines(fh, path)
         if ".csv" in suffix:
             csv.field_size_limit(min(sys.maxsize, 2**31 - 1))
-            reader = csv.DictReader(_lines(fh))
+            reader = csv.DictReader(lines)
             if reader.fieldnames is None:
                 return
             if text_field not in reader.fieldnames:
@@ -107,7 +119,7 @@ def read_rows(path: Path, text_field: str) -> Iterator[tuple[int, dict[str, Any]
                 else:
                     yield start, row, None
             return
-        for number, line in enumerate(_lines(fh), start=1):
+        for number, line in enumerate(lines, start=1):
             if not line.strip():
                 continue
             try:

@@ -35,6 +35,7 @@ import numpy as np
 
 from tmlmap.maps.build import build_map, paper_text
 from tmlmap.maps.settings import MapSettings
+from tmlmap.risk.model import AIAAIC
 from tmlmap.risk.relevance import SCORE_METHODS, TopicScorer
 from tmlmap.risk.scorer import DEVSET, RISK_TOPICS, clean_input
 
@@ -177,7 +178,7 @@ def load_devset(path: str | Path = DEVSET) -> list[dict[str, Any]]:
 
 
 def evaluate_devset(term_map: TermMap, path: str | Path = DEVSET) -> list[dict[str, Any]]:
-    """(b): AUC per split (dev, test) and method on the project descriptions."""
+    """(b): AUC per split (dev, test) and topic method on the project descriptions."""
     rows = load_devset(path)
     out: list[dict[str, Any]] = []
     for split in ("dev", "test"):
@@ -189,10 +190,153 @@ def evaluate_devset(term_map: TermMap, path: str | Path = DEVSET) -> list[dict[s
     return out
 
 
+def evaluate_descriptions(term_map: TermMap, path: str | Path = DEVSET, *,
+                          methods: DescriptionMethods | None = None) -> list[dict[str, Any]]:
+    """(b) with every description method (:class:`DescriptionMethods`): AUC per split of the devset."""
+    rows = load_devset(path)
+    methods = methods or DescriptionMethods(term_map)
+    out: list[dict[str, Any]] = []
+    for split in ("dev", "test"):
+        part = [r for r in rows if r["split"] == split]
+        if part:
+            y = {t: np.asarray([bool(r[t]) for r in part]) for t in RISK_TOPICS}
+            out += _rows(y, methods.scores([r["text"] for r in part]), f"project descriptions, {split} split")
+    return out
+
+
+#: Description methods in table order: the new default, its two halves, the previous default and baselines.
+DESCRIPTION_METHODS = ("contexts", "topic", "contexts_only", "bipartite", "reference", "keyword", "tfidf_lr")
+METHOD_NAMES = {
+    "contexts": "default (topic + contexts, logistic)",
+    "topic": "map topic score alone",
+    "contexts_only": "contexts alone (logistic)",
+    "bipartite": "previous default (bipartite)",
+    "diffusion": "diffusion",
+    "reference": "reference (Derzsy)",
+    "keyword": "keyword lexicon",
+    "tfidf_lr": "tf-idf LR baseline",
+}
+
+
+class DescriptionMethods:
+    """Every method compared on descriptions, fitted once (AIAAIC ``dev`` only).
+
+    ``contexts``: :class:`~tmlmap.risk.scorer.RiskScorer`'s default;
+    ``topic``: its capped map topic score over every word, unfitted;
+    ``contexts_only``: the same logistic form on the context lifts alone (fitted on dev);
+    ``bipartite``/``reference``/``keyword``: the previous scores (raw, ranking only);
+    ``tfidf_lr``: tf-idf of word unigrams and bigrams (min_df 2, sublinear tf) and a
+    logistic regression (C=10), fitted on the dev split: the bar a reviewer could train.
+    """
+
+    def __init__(self, term_map: TermMap, labels: str | Path = AIAAIC) -> None:
+        from sklearn.feature_extraction.text import TfidfVectorizer
+        from sklearn.linear_model import LogisticRegression
+
+        from tmlmap.risk.model import ContextModel, features, fit_logistic, load_aiaaic
+
+        self.term_map = term_map
+        self.model = ContextModel.fit(term_map, labels=labels)
+        dev = load_aiaaic("dev", labels)
+        texts = [clean_input(r["text"])[0] for r in dev]
+        nt = self.model.words.n_topics
+        X = features(term_map, self.model.words, texts)[0]
+        self.ctx_models = {t: fit_logistic(X[:, nt:], np.asarray([int(r[f"{t}_label"]) for r in dev]))
+                           for t in RISK_TOPICS}
+        self.vectorizer = TfidfVectorizer(ngram_range=(1, 2), min_df=2, sublinear_tf=True)
+        V = self.vectorizer.fit_transform(texts)
+        self.lr = {t: LogisticRegression(C=10.0, max_iter=2000).fit(V, [int(r[f"{t}_label"]) for r in dev])
+                   for t in RISK_TOPICS}
+
+    def scores(self, texts: Sequence[str]) -> dict[str, np.ndarray]:
+        """``{method: (n, 2)}`` fairness/privacy scores of ``texts``."""
+        cleaned = [clean_input(t)[0] for t in texts]
+        res = self.model.analyse(cleaned)
+        nt = self.model.words.n_topics
+        out: dict[str, np.ndarray] = {
+            "contexts": res.risk,
+            "topic": res.topic,
+            "contexts_only": np.column_stack([self.ctx_models[t](res.X[:, nt:]) for t in RISK_TOPICS]),
+        }
+        counts = self.term_map.transform(cleaned)
+        for m in ("bipartite", "reference", "keyword"):
+            out[m] = TopicScorer(self.term_map, m, RISK_TOPICS).score(counts)
+        V = self.vectorizer.transform(cleaned)
+        out["tfidf_lr"] = np.column_stack([self.lr[t].predict_proba(V)[:, 1] for t in RISK_TOPICS])
+        return out
+
+
+def evaluate_aiaaic(term_map: TermMap, *, split: str = "test", labels: str | Path = AIAAIC,
+                    methods: DescriptionMethods | None = None, n_worst: int = 8) -> dict[str, Any]:
+    """(c): the AIAAIC incidents of ``split``: AUC (bootstrap 95 %) of every method, Brier scores of
+    the calibrated ones, and the ``n_worst`` worst errors of the default per label.
+
+    The ``test`` split is for reporting only: nothing is fitted or chosen on it.
+    """
+    from tmlmap.risk.model import load_aiaaic
+
+    methods = methods or DescriptionMethods(term_map, labels)
+    rows = load_aiaaic(split, labels)
+    texts = [r["text"] for r in rows]
+    y = {t: np.asarray([bool(r[f"{t}_label"]) for r in rows]) for t in RISK_TOPICS}
+    scores = methods.scores(texts)
+    table = _rows(y, scores, f"AIAAIC incidents, {split} split")
+    brier = []
+    for m in ("contexts", "contexts_only", "tfidf_lr"):
+        for j, t in enumerate(RISK_TOPICS):
+            p = scores[m][:, j]
+            brier.append({"method": m, "topic": t, "brier": float(np.mean((p - y[t]) ** 2)),
+                          "mean_risk": float(p.mean()), "observed_rate": float(y[t].mean()), "n": len(rows)})
+    worst = []
+    for j, t in enumerate(RISK_TOPICS):
+        p = scores["contexts"][:, j]
+        err = np.abs(p - y[t])
+        for i in np.argsort(-err, kind="stable")[:n_worst].tolist():
+            worst.append({"topic": t, "id": rows[i]["id"], "label": int(y[t][i]), "risk": round(float(p[i]), 3),
+                          "text": texts[i][:160]})
+    return {"rows": table, "brier": brier, "worst": worst}
+
+
+def brier_table(rows: Sequence[dict[str, Any]]) -> str:
+    """Markdown table of the Brier rows of :func:`evaluate_aiaaic`."""
+    lines = ["| method | topic | Brier score (lower is better) | mean risk | observed rate | n |", "|---|---|---|---|---|---|"]
+    for r in rows:
+        lines.append(f"| {METHOD_NAMES.get(r['method'], r['method'])} | {r['topic']} | {r['brier']:.3f} | "
+                     f"{r['mean_risk']:.3f} | {r['observed_rate']:.3f} | {r['n']} |")
+    return "\n".join(lines)
+
+
+def worst_table(rows: Sequence[dict[str, Any]]) -> str:
+    """Markdown table of the worst errors of the default."""
+    lines = ["| topic | id | label | risk | text |", "|---|---|---|---|---|"]
+    for r in rows:
+        text = r["text"].replace("|", "/")
+        lines.append(f"| {r['topic']} | {r['id']} | {r['label']} | {r['risk']:.3f} | {text} |")
+    return "\n".join(lines)
+
+
+def description_table(rows: Sequence[dict[str, Any]]) -> str:
+    """Markdown table of description rows: one line per evaluation and topic, one AUC column per method."""
+    methods = [m for m in DESCRIPTION_METHODS if any(r["method"] == m for r in rows)]
+    head = "| evaluation | topic | n (positive) | " + " | ".join(METHOD_NAMES[m] for m in methods) + " |"
+    lines = [head, "|" + "---|" * (3 + len(methods))]
+    keys: list[tuple[str, str]] = []
+    for r in rows:
+        if (r["evaluation"], r["topic"]) not in keys:
+            keys.append((r["evaluation"], r["topic"]))
+    for ev, topic in keys:
+        cells = {r["method"]: f"{r['auc']:.3f} [{r['ci_low']:.2f}, {r['ci_high']:.2f}]" for r in rows
+                 if r["evaluation"] == ev and r["topic"] == topic}
+        n = next(f"{r['n']} ({r['n_positive']})" for r in rows if r["evaluation"] == ev and r["topic"] == topic)
+        lines.append(f"| {ev} | {topic} | {n} | " + " | ".join(cells.get(m, "") for m in methods) + " |")
+    return "\n".join(lines)
+
+
 def evaluate_calibration(term_map: TermMap, path: str | Path = DEVSET) -> list[dict[str, Any]]:
     """Calibration quality on the *test* split: Brier score and mean risk vs observed rate.
 
-    For both calibrations of :class:`~tmlmap.risk.scorer.RiskScorer` (``devset``:
+    For both calibrations of the previous default, :class:`~tmlmap.risk.scorer.RiskScorer`
+    with ``method="bipartite"`` (``devset``:
     fitted on the dev split; ``corpus``: fitted on silver-labelled papers).
     """
     from tmlmap.risk.scorer import RiskScorer
@@ -202,7 +346,7 @@ def evaluate_calibration(term_map: TermMap, path: str | Path = DEVSET) -> list[d
     if not rows:
         return out
     for how in ("devset", "corpus"):
-        scorer = RiskScorer(term_map, calibration=how, devset=path, n_nearest=0, n_top_terms=0)
+        scorer = RiskScorer(term_map, method="bipartite", calibration=how, devset=path, n_nearest=0, n_top_terms=0)
         reports = scorer.score_many([r["text"] for r in rows], with_spans=False)
         for topic in RISK_TOPICS:
             p = np.asarray([getattr(rep, f"{topic}_risk") for rep in reports])
@@ -288,5 +432,9 @@ def run_evaluation(
         PAPER_SPLITS if year_max is None else [(year_max, None)])
     rows = evaluate_temporal(store.papers(), splits, cache_dir=cache_dir, progress=progress)
     rows += evaluate_devset(term_map, devset)
+    methods = DescriptionMethods(term_map)
+    aiaaic = evaluate_aiaaic(term_map, methods=methods)
+    descriptions = evaluate_descriptions(term_map, devset, methods=methods)
     return {"date": datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC"), "machine": machine_info(), "rows": rows,
+            "descriptions": aiaaic["rows"] + descriptions, "brier": aiaaic["brier"], "worst": aiaaic["worst"],
             "calibration": evaluate_calibration(term_map, devset)}

@@ -1,6 +1,17 @@
 """Fairness- and privacy-risk scores of free-text project descriptions.
 
-How a description is scored (:class:`RiskScorer`):
+The default, ``method="contexts"`` (:mod:`tmlmap.risk.model`): every word of the
+text (map terms and every other corpus word, :mod:`tmlmap.risk.words`) is read
+against the two topics and the use contexts of the EU AI Act / GDPR
+(:mod:`tmlmap.risk.contexts`); a non-negative logistic model fitted on the
+AIAAIC dev split turns them into ``fairness_risk`` / ``privacy_risk``
+(``None`` for text that is not language); ``contexts`` lists the contexts the
+text touches; ``nearest_papers`` are ranked on the risk-driving words and
+carry ``shared_terms``. Input hygiene (:func:`clean_input`) and the report
+fields are shared by all methods.
+
+The previous methods (``"bipartite"``, ``"diffusion"``, ``"reference"``,
+``"keyword"``), kept for comparison, score as follows:
 
 1. **Text hygiene.** Input is untrusted: non-``str`` input is rejected with a
    clear error, control characters and NULs are removed, markup/URLs/maths
@@ -77,6 +88,7 @@ import scipy.sparse as sp
 from tmlmap.config import EMBEDDED_DATA_DIR
 from tmlmap.lexicons import TOPICS
 from tmlmap.risk.fingerprint import BACKGROUND, Fingerprints, compute_fingerprints, fingerprints
+from tmlmap.risk.model import AIAAIC, Analysis, ContextModel
 from tmlmap.risk.relevance import TopicScorer, keyword_affinity
 from tmlmap.text.extractor import counts_matrix
 from tmlmap.text.normalize import UNKNOWN, TokenStream
@@ -99,6 +111,8 @@ CONTRACT_FIELDS = (
     "nearest_papers",
 )
 RISK_TOPICS = ("fairness", "privacy")
+#: Scoring methods: ``contexts`` (default, :mod:`tmlmap.risk.model`) and the previous topic-only ones.
+METHODS = ("contexts", "bipartite", "diffusion", "reference", "keyword")
 #: The hand-labelled project descriptions (dev split used for calibration).
 DEVSET = EMBEDDED_DATA_DIR / "risk_devset.jsonl"
 CALIBRATIONS = ("devset", "corpus")
@@ -112,16 +126,41 @@ LOW_CONFIDENCE = 0.3
 CONF_HITS_SCALE = 6.0
 CONF_FULL_COVERAGE = 0.5
 
+_ENTITY_RE = re.compile(r"&(?:#[0-9]{1,7}|#[xX][0-9a-fA-F]{1,6}|[A-Za-z][A-Za-z0-9]{1,31});?")
+_TAG_RE = re.compile(r"</?[A-Za-z][^<>]{0,200}>|<!--.*?-->", re.S)
 _CONTROL_RE = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u200b-\u200f\u202a-\u202e\u2066-\u2069\ufffe\uffff]")
 _LATIN_WORD_RE = re.compile(r"[A-Za-z]{2,}")
 _ANY_WORD_RE = re.compile(r"[^\W\d_]{2,}")
 
 
+def _same_length(repl: str, n: int) -> str:
+    return (repl + " " * n)[:n] if len(repl) <= n else repl[:n]
+
+
+def decode_markup(text: str) -> str:
+    """HTML entities decoded and tags blanked, *keeping every character offset*.
+
+    ``&amp;`` becomes ``&`` plus 4 spaces (so "amp" is not a word), ``<b>`` and
+    ``</b>`` become spaces so ``loan <b>applicants</b>`` reads as "loan
+    applicants" (the words inside tags are kept). Offsets into the result are
+    offsets into ``text``, so highlighted spans stay on the user's text.
+    """
+    import html
+
+    if "&" in text:
+        text = _ENTITY_RE.sub(lambda m: _same_length(html.unescape(m.group(0)), len(m.group(0))), text)
+    if "<" in text:
+        text = _TAG_RE.sub(lambda m: " " * len(m.group(0)), text)
+    return text
+
+
 def clean_input(text: str) -> tuple[str, list[str]]:
     """Sanitize untrusted text: ``(clean, warnings)``.
 
-    Removes control/bidi characters and lone surrogates, truncates to
-    :data:`MAX_CHARS`. Raises TypeError for non-``str`` input.
+    Decodes HTML entities and blanks tags (:func:`decode_markup`, contents
+    kept), removes control/bidi characters and lone surrogates, truncates to
+    :data:`MAX_CHARS`. Offsets are preserved except for lone surrogates.
+    Raises TypeError for non-``str`` input.
     """
     if not isinstance(text, str):
         raise TypeError(f"text must be a str, got {type(text).__name__}")
@@ -130,7 +169,7 @@ def clean_input(text: str) -> tuple[str, list[str]]:
         warnings.append(f"text truncated from {len(text):,} to {MAX_CHARS:,} characters")
         text = text[:MAX_CHARS]
     text = text.encode("utf-8", "replace").decode("utf-8")  # lone surrogates -> '?'
-    cleaned = _CONTROL_RE.sub(" ", text)
+    cleaned = decode_markup(_CONTROL_RE.sub(" ", text))
     n_bad = sum(1 for _ in _CONTROL_RE.finditer(text))
     if n_bad > max(10, len(text) // 20):
         warnings.append(f"removed {n_bad:,} control characters: the input may be binary data")
@@ -141,10 +180,10 @@ def clean_input(text: str) -> tuple[str, list[str]]:
 class RiskReport:
     """The risk assessment of one description (see the module docstring)."""
 
-    fairness_risk: float
-    privacy_risk: float
-    fairness_percentile: float
-    privacy_percentile: float
+    fairness_risk: float | None
+    privacy_risk: float | None
+    fairness_percentile: float | None
+    privacy_percentile: float | None
     confidence: float
     top_terms: list[dict[str, Any]] = field(default_factory=list)
     nearest_papers: list[dict[str, Any]] = field(default_factory=list)
@@ -152,6 +191,7 @@ class RiskReport:
     spans: list[dict[str, Any]] = field(default_factory=list)
     raw: dict[str, float] = field(default_factory=dict)
     unmatched_words: list[str] = field(default_factory=list)
+    contexts: list[dict[str, Any]] = field(default_factory=list)
 
     def to_dict(self) -> dict[str, Any]:
         """Exactly the JSON contract fields (:data:`CONTRACT_FIELDS`)."""
@@ -166,8 +206,9 @@ class RiskReport:
         }
 
     def to_full_dict(self) -> dict[str, Any]:
-        """The contract fields plus ``warnings``, ``spans``, ``raw`` scores and ``unmatched_words``."""
+        """The contract fields plus ``contexts``, ``warnings``, ``spans``, ``raw`` scores and ``unmatched_words``."""
         d = self.to_dict()
+        d["contexts"] = [dict(c) for c in self.contexts]
         d["warnings"] = list(self.warnings)
         d["spans"] = [dict(s) for s in self.spans]
         d["raw"] = dict(self.raw)
@@ -242,9 +283,11 @@ class RiskScorer:
 
     ``term_map``: a built :class:`~tmlmap.maps.termmap.TermMap`. ``store``:
     optional corpus store for paper titles/URLs in ``nearest_papers``.
-    ``method``: ``"bipartite"`` (default), ``"diffusion"``, ``"reference"``
-    or ``"keyword"`` (baselines, for evaluation); ``fp`` must then be
-    fingerprints of the same method. ``seeds``: extra seed terms per topic
+    ``method``: ``"contexts"`` (default: topics + use contexts, logistic model
+    fitted on the dev split of ``labels``, AIAAIC), or the previous
+    ``"bipartite"``, ``"diffusion"``, ``"reference"``, ``"keyword"`` (for
+    evaluation); ``fp`` must then be fingerprints of the same method
+    (``"bipartite"`` for ``"contexts"``). ``seeds``: extra seed terms per topic
     (``{"fairness": ["welfare"]}``, added to the defaults, terms not in the
     map ignored); the fingerprints are then computed for them (not with ``fp``). ``n_top_terms``/``n_nearest``: evidence list
     lengths. Fitting (fingerprints, corpus scores, calibration) takes a few
@@ -256,13 +299,14 @@ class RiskScorer:
         term_map: TermMap,
         store: CorpusStore | None = None,
         *,
-        method: str = "bipartite",
+        method: str = "contexts",
         n_top_terms: int = 10,
         n_nearest: int = 5,
         fp: Fingerprints | None = None,
         seeds: Mapping[str, Sequence[str]] | None = None,
         calibration: str = "devset",
         devset: str | Path = DEVSET,
+        labels: str | Path = AIAAIC,
     ) -> None:
         if n_top_terms < 0 or n_nearest < 0:
             raise ValueError("n_top_terms and n_nearest must be >= 0")
@@ -270,15 +314,18 @@ class RiskScorer:
             raise ValueError(f"calibration must be one of {CALIBRATIONS}")
         self.term_map = term_map
         self.store = store
+        if method not in METHODS:
+            raise ValueError(f"method must be one of {METHODS}, got {method!r}")
         self.method = method
         self.n_top_terms = n_top_terms
         self.n_nearest = n_nearest
+        topic_method = "bipartite" if method == "contexts" else method
         if seeds:
             if fp is not None:
                 raise ValueError("give either fp or seeds, not both")
-            fp = compute_fingerprints(term_map, "diffusion" if method == "keyword" else method, seeds=seeds,
-                                      communities=False)
-        self.scorer = TopicScorer(term_map, method, RISK_TOPICS, fp=fp)
+            fp = compute_fingerprints(term_map, "diffusion" if topic_method == "keyword" else topic_method,
+                                      seeds=seeds, communities=False)
+        self.scorer = TopicScorer(term_map, topic_method, RISK_TOPICS, fp=fp)
         self.idf = smooth_idf(term_map.doc_freq, term_map.n_docs)
         diff = fingerprints(term_map, "diffusion")
         self._dominant = np.asarray(diff.dominant_topic(), dtype=object)
@@ -287,6 +334,9 @@ class RiskScorer:
         self._corpus_sorted = np.sort(corpus_raw, axis=0)
         self.calibration = self._fit_calibration(calibration, corpus_raw, devset)
         self._paper_cache: dict[str, dict[str, Any]] = {}
+        self.context_model: ContextModel | None = None
+        if method == "contexts":
+            self.context_model = ContextModel.fit(term_map, topic_fp=fp if seeds else None, labels=labels)
 
     def _fit_calibration(self, how: str, corpus_raw: np.ndarray, devset: str | Path) -> dict[str, Calibration]:
         out: dict[str, Calibration] = {}
@@ -322,6 +372,8 @@ class RiskScorer:
             warns.append(w)
         if not texts:
             return []
+        if self.context_model is not None:
+            return self._score_contexts(cleaned, warns, with_spans)
         ex = self.term_map.extractor
         forms = ex.form_stream(cleaned, with_offsets=with_spans)
         known = forms.tokens >= 0
@@ -408,6 +460,98 @@ class RiskScorer:
                 )
             )
         return reports
+
+    def _score_contexts(self, cleaned: list[str], warns: list[list[str]], with_spans: bool) -> list[RiskReport]:
+        """The default path (``method="contexts"``): see :mod:`tmlmap.risk.model`."""
+        cm = self.context_model
+        assert cm is not None
+        res = cm.analyse(cleaned, with_offsets=with_spans)
+        n = len(cleaned)
+        nearest = self._nearest_on_drivers(res) if self.n_nearest else [[] for _ in range(n)]
+        evidence = res.evidence()  # raw[topic]: the logit above the intercept; top_terms are parts of it
+        term_hits, term_distinct = res.term_counts()
+        reports = []
+        for i in range(n):
+            w = list(warns[i])
+            ok = bool(res.is_language[i])
+            if not cleaned[i].strip():
+                w.append("empty text: nothing to score")
+            elif not ok:
+                w.append("the text does not look like English prose (too few known words): no score")
+            elif res.confidence[i] < LOW_CONFIDENCE:
+                w.append(f"low confidence: only {int(res.n_distinct[i])} distinct known words "
+                         f"({res.coverage[i]:.0%} of the words); the scores may not be meaningful")
+            if ok and res.coverage[i] < 0.4 and res.n_known[i] >= 1:
+                w.append("most words are unknown to the map: is the text in English?")
+            spans: list[dict[str, Any]] = []
+            unmatched: list[str] = []
+            if with_spans:
+                spans, unmatched = self._spans_unmatched(cleaned[i], res, i)
+            risk = [round(float(res.risk[i, j]), 4) if ok else None for j in range(2)]
+            pct = [round(float(res.percentile[i, j]), 2) if ok else None for j in range(2)]
+            reports.append(RiskReport(
+                fairness_risk=risk[0], privacy_risk=risk[1], fairness_percentile=pct[0], privacy_percentile=pct[1],
+                confidence=round(float(res.confidence[i]), 4),
+                top_terms=res.top_terms(i, self.n_top_terms) if ok else [],
+                nearest_papers=nearest[i] if ok else [],
+                warnings=w, spans=spans, unmatched_words=unmatched,
+                contexts=res.contexts(i) if ok else [],
+                raw={t: float(evidence[i, j]) for j, t in enumerate(RISK_TOPICS)}
+                | {f"topic_score_{t}": float(res.topic[i, j]) for j, t in enumerate(RISK_TOPICS)}
+                | {f"feature_{k}": round(float(v), 4) for k, v in res.group_features(i).items()}
+                | {"n_word_hits": int(res.n_known[i]), "n_distinct_words": int(res.n_distinct[i]),
+                   "n_term_hits": int(term_hits[i]), "n_distinct_terms": int(term_distinct[i]),
+                   "coverage": float(res.coverage[i])},
+            ))
+        return reports
+
+    def _spans_unmatched(self, text: str, res: Analysis, i: int) -> tuple[list[dict[str, Any]], list[str]]:
+        st = res.stream
+        assert st.starts is not None and st.ends is not None
+        lo, hi = st.indptr[i], st.indptr[i + 1]
+        tok = st.tokens[lo:hi]
+        ex = self.term_map.extractor
+        known = res.known_mask[lo:hi]
+        spans: list[dict[str, Any]] = []
+        unmatched: list[str] = []
+        for off in np.flatnonzero(tok != -1).tolist():
+            p = lo + off
+            f = int(tok[off])
+            tid = int(ex.form_to_term[f]) if 0 <= f < len(ex.form_to_term) else -1
+            if tid >= 0:
+                topic = self._dominant[tid]
+                spans.append({"start": int(st.starts[p]), "end": int(st.ends[p]), "term": self.term_map.terms[tid],
+                              "topic": None if topic == BACKGROUND else topic})
+            elif not known[off]:
+                word = text[int(st.starts[p]): int(st.ends[p])].lower()
+                if word not in unmatched and len(unmatched) < MAX_UNMATCHED:
+                    unmatched.append(word)
+        return spans, unmatched
+
+    def _nearest_on_drivers(self, res: Analysis, chunk: int = 512) -> list[list[dict[str, Any]]]:
+        """Nearest papers by cosine on the words that drive the risk (see :meth:`ContextModel.drivers`)."""
+        cm = self.context_model
+        assert cm is not None
+        Q = res.drivers()
+        out: list[list[dict[str, Any]]] = []
+        k = self.n_nearest
+        for lo in range(0, Q.shape[0], chunk):
+            Qc = Q[lo: lo + chunk]
+            S = (Qc @ cm.papers_T).tocsr()  # sparse: only papers sharing a driving word
+            S.sum_duplicates()
+            for r in range(S.shape[0]):
+                s_lo, s_hi = S.indptr[r], S.indptr[r + 1]
+                sims, docs = S.data[s_lo:s_hi], S.indices[s_lo:s_hi]
+                if len(sims) > k:
+                    keep = np.argpartition(-sims, k - 1)[:k]
+                    sims, docs = sims[keep], docs[keep]
+                order = np.lexsort((docs, -sims))
+                q_lo, q_hi = Qc.indptr[r], Qc.indptr[r + 1]
+                q_idx, q_w = Qc.indices[q_lo:q_hi], Qc.data[q_lo:q_hi]
+                row = [self._paper(int(docs[j]), float(sims[j])) | {"shared_terms": cm.shared_words(int(docs[j]), q_idx, q_w)}
+                       for j in order.tolist() if sims[j] > 0]
+                out.append(row)
+        return out
 
     def raw_scores(self, texts: Sequence[str]) -> np.ndarray:
         """``(n, 2)`` uncalibrated fairness/privacy scores (for evaluation)."""

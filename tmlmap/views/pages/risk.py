@@ -27,6 +27,7 @@ from tmlmap.risk.fingerprint import MAX_SEED_CHARS, parse_seed_terms, seed_terms
 from tmlmap.risk.scorer import MAX_CHARS, RISK_TOPICS, RiskReport, RiskScorer
 from tmlmap.views import state
 from tmlmap.views.graph_html import GraphOptions, network_html
+from tmlmap.views.risk_panels import contexts_markdown, contexts_panel, format_risk
 from tmlmap.views.widgets import (
     OTHER_TOPIC_COLOUR,
     RISK_COLOURS,
@@ -131,8 +132,8 @@ def _markdown_report(description: str, report: RiskReport, extra: dict[str, list
     lines = ["# tmlmap risk report", "", "## Description", "", "```text", description.replace("```", "'''"),
              "```", "", "## Scores", "",
              "| | risk | percentile among corpus papers |", "|---|---|---|",
-             f"| fairness | {report.fairness_risk:.3f} | {report.fairness_percentile:.1f} |",
-             f"| privacy | {report.privacy_risk:.3f} | {report.privacy_percentile:.1f} |", "",
+             f"| fairness | {format_risk(report.fairness_risk, 3)} | {format_risk(report.fairness_percentile, 1)} |",
+             f"| privacy | {format_risk(report.privacy_risk, 3)} | {format_risk(report.privacy_percentile, 1)} |", "",
              f"Confidence: {report.confidence:.2f}", ""]
     if extra:
         lines += ["Extra seed terms: " + "; ".join(f"{t}: " + ", ".join(md_text(x) for x in v)
@@ -142,6 +143,7 @@ def _markdown_report(description: str, report: RiskReport, extra: dict[str, list
     if report.unmatched_words:
         lines += ["## Words the map has no term for (no effect on the scores)", "",
                   ", ".join(md_text(w) for w in report.unmatched_words), ""]
+    lines += contexts_markdown(report)
     lines += ["## Top contributing terms", "", "| term | topic | contribution |", "|---|---|---|"]
     lines += [f"| {md_text(t['term'])} | {md_text(t['topic'])} | {float(t['contribution']):.3f} |"
               for t in report.top_terms]
@@ -239,11 +241,11 @@ if result is not None:
     for w in report.warnings:
         st.warning(md_text(w))
     m1, m2, m3 = st.columns(3)
-    m1.metric("Fairness risk", f"{report.fairness_risk:.2f}",
-              f"{report.fairness_percentile:.0f}th percentile of papers", delta_color="off",
+    m1.metric("Fairness risk", format_risk(report.fairness_risk),
+              f"{format_risk(report.fairness_percentile, 0)}th percentile of papers", delta_color="off",
               delta_arrow="off", border=True)
-    m2.metric("Privacy risk", f"{report.privacy_risk:.2f}",
-              f"{report.privacy_percentile:.0f}th percentile of papers", delta_color="off",
+    m2.metric("Privacy risk", format_risk(report.privacy_risk),
+              f"{format_risk(report.privacy_percentile, 0)}th percentile of papers", delta_color="off",
               delta_arrow="off", border=True)
     m3.metric("Confidence", f"{report.confidence:.2f}",
               "low: few map terms" if report.confidence < 0.3 else None, delta_color="off",
@@ -277,6 +279,7 @@ if result is not None:
     if report.unmatched_words:
         st.caption("Not in the map, so no effect on the scores (the corpus never uses these words, or uses "
                    "them in too few or too many papers): " + ", ".join(md_text(w) for w in report.unmatched_words))
+    contexts_panel(report)
 
     st.subheader("Top contributing terms")
     terms_df = pd.DataFrame(points, columns=["term", "topic", "points", "share of the raw score"])

@@ -1,0 +1,287 @@
+"""Use contexts, word fingerprints, the calibrated model and input hygiene of the default risk scorer.
+
+Pure parts run on hand-made inputs; the behaviour on real descriptions uses the
+session's real map (``real_map``, marked slow by the fixture).
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import numpy as np
+import pytest
+import scipy.sparse as sp
+
+from tmlmap.maps.build import word_incidence
+from tmlmap.risk.batch import BatchInputError, read_rows
+from tmlmap.risk.contexts import CONTEXTS_FILE, PEOPLE_KEY, parse_contexts
+from tmlmap.risk.evaluate import auc
+from tmlmap.risk.model import fit_logistic, lift, load_aiaaic, signal_scores
+from tmlmap.risk.scorer import CONTRACT_FIELDS, RiskScorer, clean_input, decode_markup
+
+# ---- contexts from the definitions ----------------------------------------------
+
+
+def test_contexts_follow_the_annex_and_article_points() -> None:
+    ctx = parse_contexts()
+    keys = [c.key for c in ctx]
+    assert len(keys) == len(set(keys))
+    points = {c.key: c.point for c in ctx}
+    # Annex III: 8 areas; area 2 has one point, area 4 two (the summary's third part is the Act's 4(b)).
+    assert points["annex3-4a"] == "Annex III 4(a)" and points["annex3-4b"] == "Annex III 4(b)"
+    assert "annex3-4c" not in points and points["annex3-2"] == "Annex III 2"
+    assert {k for k in keys if k.startswith("annex3-5")} == {f"annex3-5{x}" for x in "abcd"}
+    assert {k for k in keys if k.startswith("annex3-6")} == {f"annex3-6{x}" for x in "abcde"}
+    assert [points[f"art5-{x}"] for x in "ah"] == ["Article 5(1)(a)", "Article 5(1)(h)"]
+    assert sum(k.startswith("gdpr-9-") for k in keys) == 8  # racial or ethnic origin ... sex life or orientation
+    assert any(c.point == "GDPR Art. 22" for c in ctx)
+    by_key = {c.key: c for c in ctx}
+    assert "recruitment" in by_key["annex3-4a"].definition and by_key["annex3-4a"].risk == "fairness"
+    assert all(c.risk == "privacy" for c in ctx if c.source == "gdpr")
+    assert by_key[PEOPLE_KEY].source == "people"
+
+
+def test_contexts_file_is_the_shared_summary() -> None:
+    shared = Path(__file__).resolve().parents[1].parent / "shared" / "notes" / "high-risk-uses.md"
+    if shared.is_file():
+        assert CONTEXTS_FILE.read_text(encoding="utf-8") == shared.read_text(encoding="utf-8")
+
+
+def test_contexts_file_without_sections_is_refused(tmp_path: Path) -> None:
+    f = tmp_path / "x.md"
+    f.write_text("# nothing here\n", encoding="utf-8")
+    with pytest.raises(ValueError, match="no Annex III"):
+        parse_contexts(f)
+
+
+# ---- signal scores: no single word decides ---------------------------------------
+
+
+def test_capped_scores_need_two_words() -> None:
+    A = np.array([[1.0], [0.5], [0.0]])  # three forms, one signal
+    W = sp.csr_matrix(np.array([[2.0, 0, 0],      # one strong word alone
+                                [2.0, 1.0, 1.0],  # strong + medium + neutral
+                                [0, 0, 0]]))      # empty
+    plain, _ = signal_scores(W, A, cap_top=False)
+    capped, contrib = signal_scores(W, A, cap_top=True)
+    assert plain[:, 0] == pytest.approx([1.0, 2.5 / 4, 0.0])
+    assert capped[0, 0] == 0.0  # nothing backs it up
+    assert capped[1, 0] == pytest.approx((0.5 + 0.5) / 4)  # the top word counts as much as the next one
+    assert capped[2, 0] == 0.0
+    # contributions are aligned with W's entries and add up to the scores
+    rows = np.repeat(np.arange(3), np.diff(W.indptr))
+    assert np.bincount(rows, contrib[:, 0], minlength=3) == pytest.approx(capped[:, 0])
+
+
+def test_capped_scores_with_tied_top_words() -> None:
+    A = np.array([[1.0], [1.0]])
+    W = sp.csr_matrix(np.array([[1.0, 1.0]]))
+    capped, _ = signal_scores(W, A, cap_top=True)
+    assert capped[0, 0] == pytest.approx(1.0)  # two words agree: the score stands
+
+
+def test_lift_is_floored_at_zero() -> None:
+    got = lift(np.array([[0.01, 0.5, 0.0]]), np.array([0.1, 0.1, 0.0]))
+    assert got[0, 0] == 0.0 and got[0, 1] == pytest.approx(np.log(5)) and got[0, 2] == 0.0
+
+
+def test_logistic_weights_are_non_negative_and_calibrated() -> None:
+    rng = np.random.default_rng(0)
+    X = rng.exponential(size=(2000, 3))
+    z = -2 + 1.5 * X[:, 0] - 1.0 * X[:, 1]  # feature 1 lowers the odds: its weight must stay at 0
+    y = rng.random(2000) < 1 / (1 + np.exp(-z))
+    m = fit_logistic(X, y)
+    assert (m.coef >= 0).all() and m.coef[1] == 0.0 and m.coef[0] > 0.5
+    p = m(X)
+    assert abs(p.mean() - y.mean()) < 0.01  # calibration in the large
+    assert np.all(np.diff(m(np.column_stack([np.linspace(0, 5, 20), np.zeros(20), np.zeros(20)]))) > 0)
+    with pytest.raises(ValueError, match="at least 5"):
+        fit_logistic(X[:20], np.r_[np.ones(2), np.zeros(18)])
+
+
+def test_word_incidence_drops_rare_forms() -> None:
+    X = sp.csr_matrix(np.array([[2, 1, 0], [1, 0, 0], [3, 0, 1]], dtype=float))
+    B = word_incidence(X, min_df=2)
+    assert B.toarray().tolist() == [[1, 0, 0], [1, 0, 0], [1, 0, 0]]
+    assert B.dtype == np.float32
+
+
+# ---- input hygiene -----------------------------------------------------------------
+
+
+def test_entities_are_decoded_and_tag_contents_kept_with_offsets() -> None:
+    text = "loan <b>applicants</b> &amp; credit &eacute;"
+    out = decode_markup(text)
+    assert len(out) == len(text)
+    assert "applicants" in out.split() and "amp" not in out and "&" in out and "<" not in out
+    assert out[text.index("applicants"):].startswith("applicants")  # offsets unchanged
+    cleaned, _ = clean_input("a&nbsp;b &lt;script&gt;")
+    assert "nbsp" not in cleaned and "lt" not in cleaned.split()
+
+
+def test_batch_refuses_non_utf8_with_file_and_line(tmp_path: Path) -> None:
+    src = tmp_path / "in.csv"
+    src.write_bytes(b"id,text\n1,loans for applicants\n" + "2,caf\xe9 owners\n".encode("latin-1"))
+    rows = read_rows(src, "text")
+    assert next(rows)[1]["text"] == "loans for applicants"
+    with pytest.raises(BatchInputError, match=r"in\.csv:3: not valid UTF-8"):
+        next(rows)
+    j = tmp_path / "in.jsonl"
+    j.write_bytes(b'{"text": "ok"}\n{"text": "\xff"}\n')
+    with pytest.raises(BatchInputError, match=r"in\.jsonl:2"):
+        list(read_rows(j, "text"))
+    bom = tmp_path / "bom.csv"
+    bom.write_bytes("\ufeffid,text\n1,x\n".encode())
+    assert [r[1]["text"] for r in read_rows(bom, "text")] == ["x"]
+
+
+# ---- the labelled incidents ------------------------------------------------------
+
+
+def test_aiaaic_file_is_shipped_with_its_licence() -> None:
+    rows = load_aiaaic(None)
+    assert len(rows) == 1801 and {r["split"] for r in rows} == {"dev", "test"}
+    assert sum(r["split"] == "dev" for r in rows) == 1260
+    readme = (Path(__file__).resolve().parents[1] / "data" / "AIAAIC-README.md").read_text(encoding="utf-8")
+    assert "CC BY-SA 4.0" in readme
+
+
+# ---- the default scorer on real descriptions ----------------------------------------
+
+HIRING = "We screen job applicants' CVs and rank candidates for interviews"
+LOAN = "Automated approval of personal loans based on applicants' credit history and income."
+BORDER = "A face-matching system checks travellers' faces against passport photos at the border."
+AMBIGUOUS = ["We sort apples by size on a conveyor belt", "A recommender suggests movies to subscribers",
+             "the county state fair forecasts attendance"]
+
+
+@pytest.fixture(scope="module")
+def scorer(real_map, real_store) -> RiskScorer:
+    return RiskScorer(real_map, real_store)
+
+
+def test_default_is_the_context_model(scorer: RiskScorer) -> None:
+    assert scorer.method == "contexts" and scorer.context_model is not None
+    params = scorer.context_model.describe()
+    for lab in ("fairness", "privacy"):
+        assert params[lab]["n_fit"] == 1260  # the AIAAIC dev split, nothing else
+        assert all(w >= 0 for w in params[lab]["weights"].values())
+
+
+def test_contexts_in_the_full_report_only(scorer: RiskScorer) -> None:
+    rep = scorer.score(HIRING)
+    assert tuple(rep.to_dict()) == CONTRACT_FIELDS
+    full = rep.to_full_dict()
+    assert full["contexts"] == rep.contexts
+    top = rep.contexts[0]
+    assert top["point"] == "Annex III 4(a)" and top["risk"] == "fairness" and top["words"]
+    assert set(top) == {"key", "name", "point", "risk", "score", "words"}
+    json.dumps(full)
+
+
+def test_words_outside_the_map_count(scorer: RiskScorer, real_map) -> None:
+    """"CVs" is not a map term, yet it reaches the scores through the papers that use it."""
+    assert real_map.term_id("cvs") is None
+    rep = scorer.score(HIRING)
+    assert "cvs" in {t["term"] for t in rep.top_terms}
+    assert "cvs" not in rep.unmatched_words
+
+
+def test_evidence_shares_the_risk_driving_words(scorer: RiskScorer) -> None:
+    for text, expected in ((HIRING, {"candidate", "job applicant", "interviews", "screening"}),
+                           (LOAN, {"loan", "credit", "applicant"})):
+        papers = scorer.score(text).nearest_papers
+        assert papers
+        for p in papers:
+            assert p["shared_terms"] and set(p["shared_terms"]) & expected, (text, p)
+        sims = [p["similarity"] for p in papers]
+        assert sims == sorted(sims, reverse=True)
+
+
+def test_risky_texts_outrank_ambiguous_ones(scorer: RiskScorer) -> None:
+    risky = scorer.score_many([HIRING, LOAN, BORDER])
+    plain = scorer.score_many(AMBIGUOUS[:2])
+    assert min(r.fairness_risk for r in risky) > max(r.fairness_risk for r in plain)
+    assert scorer.score(BORDER).privacy_risk > max(r.privacy_risk for r in plain)
+    for r in scorer.score_many(AMBIGUOUS):
+        assert r.contexts == [] and r.fairness_risk < 0.3 and r.privacy_risk < 0.3
+    assert any(c["point"].startswith(("Annex III 7", "Annex III 1", "Article 5(1)(h)"))
+               for c in scorer.score(BORDER).contexts)
+
+
+@pytest.mark.xfail(strict=True, reason="known limitation: 'county' leans to fairness in the corpus "
+                   "(county-level census data in fairness papers), so with 'fair' two words agree")
+def test_county_fair_scores_below_hiring(scorer: RiskScorer) -> None:
+    assert scorer.score(AMBIGUOUS[2]).fairness_risk < scorer.score(HIRING).fairness_risk
+
+
+def test_no_flat_top_on_real_incidents(scorer: RiskScorer) -> None:
+    """The dev split's risks keep their ranking at the top: no 1.00, many distinct values among the top 10 %."""
+    texts = [r["text"] for r in load_aiaaic("dev")]
+    reps = scorer.score_many(texts, with_spans=False)
+    for attr in ("fairness_risk", "privacy_risk"):
+        v = np.sort([getattr(r, attr) for r in reps])[::-1]
+        assert v[0] < 1.0 and np.mean(v >= 0.99) < 0.01
+        top = v[: len(v) // 10]
+        assert len(np.unique(np.round(top, 3))) > 0.8 * len(top)
+
+
+def test_dev_split_auc_of_the_default(scorer: RiskScorer) -> None:
+    """AIAAIC dev (fitted on it: in-sample, observed 0.77 / 0.82 when written) and the devset's dev part."""
+    dev = load_aiaaic("dev")
+    reps = scorer.score_many([r["text"] for r in dev], with_spans=False)
+    y_f = np.array([r["fairness_label"] for r in dev])
+    y_p = np.array([r["privacy_label"] for r in dev])
+    assert auc(y_f, np.array([r.fairness_risk for r in reps])) >= 0.72
+    assert auc(y_p, np.array([r.privacy_risk for r in reps])) >= 0.77
+    mean_f = np.mean([r.fairness_risk for r in reps])
+    assert abs(mean_f - y_f.mean()) < 0.03  # calibrated in the large on what it was fitted on
+
+
+@pytest.mark.parametrize("text", ["\x00\x01\x02\xff" * 200, "これは日本語の文章です。", "🙂" * 50,
+                                  "#### $$$ %%% 0x1f 0x2e ####", ""])
+def test_non_language_gets_no_score(scorer: RiskScorer, text: str) -> None:
+    rep = scorer.score(text)
+    d = rep.to_dict()
+    assert d["fairness_risk"] is None and d["privacy_risk"] is None
+    assert d["fairness_percentile"] is None and d["confidence"] == 0.0
+    assert rep.warnings and d["top_terms"] == [] and d["nearest_papers"] == []
+    json.dumps(rep.to_full_dict())
+
+
+def test_markup_in_descriptions(scorer: RiskScorer) -> None:
+    rep = scorer.score("loan <b>applicants</b> &amp; credit scoring")
+    terms = {t["term"] for t in rep.top_terms} | {s["term"] for s in rep.spans}
+    assert "applicant" in terms and "amp" not in terms and "amp" not in rep.unmatched_words
+    plain = scorer.score("loan applicants & credit scoring")
+    assert rep.fairness_risk == pytest.approx(plain.fairness_risk, abs=1e-3)
+
+
+def test_dashboard_context_rows_and_markdown_escape_the_report() -> None:
+    from tmlmap.risk.scorer import RiskReport
+    from tmlmap.views.risk_panels import context_rows, contexts_markdown, format_risk
+
+    rep = RiskReport(0.3, None, 97.0, None, 0.6, contexts=[
+        {"key": "annex3-4a", "name": "Employment: recruitment <b>", "point": "Annex III 4(a)", "risk": "fairness",
+         "score": 2.5, "words": ["candidate", "cv|s"]}])
+    rows = context_rows(rep)
+    assert rows == [{"point": "Annex III 4(a)", "context": "Employment: recruitment <b>", "risk": "fairness",
+                     "score": 2.5, "evidence words": "candidate, cv|s"}]
+    md = "\n".join(contexts_markdown(rep))
+    assert "Annex III 4&#40;a&#41;" in md and "<b>" not in md and "cv|s" not in md  # escaped for Markdown tables
+    assert format_risk(None) == "n/a" and format_risk(0.256) == "0.26"
+    assert "None of the listed" in "\n".join(contexts_markdown(RiskReport(0.1, 0.1, 1.0, 1.0, 0.5)))
+
+
+def test_raw_evidence_is_the_sum_of_the_term_contributions(scorer: RiskScorer) -> None:
+    """``raw[topic]`` is the logit above the intercept; ``top_terms`` are additive parts of it
+    (the dashboard turns them into points of the risk)."""
+    big = RiskScorer.__new__(RiskScorer)
+    big.__dict__.update(scorer.__dict__)
+    big.n_top_terms = 1000
+    rep = big.score(HIRING)
+    for topic in ("fairness", "privacy"):
+        parts = sum(t["contribution"] for t in rep.top_terms if t["topic"] == topic)
+        assert parts == pytest.approx(rep.raw[topic], rel=1e-3, abs=1e-3)
+    assert rep.raw["n_distinct_terms"] >= 3 and rep.raw["n_term_hits"] >= rep.raw["n_distinct_terms"]

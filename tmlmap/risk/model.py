@@ -1,0 +1,450 @@
+"""The calibrated risk model: map topic score + use contexts -> ``fairness_risk``, ``privacy_risk``.
+
+Per description (vectorized over many):
+
+1. **Signal scores** (:func:`signal_scores`). With ``w`` the tf-idf weights of
+   the text's known forms (:mod:`tmlmap.risk.words`) and ``A`` their
+   fingerprints, a signal's score is the weighted mean ``sum_f w_f A[f, k] /
+   sum_f w_f`` *after leaving out the one form that contributes most*: no
+   single word decides a score alone ("fair" in "the county state fair",
+   "apple" in "we sort apples"), two words that agree do.
+2. **Features** (:func:`features`): every signal's ``log`` of its score over
+   its corpus mean (the lift; 0 = an average paper), floored at 0, so each
+   feature says "how much more than usual": 2 topics + every context.
+   Four summaries (:data:`FEATURES`: the two topics and the strongest fairness
+   and privacy context) are reported in ``raw``; they are not model inputs.
+3. **Logistic model** per label, ``p = sigmoid(b + sum_k a_k x_k)`` with
+   every ``a_k >= 0`` (monotone: more of any signal never lowers a risk), a
+   small L2 penalty, fitted by :func:`fit_logistic` on the AIAAIC ``dev``
+   split only (``data/aiaaic.jsonl``): one weight per signal plus an
+   intercept per label.
+
+What a value means: ``fairness_risk = 0.7`` says that among AIAAIC-like
+descriptions of deployed systems with these features, about 70 % were
+incidents about bias or discrimination (the fitted calibration; base rate in
+the dev split about 19 % for fairness and 29 % for privacy).
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import scipy.sparse as sp
+
+from tmlmap.config import EMBEDDED_DATA_DIR
+from tmlmap.risk.words import WordFingerprints
+
+#: The labelled incidents (AIAAIC, CC BY-SA 4.0; see data/AIAAIC-README.md).
+AIAAIC = EMBEDDED_DATA_DIR / "aiaaic.jsonl"
+FEATURES = ("topic_fairness", "topic_privacy", "contexts_fairness", "contexts_privacy")
+#: L2 penalty of the logistic fit (on the weights, not the intercept), per example.
+L2 = 1e-3
+
+
+def load_aiaaic(split: str | None = "dev", path: str | Path = AIAAIC) -> list[dict]:
+    """Records of the AIAAIC labels file, of one ``split`` (``None``: all)."""
+    with open(path, encoding="utf-8") as fh:
+        rows = [json.loads(line) for line in fh if line.strip()]
+    return [r for r in rows if split is None or r.get("split") == split]
+
+
+def signal_scores(W: sp.csr_matrix, A: np.ndarray, *, cap_top: bool = True) -> tuple[np.ndarray, np.ndarray]:
+    """``(scores, contrib)`` of texts ``W`` ``(n, n_forms)`` (tf-idf) on signals ``A`` ``(n_forms, k)``.
+
+    ``scores`` ``(n, k)``: the weighted mean ``sum_f w_f A[f, k] / sum_f w_f``;
+    with ``cap_top`` the largest contribution of a row is cut down to the
+    second largest, so one word alone adds nothing and a word counts at most
+    as much as the next strongest one. ``contrib`` ``(nnz, k)``: each stored
+    entry's (capped) contribution ``w_f A[f, k] / sum_f w_f``, aligned with
+    ``W.data`` (rows sum to ``scores``).
+    """
+    W = sp.csr_matrix(W, dtype=np.float64)
+    W.sum_duplicates()
+    n, k = W.shape[0], A.shape[1]
+    den = np.asarray(W.sum(axis=1)).ravel()
+    lengths = np.diff(W.indptr)
+    rows = np.repeat(np.arange(n), lengths)
+    contrib = W.data[:, None] * A[W.indices]  # (nnz, k)
+    if cap_top and W.nnz:
+        nonempty = lengths > 0
+        starts = W.indptr[:-1][nonempty]
+        cmax = np.zeros((n, k))
+        cmax[nonempty] = np.maximum.reduceat(contrib, starts, axis=0)
+        is_max = contrib >= cmax[rows]
+        n_max = np.zeros((n, k))
+        n_max[nonempty] = np.add.reduceat(is_max.astype(np.float64), starts, axis=0)
+        c2 = np.zeros((n, k))
+        c2[nonempty] = np.maximum.reduceat(np.where(is_max, 0.0, contrib), starts, axis=0)
+        c2 = np.where(n_max >= 2, cmax, c2)
+        # The largest entry becomes the second largest: tied maxima (n_max >= 2) stay as they are,
+        # a lone maximum is scaled down to c2. Scaled per maximal entry: the group sums to
+        # (n_max - 1) * cmax + c2.
+        scale = np.divide((n_max - 1) * cmax + c2, cmax * n_max, out=np.zeros((n, k)), where=cmax > 0)
+        np.copyto(contrib, contrib * scale[rows], where=is_max & (cmax[rows] > 0))
+    inv = np.divide(1.0, den, out=np.zeros(n), where=den > 0)
+    contrib *= inv[rows][:, None]
+    scores = np.zeros((n, k))
+    if W.nnz:
+        nonempty = lengths > 0
+        scores[nonempty] = np.add.reduceat(contrib, W.indptr[:-1][nonempty], axis=0)
+    return scores, contrib
+
+
+def lift(scores: np.ndarray, prior: np.ndarray) -> np.ndarray:
+    """``log(score / prior)`` floored at 0 (``(n, k)``; prior ``(k,)``, 0 priors give 0)."""
+    p = np.asarray(prior, dtype=np.float64)[None, :]
+    ratio = np.divide(scores, p, out=np.ones_like(scores), where=p > 0)
+    return np.log(np.maximum(ratio, 1.0))
+
+
+@dataclass
+class Logistic:
+    """``p = sigmoid(intercept + coef @ x)``; ``coef >= 0``."""
+
+    coef: np.ndarray
+    intercept: float
+    n_fit: int = 0
+    n_positive: int = 0
+
+    def __call__(self, X: np.ndarray) -> np.ndarray:
+        z = self.intercept + np.asarray(X, dtype=np.float64) @ self.coef
+        return 1.0 / (1.0 + np.exp(-z))
+
+    def to_dict(self) -> dict:
+        return {"coef": [round(float(c), 6) for c in self.coef], "intercept": round(self.intercept, 6),
+                "n_fit": self.n_fit, "n_positive": self.n_positive}
+
+
+def fit_logistic(X: np.ndarray, y: np.ndarray, *, l2: float = L2) -> Logistic:
+    """Logistic regression with non-negative weights (L-BFGS-B), ``X`` ``(n, p)``, ``y`` ``(n,)`` 0/1.
+
+    Raises ValueError with fewer than 5 examples of either class.
+    """
+    from scipy.optimize import minimize
+
+    X = np.asarray(X, dtype=np.float64)
+    y = np.asarray(y, dtype=np.float64)
+    n_pos = int(y.sum())
+    if n_pos < 5 or len(y) - n_pos < 5:
+        raise ValueError(f"need at least 5 positive and 5 negative examples, got {n_pos} of {len(y)}")
+    n, p = X.shape
+
+    def loss(theta: np.ndarray) -> tuple[float, np.ndarray]:
+        z = theta[0] + X @ theta[1:]
+        ll = np.logaddexp(0.0, z) - y * z
+        g = 1.0 / (1.0 + np.exp(-z)) - y
+        grad = np.concatenate([[g.sum()], X.T @ g]) / n
+        grad[1:] += 2 * l2 * theta[1:]
+        return float(ll.mean() + l2 * theta[1:] @ theta[1:]), grad
+
+    base = np.clip(y.mean(), 1e-6, 1 - 1e-6)
+    theta0 = np.concatenate([[np.log(base / (1 - base))], np.zeros(p)])
+    res = minimize(loss, theta0, jac=True, method="L-BFGS-B", bounds=[(None, None)] + [(0.0, None)] * p)
+    return Logistic(np.asarray(res.x[1:]), float(res.x[0]), n, n_pos)
+
+
+def combine(scores: np.ndarray, prior: np.ndarray, columns: Sequence[str], groups: dict[str, Sequence[str]]
+            ) -> np.ndarray:
+    """``(n, len(groups))``: per group, the largest lift of its columns (:data:`FEATURES` order of ``groups``)."""
+    L = lift(scores, prior)
+    idx = {c: j for j, c in enumerate(columns)}
+    out = np.zeros((scores.shape[0], len(groups)))
+    for g, (_, cols) in enumerate(groups.items()):
+        js = [idx[c] for c in cols if c in idx]
+        if js:
+            out[:, g] = L[:, js].max(axis=1)
+    return out
+
+
+# ---------------------------------------------------------------------------
+# The fitted model
+# ---------------------------------------------------------------------------
+
+#: A context is listed in a report when its feature (log lift) is at least this:
+#: the description leans to it at least 3 times as much as an average paper (display only:
+#: the risks use every context's lift).
+CONTEXT_MIN_LIFT = float(np.log(3.0))
+#: Longest list of contexts in a report, and evidence words per context.
+MAX_CONTEXTS = 6
+CONTEXT_WORDS = 5
+#: Text that is language: at least one known word, at least this share of its
+#: whitespace-separated tokens hold a Latin word, and at least this share of its non-space
+#: characters are letters. (The share of *known* words only lowers the confidence: a small
+#: corpus does not know every English word.)
+MIN_WORD_SHARE = 0.5
+MIN_LETTER_SHARE = 0.5
+#: Confidence scales (as the previous scorer): distinct known words, coverage counted as full.
+CONF_WORDS_SCALE = 6.0
+CONF_FULL_COVERAGE = 0.6
+LABELS = ("fairness", "privacy")
+#: Driving words per text used to rank evidence papers.
+MAX_DRIVERS = 10
+
+
+_LETTER = re.compile(r"[^\W\d_]")
+_NON_SPACE = re.compile(r"\S")
+
+
+def _letter_share(text: str) -> float:
+    """Share of the non-space characters that are letters (regex counts, no Python loop per character)."""
+    n = len(_NON_SPACE.findall(text))
+    return len(_LETTER.findall(text)) / n if n else 0.0
+
+
+_LATIN_WORD = re.compile(r"[A-Za-z]{2,}")
+
+
+def _latin_word_share(text: str) -> float:
+    """Share of the whitespace-separated tokens that contain a Latin word of 2+ letters."""
+    tokens = text.split()
+    return sum(1 for t in tokens if _LATIN_WORD.search(t)) / len(tokens) if tokens else 0.0
+
+
+@dataclass
+class Analysis:
+    """Everything :meth:`ContextModel.analyse` computed for a batch of texts (arrays over texts)."""
+
+    model: ContextModel
+    W: sp.csr_matrix  # (n, n_forms) tf-idf of known forms
+    contrib: np.ndarray  # (nnz, k) per-entry contribution to each signal score
+    scores: np.ndarray  # (n, k) signal scores
+    X: np.ndarray  # (n, k) lift features
+    risk: np.ndarray  # (n, 2)
+    percentile: np.ndarray  # (n, 2)
+    n_known: np.ndarray
+    n_distinct: np.ndarray
+    coverage: np.ndarray
+    confidence: np.ndarray
+    is_language: np.ndarray
+    stream: object
+    known_mask: np.ndarray  # (n_positions,) the stream position is a known form
+
+    @property
+    def topic(self) -> np.ndarray:
+        return self.scores[:, : self.model.words.n_topics]
+
+    def _parts(self) -> np.ndarray:
+        """``(nnz, 2)``: each entry's additive part of the fairness/privacy logit (minus intercept)."""
+        rows = np.repeat(np.arange(self.W.shape[0]), np.diff(self.W.indptr))
+        share = np.divide(self.contrib, self.scores[rows], out=np.zeros_like(self.contrib),
+                          where=self.scores[rows] > 0)
+        out = np.zeros((self.W.nnz, 2))
+        for j, lab in enumerate(LABELS):
+            out[:, j] = (share * (self.X * self.model.models[lab].coef[None, :])[rows]).sum(axis=1)
+        return out
+
+    def evidence(self) -> np.ndarray:
+        """``(n, 2)``: ``sum_k a_k x_k`` per label, the logit above the intercept; the
+        ``contribution`` of ``top_terms`` are additive parts of it."""
+        return np.column_stack([self.X @ self.model.models[lab].coef for lab in LABELS])
+
+    def term_counts(self) -> tuple[np.ndarray, np.ndarray]:
+        """``(n_term_hits, n_distinct_terms)`` per text: occurrences and distinct map terms."""
+        ex = self.model.term_map.extractor
+        tok = self.stream.tokens
+        n = self.W.shape[0]
+        ok = (tok >= 0) & (tok < len(ex.form_to_term))
+        tid = np.full(len(tok), -1, dtype=np.int64)
+        tid[ok] = ex.form_to_term[tok[ok]]
+        doc = self.stream.doc_index()
+        hit = tid >= 0
+        n_hits = np.bincount(doc[hit], minlength=n)
+        pairs = np.unique(doc[hit] * max(len(ex.term_forms), 1) + tid[hit])
+        n_distinct = np.bincount(pairs // max(len(ex.term_forms), 1), minlength=n)
+        return n_hits, n_distinct
+
+    def drivers(self) -> sp.csr_matrix:
+        """``(n, n_forms)`` L2-normalized weights of the words that drive either risk (their logit parts);
+        rows with no driver fall back to the text's tf-idf."""
+        if not hasattr(self, "_parts_cache"):
+            self._parts_cache = self._parts()
+        parts = np.maximum(self._parts_cache, 0.0).sum(axis=1)
+        # Keep each text's MAX_DRIVERS strongest driving words: the evidence is about them, and a
+        # generic word's thousands of papers would only add noise (and time).
+        lengths = np.diff(self.W.indptr)
+        rows = np.repeat(np.arange(self.W.shape[0]), lengths)
+        order = np.lexsort((-parts, rows))  # by row, strongest first
+        rank = np.empty(len(order), dtype=np.int64)
+        rank[order] = np.arange(len(order)) - np.repeat(self.W.indptr[:-1], lengths)
+        parts = np.where(rank < MAX_DRIVERS, parts, 0.0)
+        Q = sp.csr_matrix((parts, self.W.indices.copy(), self.W.indptr.copy()), shape=self.W.shape)
+        Q.eliminate_zeros()
+        empty = np.diff(Q.indptr) == 0
+        if empty.any():
+            Q = sp.vstack([Q[i] if not empty[i] else self.W[i] for i in range(Q.shape[0])]).tocsr()
+        norms = np.sqrt(np.asarray(Q.multiply(Q).sum(axis=1)).ravel())
+        return (sp.diags(np.divide(1.0, norms, out=np.zeros_like(norms), where=norms > 0)) @ Q).tocsr()
+
+    def top_terms(self, i: int, n: int) -> list[dict]:
+        """``[{term, topic, contribution}]``: the words adding most to the fairness/privacy logit of text ``i``."""
+        if n == 0:
+            return []
+        if not hasattr(self, "_parts_cache"):
+            self._parts_cache = self._parts()
+        lo, hi = self.W.indptr[i], self.W.indptr[i + 1]
+        P = self._parts_cache[lo:hi]
+        items = [(float(P[r, j]), self.model.words.display[int(self.W.indices[lo + r])], LABELS[j])
+                 for r in range(hi - lo) for j in range(2) if P[r, j] > 1e-6]
+        items.sort(key=lambda x: (-x[0], x[1], x[2]))
+        return [{"term": t, "topic": lab, "contribution": round(v, 5)} for v, t, lab in items[:n]]
+
+    def group_features(self, i: int) -> dict[str, float]:
+        """The four summaries of :data:`FEATURES` for text ``i`` (computed for all texts once)."""
+        if not hasattr(self, "_groups_cache"):
+            self._groups_cache = combine(self.scores, self.model.words.prior, self.model.words.columns,
+                                         self.model.groups)
+        return dict(zip(FEATURES, self._groups_cache[i].tolist(), strict=True))
+
+    def contexts(self, i: int) -> list[dict]:
+        """The contexts text ``i`` touches (lift >= :data:`CONTEXT_MIN_LIFT`), strongest first, with evidence words."""
+        wf = self.model.words
+        nt = wf.n_topics
+        lo, hi = self.W.indptr[i], self.W.indptr[i + 1]
+        out = []
+        order = np.argsort(-self.X[i, nt:], kind="stable")
+        for j in order[:MAX_CONTEXTS].tolist():
+            lift_ = float(self.X[i, nt + j])
+            if lift_ < CONTEXT_MIN_LIFT:
+                break
+            c = wf.contexts[j]
+            col = self.contrib[lo:hi, nt + j]
+            best = np.argsort(-col, kind="stable")[:CONTEXT_WORDS]
+            # Evidence words: those whose own fingerprint leans to the context (twice the corpus mean).
+            words = [wf.display[int(self.W.indices[lo + b])] for b in best.tolist()
+                     if col[b] > 0 and wf.affinity[int(self.W.indices[lo + b]), nt + j] >= 2 * wf.prior[nt + j]]
+            out.append({"key": c.key, "name": c.name, "point": c.point, "risk": c.risk,
+                        "score": round(lift_, 3), "words": words})
+        return out
+
+
+@dataclass
+class ContextModel:
+    """Word fingerprints + one non-negative logistic model per label (fitted on AIAAIC dev).
+
+    ``groups``: the four interpretable summaries of :data:`FEATURES` shown in
+    reports; the logistic models use every signal's lift (``k`` = 2 topics +
+    the contexts), one non-negative weight each.
+    """
+
+    term_map: object
+    words: WordFingerprints
+    models: dict[str, Logistic]
+    groups: dict[str, list[str]]
+    corpus_sorted: np.ndarray  # (n_docs, 2) sorted paper risks (for percentiles)
+    papers_T: sp.csr_matrix  # (n_forms, n_docs) L2-normalized idf-weighted paper vectors, transposed
+    paper_forms: sp.csr_matrix  # (n_docs, n_forms) 0/1
+
+    @classmethod
+    def fit(cls, term_map, *, topic_fp=None, labels: str | Path = AIAAIC) -> ContextModel:
+        """Fit on ``term_map`` and the dev split of ``labels`` (raises OSError/ValueError if unusable)."""
+        from tmlmap.risk.words import compute_word_fingerprints, word_docs_of, word_fingerprints
+
+        wf = word_fingerprints(term_map) if topic_fp is None else compute_word_fingerprints(term_map, topic_fp=topic_fp)
+        cache_key = (id(term_map), id(wf), str(labels))
+        hit = _MODEL_CACHE.get(cache_key)
+        if hit is not None:
+            return hit
+        groups = {
+            "topic_fairness": ["fairness"],
+            "topic_privacy": ["privacy"],
+            "contexts_fairness": [c.key for c in wf.contexts if c.risk == "fairness"],
+            "contexts_privacy": [c.key for c in wf.contexts if c.risk == "privacy"],
+        }
+        dev = load_aiaaic("dev", labels)
+        texts = [r["text"] for r in dev]
+        X = features(term_map, wf, texts)[0]
+        models = {lab: fit_logistic(X, np.asarray([int(r[f"{lab}_label"]) for r in dev])) for lab in LABELS}
+        D = word_docs_of(term_map)
+        Wp = (D @ sp.diags(wf.idf)).tocsr()
+        # Paper risks for percentiles, in chunks (the (nnz, k) contributions of all papers would be large).
+        risks = []
+        for lo in range(0, Wp.shape[0], 2000):
+            S = _scores(Wp[lo: lo + 2000], wf)[0]
+            Xp = lift(S, wf.prior)
+            risks.append(np.column_stack([models[lab](Xp) for lab in LABELS]))
+        corpus = np.sort(np.vstack(risks), axis=0) if risks else np.zeros((0, 2))
+        norms = np.sqrt(np.asarray(Wp.multiply(Wp).sum(axis=1)).ravel())
+        papers = (sp.diags(np.divide(1.0, norms, out=np.zeros_like(norms), where=norms > 0)) @ Wp).astype(np.float32)
+        paper_forms = (D > 0).astype(np.float32).tocsr()
+        paper_forms.sort_indices()
+        model = cls(term_map, wf, models, groups, corpus, papers.T.tocsr(), paper_forms)
+        _MODEL_CACHE[cache_key] = model
+        import weakref
+
+        weakref.finalize(term_map, _MODEL_CACHE.pop, cache_key, None)
+        return model
+
+    def analyse(self, texts: Sequence[str], *, with_offsets: bool = False) -> Analysis:
+        """Scores, features, risks and evidence arrays of cleaned ``texts``."""
+        X, W, S, contrib, stream, known_mask = features(self.term_map, self.words, texts, with_offsets=with_offsets,
+                                                        full=True)
+        n = len(texts)
+        risk = np.column_stack([self.models[lab](X) for lab in LABELS]) if n else np.zeros((0, 2))
+        n_docs = max(self.corpus_sorted.shape[0], 1)
+        pct = np.column_stack([100.0 * np.searchsorted(self.corpus_sorted[:, j], risk[:, j], side="right") / n_docs
+                               for j in range(2)]) if n else np.zeros((0, 2))
+        doc = stream.doc_index()
+        words = stream.tokens != -1
+        n_word = np.bincount(doc[words], minlength=n)
+        n_known = np.bincount(doc[known_mask], minlength=n)
+        n_distinct = np.diff(W.indptr)
+        coverage = np.divide(n_known, n_word, out=np.zeros(n), where=n_word > 0)
+        conf = (1 - np.exp(-n_distinct / CONF_WORDS_SCALE)) * np.minimum(1.0, coverage / CONF_FULL_COVERAGE)
+        letters = np.asarray([_letter_share(t) for t in texts])
+        latin = np.asarray([_latin_word_share(t) for t in texts])
+        is_lang = (n_known >= 1) & (latin >= MIN_WORD_SHARE) & (letters >= MIN_LETTER_SHARE)
+        conf = np.where(is_lang, conf, 0.0)
+        return Analysis(self, W, contrib, S, X, risk, pct, n_known, n_distinct, coverage, conf, is_lang, stream,
+                        known_mask)
+
+    def shared_words(self, paper: int, q_idx: np.ndarray, q_w: np.ndarray, n: int = 5) -> list[str]:
+        """The query's driving words that paper ``paper`` uses, strongest first (at most ``n``)."""
+        lo, hi = self.paper_forms.indptr[paper], self.paper_forms.indptr[paper + 1]
+        have = self.paper_forms.indices[lo:hi]  # sorted (canonical CSR)
+        pos = np.minimum(np.searchsorted(have, q_idx), max(len(have) - 1, 0))
+        mask = (have[pos] == q_idx) if len(have) else np.zeros(len(q_idx), dtype=bool)
+        idx, w = q_idx[mask], q_w[mask]
+        order = np.argsort(-w, kind="stable")[:n]
+        return [self.words.display[int(f)] for f in idx[order].tolist()]
+
+    def describe(self) -> dict:
+        """The fitted parameters: per label, intercept and the weight of every signal."""
+        return {lab: {"intercept": round(m.intercept, 4),
+                      "weights": {c: round(float(a), 4) for c, a in zip(self.words.columns, m.coef, strict=True)
+                                  if a > 0},
+                      "n_fit": m.n_fit, "n_positive": m.n_positive} for lab, m in self.models.items()}
+
+
+_MODEL_CACHE: dict[tuple, ContextModel] = {}
+
+
+def _scores(W: sp.csr_matrix, wf: WordFingerprints) -> tuple[np.ndarray, np.ndarray]:
+    """Signal scores: topics with their top word capped (ambiguous words), contexts as plain means."""
+    nt = wf.n_topics
+    S_t, c_t = signal_scores(W, wf.affinity[:, :nt], cap_top=True)
+    S_c, c_c = signal_scores(W, wf.affinity[:, nt:], cap_top=False)
+    return np.hstack([S_t, S_c]), np.hstack([c_t, c_c])
+
+
+def features(term_map, wf: WordFingerprints, texts: Sequence[str], *, with_offsets: bool = False,
+             full: bool = False):
+    """``(n, k)`` lift features of ``texts`` (already cleaned); with ``full`` also the arrays behind them:
+    ``(X, W, scores, contrib, stream, known_mask)``."""
+    from tmlmap.risk.words import form_counts
+    from tmlmap.text.weighting import tfidf
+
+    C, stream = form_counts(term_map, texts, wf.known, with_offsets=with_offsets)
+    W = tfidf(C, wf.idf)
+    S, contrib = _scores(W, wf)
+    X = lift(S, wf.prior)
+    if not full:
+        return X, W
+    tok = stream.tokens
+    known_mask = (tok >= 0) & (tok < len(wf.known))
+    known_mask[known_mask] = wf.known[tok[known_mask]]
+    return X, W, S, contrib, stream, known_mask

@@ -1,0 +1,246 @@
+"""Fingerprints of every word of the corpus, terms or not: topics and use contexts.
+
+A description written by the people who deploy a system uses words a research
+map rarely makes terms of ("caseworker", "shortlist", "bodycam"). The corpus
+still has every lemma and phrase (the extractor's *forms*) with the papers
+that use it (:attr:`tmlmap.maps.termmap.TermMap.word_docs`), so every form gets
+a fingerprint from its papers, by the machinery the topics use
+(:mod:`tmlmap.risk.fingerprint`):
+
+1. **Signals.** Columns are the risk topics (``fairness``, ``privacy``) and the
+   use contexts of :mod:`tmlmap.risk.contexts`. A context's seeds are the forms
+   of its definition; a seed that is a map term starts a random walk with
+   restart on the map graph (:func:`~tmlmap.risk.fingerprint.diffusion_topic_affinity`,
+   one column per context, against the background walker), giving ``G[t, k] =
+   p(context k | term t)``; a seed that is not a term gets the mean value of its
+   context's term seeds (1 if it has none). Topics use the default
+   fingerprints of the map.
+2. **Papers.** Paper ``d``'s profile is the idf-weighted mean of ``G`` over the
+   forms it uses, ``P[d, k] = sum_f idf_f G[f, k] / sum_f idf_f`` (for topics, the
+   tf-idf mean over its terms, as everywhere else).
+3. **Words.** Form ``f`` used by ``n_f`` papers gets the mean profile of its
+   papers shrunk toward the corpus mean ``prior`` by a prior worth
+   ``prior_weight`` papers: ``A[f] = (sum_{d uses f} P[d] + m prior) / (n_f + m)``,
+   so a word in 3 papers stays close to the mean and cannot dominate, a word in
+   300 papers speaks for itself. Map terms keep their map fingerprints for the
+   topics; seeds keep at least their seed value for their own context.
+
+Shapes: ``n_forms`` = ``len(term_map.extractor.forms)``; ``affinity`` is
+``(n_forms, k)`` float64; ``prior`` ``(k,)``.
+"""
+
+from __future__ import annotations
+
+import weakref
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
+
+import numpy as np
+import scipy.sparse as sp
+
+from tmlmap.risk.contexts import PEOPLE_KEY, PEOPLE_MIN_AREAS, Context, parse_contexts
+from tmlmap.risk.fingerprint import Fingerprints, diffusion_topic_affinity, fingerprints
+from tmlmap.text.normalize import BOUNDARY
+from tmlmap.text.weighting import smooth_idf, tfidf
+
+if TYPE_CHECKING:  # pragma: no cover
+    from tmlmap.maps.termmap import TermMap
+
+#: Prior worth of the corpus mean, in papers (chosen on the AIAAIC dev split: 5, 20, 80 tried).
+WORD_PRIOR_WEIGHT = 5.0
+#: Seeds used by more than this share of papers are too generic to mark a context
+#: ("data", "system", "use").
+MAX_SEED_DF_SHARE = 0.05
+#: Whether a seed keeps at least its walk value for its own context (else its papers decide).
+SEED_FLOOR = True
+
+
+@dataclass
+class WordFingerprints:
+    """Fitted word fingerprints of one map (see the module docstring).
+
+    ``columns``: signal keys, topics first then context keys. ``affinity``:
+    ``(n_forms, k)``. ``prior``: ``(k,)`` mean paper profile. ``idf``:
+    ``(n_forms,)`` smooth idf over papers. ``known``: ``(n_forms,)`` bool, the form
+    has papers (or is a term) and so can count. ``seeds``: form ids per context.
+    ``contexts``: the :class:`~tmlmap.risk.contexts.Context` of each context column.
+    """
+
+    columns: list[str]
+    affinity: np.ndarray
+    prior: np.ndarray
+    idf: np.ndarray
+    known: np.ndarray
+    seeds: dict[str, list[int]]
+    contexts: list[Context]
+    display: list[str] = field(default_factory=list)
+
+    @property
+    def n_topics(self) -> int:
+        return len(self.columns) - len(self.contexts)
+
+
+def definition_forms(term_map: TermMap, text: str) -> list[int]:
+    """Form ids of ``text`` as the map reads it (lemmas, phrases joined), in order, unique."""
+    stream = term_map.extractor.form_stream([text])
+    seen: list[int] = []
+    for f in stream.tokens.tolist():
+        if f >= 0 and f not in seen:
+            seen.append(f)
+    return seen
+
+
+def context_seeds(term_map: TermMap, contexts: Sequence[Context], word_df: np.ndarray,
+                  max_df_share: float = MAX_SEED_DF_SHARE) -> dict[str, list[int]]:
+    """Seed form ids per context: the forms of its definition used by at most ``max_df_share`` of papers.
+
+    The ``people`` context takes the forms shared by the definitions of at least
+    :data:`PEOPLE_MIN_AREAS` Annex III areas.
+    """
+    limit = max_df_share * max(term_map.n_docs, 1)
+    ok = lambda f: f < len(word_df) and word_df[f] <= limit  # noqa: E731
+    out: dict[str, list[int]] = {}
+    area_forms: dict[str, set[int]] = {}
+    for c in contexts:
+        if c.source == "people":
+            continue
+        forms = [f for f in definition_forms(term_map, c.definition) if ok(f)]
+        out[c.key] = forms
+        if c.source == "annex3":
+            area_forms.setdefault(c.area, set()).update(definition_forms(term_map, c.definition))
+    for c in contexts:
+        if c.source == "people":
+            n_areas: dict[int, int] = {}
+            for forms in area_forms.values():
+                for f in forms:
+                    n_areas[f] = n_areas.get(f, 0) + 1
+            out[c.key] = sorted(f for f, n in n_areas.items() if n >= PEOPLE_MIN_AREAS and ok(f))
+    assert PEOPLE_KEY  # the key is part of the public contract of contexts
+    return out
+
+
+def word_docs_of(term_map: TermMap) -> sp.csr_matrix:
+    """``(n_docs, n_forms)`` float64 0/1: ``term_map.word_docs``, or, when the map has none, the
+    incidence of its terms placed at their form ids (then only map terms can count)."""
+    if term_map.word_docs is not None:
+        return sp.csr_matrix(term_map.word_docs, dtype=np.float64)
+    ex = term_map.extractor
+    n_forms = max(len(ex.forms), int(np.max(ex.term_forms, initial=-1)) + 1)
+    B = sp.csr_matrix(term_map.X, dtype=np.float64, copy=True)
+    B.sum_duplicates()
+    B.eliminate_zeros()
+    B.data[:] = 1.0
+    M = sp.csr_matrix((np.ones(term_map.n_terms), (np.arange(term_map.n_terms), np.asarray(ex.term_forms))),
+                      shape=(term_map.n_terms, n_forms))
+    return (B @ M).tocsr()
+
+
+def _paper_mean(W: sp.csr_matrix, G: np.ndarray) -> np.ndarray:
+    den = np.asarray(W.sum(axis=1)).ravel()
+    num = np.asarray(W @ G)
+    return np.divide(num, den[:, None], out=np.zeros_like(num), where=den[:, None] > 0)
+
+
+def compute_word_fingerprints(
+    term_map: TermMap,
+    contexts: Sequence[Context] | None = None,
+    *,
+    topics: Sequence[str] = ("fairness", "privacy"),
+    prior_weight: float = WORD_PRIOR_WEIGHT,
+    max_seed_df_share: float = MAX_SEED_DF_SHARE,
+    topic_fp: Fingerprints | None = None,
+    seed_floor: bool = SEED_FLOOR,
+) -> WordFingerprints:
+    """Fingerprints of every form of ``term_map`` for ``topics`` and ``contexts`` (default: all parsed).
+
+    ``topic_fp``: bipartite topic fingerprints to use (default: the map's default ones;
+    give them when the user added seed terms). Raises ValueError when the map has no ``word_docs`` (a map saved before they existed: rebuild it).
+    """
+    if term_map.word_docs is None:
+        raise ValueError("this map has no word_docs; rebuild it (tmlmap build --force)")
+    contexts = list(parse_contexts() if contexts is None else contexts)
+    ex = term_map.extractor
+    D = sp.csr_matrix(term_map.word_docs, dtype=np.float64)
+    n_docs, n_forms = D.shape
+    word_df = np.asarray((D > 0).sum(axis=0)).ravel()
+    idf = smooth_idf(word_df, n_docs)
+    term_form = np.asarray(ex.term_forms, dtype=np.int64)
+    in_range = term_form < n_forms
+    known = word_df > 0
+    known[term_form[in_range]] = True
+
+    # Topics: the map's own fingerprints on terms, carried to every form through the papers.
+    fp = topic_fp if topic_fp is not None else fingerprints(term_map, "bipartite")
+    T_terms = np.column_stack([fp.column(t) for t in topics])  # (n_terms, n_topics)
+    Wt = tfidf(term_map.X, smooth_idf(term_map.doc_freq, term_map.n_docs))
+    P_topics = _paper_mean(Wt, T_terms)
+
+    # Contexts: seeds -> walk on the graph (term seeds) -> papers (all forms).
+    seeds = context_seeds(term_map, contexts, word_df, max_seed_df_share)
+    form_to_term = np.full(n_forms, -1, dtype=np.int64)
+    form_to_term[term_form[in_range]] = np.flatnonzero(in_range)
+    k = len(contexts)
+    S = np.zeros((term_map.n_terms, k))
+    for j, c in enumerate(contexts):
+        tids = [int(form_to_term[f]) for f in seeds[c.key] if f < n_forms and form_to_term[f] >= 0]
+        S[tids, j] = 1.0
+    G_terms = diffusion_topic_affinity(term_map.adjacency, S)[:, :k] if k else np.zeros((term_map.n_terms, 0))
+    G = np.zeros((n_forms, k))
+    G[term_form[in_range]] = G_terms[in_range]
+    for j, c in enumerate(contexts):
+        term_seed_vals = [G_terms[form_to_term[f], j] for f in seeds[c.key] if f < n_forms and form_to_term[f] >= 0]
+        seed_val = float(np.mean(term_seed_vals)) if term_seed_vals else 1.0
+        for f in seeds[c.key]:
+            if f < n_forms and form_to_term[f] < 0:
+                G[f, j] = seed_val
+    Wf = (D @ sp.diags(idf)).tocsr()
+    P_ctx = _paper_mean(Wf, G)
+
+    P = np.column_stack([P_topics, P_ctx])
+    has = np.asarray(D.sum(axis=1)).ravel() > 0
+    prior = P[has].mean(axis=0) if has.any() else np.zeros(P.shape[1])
+    acc = np.asarray(D.T @ P)
+    A = (acc + prior_weight * prior[None, :]) / (word_df[:, None] + prior_weight)
+    # Terms keep their map fingerprints for the topics (the same construction over X).
+    A[term_form[in_range], : len(topics)] = T_terms[in_range]
+    # Seeds keep at least their seed value for their own context (with seed_floor).
+    nt = len(topics)
+    for j, c in enumerate(contexts if seed_floor else ()):
+        ids = np.asarray([f for f in seeds[c.key] if f < n_forms], dtype=np.int64)
+        if len(ids):
+            A[ids, nt + j] = np.maximum(A[ids, nt + j], G[ids, j])
+    display = list(ex.forms[:n_forms])
+    for t, f in enumerate(term_form.tolist()):
+        if f < n_forms:
+            display[f] = term_map.terms[t]
+    return WordFingerprints(list(topics) + [c.key for c in contexts], A, prior, idf, known, seeds, contexts,
+                            display)
+
+
+_CACHE: dict[int, WordFingerprints] = {}
+
+
+def word_fingerprints(term_map: TermMap) -> WordFingerprints:
+    """Default :func:`compute_word_fingerprints` of ``term_map``, computed once per map object."""
+    key = id(term_map)
+    wf = _CACHE.get(key)
+    if wf is None:
+        wf = compute_word_fingerprints(term_map)
+        _CACHE[key] = wf
+        weakref.finalize(term_map, _CACHE.pop, key, None)
+    return wf
+
+
+def form_counts(term_map: TermMap, texts: Sequence[str], known: np.ndarray, *, with_offsets: bool = False):
+    """``(counts (n, n_forms) CSR, stream)``: counts of the known forms of each text, and its form stream."""
+    from tmlmap.text.extractor import counts_matrix
+    from tmlmap.text.normalize import TokenStream
+
+    stream = term_map.extractor.form_stream(list(texts), with_offsets=with_offsets)
+    tok = stream.tokens.copy()
+    n_forms = len(known)
+    ok = (tok >= 0) & (tok < n_forms)
+    ok[ok] = known[tok[ok]]
+    tok[~ok] = BOUNDARY
+    return counts_matrix(TokenStream(tok, stream.indptr), n_forms), stream

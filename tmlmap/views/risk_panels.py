@@ -1,0 +1,57 @@
+"""Risk page panels that stand alone: the use contexts a description touches.
+
+Kept out of :mod:`tmlmap.views.pages.risk` so the page only calls
+:func:`contexts_panel` (and :func:`contexts_markdown` for the downloadable
+report). Every string from the report is escaped (:func:`md_text`).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from tmlmap.views.widgets import md_text
+
+
+def format_risk(value: float | None, digits: int = 2) -> str:
+    """A risk or percentile for display; ``None`` (text that is not language) shows as "n/a"."""
+    return "n/a" if value is None else f"{value:.{digits}f}"
+
+
+def context_rows(report: Any) -> list[dict[str, Any]]:
+    """The report's contexts as table rows: point, context, risk, score, evidence words."""
+    return [{"point": c["point"], "context": c["name"], "risk": c["risk"], "score": c["score"],
+             "evidence words": ", ".join(c["words"])} for c in getattr(report, "contexts", [])]
+
+
+def contexts_panel(report: Any) -> None:
+    """The contexts panel: each use context the description touches, with its Annex III /
+    Article 5 / GDPR point, its score (log lift: 0.69 = twice an average paper) and the words
+    that carry it."""
+    import pandas as pd
+    import streamlit as st
+
+    st.subheader("Use contexts (EU AI Act, GDPR)")
+    rows = context_rows(report)
+    if not rows:
+        st.caption("The description touches none of the listed high-risk use contexts "
+                   "(EU AI Act Annex III areas, Article 5 practices, GDPR risk factors).")
+        return
+    st.dataframe(pd.DataFrame(rows), hide_index=True, use_container_width=True,
+                 column_config={"score": st.column_config.NumberColumn(
+                     "score", help="log of how much more the description leans to the context than an "
+                                   "average corpus paper (0.69 = twice, 1.1 = three times)", format="%.2f")})
+    st.caption("Contexts and their seed words come from the definitions in data/high-risk-uses.md "
+               "(a summary of Annex III and Article 5 of Regulation (EU) 2024/1689 and of GDPR Art. 9/22); "
+               "the map carries the seeds to the words of the description.")
+
+
+def contexts_markdown(report: Any) -> list[str]:
+    """Markdown lines of the contexts section of the downloadable report."""
+    rows = context_rows(report)
+    lines = ["## Use contexts (EU AI Act, GDPR)", ""]
+    if not rows:
+        return lines + ["None of the listed high-risk use contexts.", ""]
+    lines += ["| point | context | risk | score | evidence words |", "|---|---|---|---|---|"]
+    lines += [f"| {md_text(r['point'])} | {md_text(r['context'])} | {md_text(r['risk'])} | {r['score']:.2f} | "
+              f"{md_text(r['evidence words'])} |" for r in rows]
+    return lines + [""]
