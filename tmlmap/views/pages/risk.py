@@ -24,6 +24,7 @@ from tmlmap.risk.batch import (
     score_rows,
 )
 from tmlmap.risk.fingerprint import MAX_SEED_CHARS, parse_seed_terms, seed_terms
+from tmlmap.risk.model import CONF_FULL_COVERAGE, CONF_WORDS_SCALE
 from tmlmap.risk.scorer import MAX_CHARS, RISK_TOPICS, RiskReport, RiskScorer
 from tmlmap.views import state
 from tmlmap.views.graph_html import GraphOptions, network_html
@@ -248,18 +249,18 @@ if result is not None:
               f"{format_risk(report.privacy_percentile, 0)}th percentile of papers", delta_color="off",
               delta_arrow="off", border=True)
     m3.metric("Confidence", f"{report.confidence:.2f}",
-              "low: few map terms" if report.confidence < 0.3 else None, delta_color="off",
+              "low: few known words" if report.confidence < 0.3 else None, delta_color="off",
               delta_arrow="off", border=True,
               help="How much of the description the map could read (0-1), not how likely the risk is. "
-                   "It grows with the number of distinct map terms found and the share of the "
-                   "description's content words that are map terms.")
-    n_terms = report.raw.get("n_distinct_terms")
+                   "It grows with the number of distinct words the corpus knows and the share of the "
+                   "description's content words that it knows.")
+    n_words = report.raw.get("n_distinct_words", report.raw.get("n_distinct_terms"))
     coverage = report.raw.get("coverage")
     st.caption("**Confidence** says how much of the description the map could read, not how sure the "
-               "risk is: " + (f"{int(n_terms)} distinct map terms, covering {float(coverage):.0%} of its "
-                              "content words; " if n_terms is not None and coverage is not None else "")
-               + "it is (1 − e^(−terms / 6)) × min(1, coverage / 50 %), so 12 terms covering half "
-               "the words give 0.86. Below 0.3 the scores may not mean much.")
+               "risk is: " + (f"{int(n_words)} distinct known words, covering {float(coverage):.0%} of "
+                              "its content words; " if n_words is not None and coverage is not None else "")
+               + f"it is (1 − e^(−words / {CONF_WORDS_SCALE:g})) × min(1, coverage / "
+               f"{CONF_FULL_COVERAGE:.0%}). Below 0.3 the scores may not mean much.")
 
     points = _points(report)
     term_topic = _term_colours(points)
