@@ -16,9 +16,9 @@ embedded corpus, the model, empty caches), ``--repeats`` times:
   (binary, unigrams and bigrams, English stop words, ``min_df=3``,
   ``max_df=0.25``, 10,000 terms, tmlmap's vocabulary settings), ``X^T X``,
   association strength, pairs sharing at least 10 documents with
-  association > 1 (no backbone; about as many edges as a map needs), a
-  networkx graph and ``networkx.community.louvain_communities``
-  (resolution 1.5, ``seed=0``).
+  association > 1 (no backbone: ~1.3 M edges on the v2 corpus), a networkx
+  graph and ``networkx.community.louvain_communities`` (resolution 1.5,
+  ``seed=0``).
 
 Every tool gets the same texts: title, abstract and keywords of every paper
 of the embedded corpus (``tmlmap.maps.build.paper_text``). Reported per
