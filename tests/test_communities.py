@@ -140,3 +140,54 @@ def test_detect_communities_reports_modularity_and_stability():
     assert part.stability_ari == pytest.approx(1.0)
     assert part.modularity == pytest.approx(modularity(sp.csr_matrix(_two_cliques()), part.membership))
     assert sorted(np.bincount(part.membership).tolist()) == [5, 5]
+
+
+def test_adjusted_rand_equals_scikit_learn():
+    from sklearn.metrics import adjusted_rand_score
+
+    from tmlmap.network.communities import adjusted_rand
+
+    rng = np.random.default_rng(3)
+    for n, k1, k2 in [(12, 2, 3), (500, 5, 40), (3000, 60, 60), (6, 1, 1), (6, 6, 6), (1, 1, 1), (7, 1, 3)]:
+        a, b = rng.integers(0, k1, n), rng.integers(0, k2, n)
+        near = np.where(rng.random(n) < 0.2, b, a)
+        for x, y in [(a, b), (a, a), (a, near), (a + 7, a * 3)]:
+            assert adjusted_rand(x, y) == pytest.approx(adjusted_rand_score(x, y), abs=1e-12)
+    with pytest.raises(ValueError, match="different lengths"):
+        adjusted_rand(np.zeros(3), np.zeros(4))
+
+
+def test_runs_in_a_helper_process_give_the_same_partition(monkeypatch):
+    """Two processes split the seeds of each round; the consensus must not depend on it."""
+    import tmlmap.network.communities as communities_module
+
+    papers, _ = planted_corpus(seed=11, noise=0.3)
+    W = build_map(papers, SYN_SETTINGS.replace(consensus_runs=1)).adjacency
+    monkeypatch.setattr(communities_module, "PARALLEL_MIN_EDGES", 0)
+    one = detect_communities(W, resolution=1.0, seed=4, consensus_runs=6, jobs=1)
+    two = detect_communities(W, resolution=1.0, seed=4, consensus_runs=6, jobs=2)
+    np.testing.assert_array_equal(one.membership, two.membership)
+    assert one.stability_ari == two.stability_ari and one.modularity == two.modularity
+
+
+def test_a_failing_helper_process_falls_back_to_this_one(monkeypatch):
+    import tmlmap.network.communities as communities_module
+
+    papers, _ = planted_corpus(seed=11, noise=0.3)
+    W = build_map(papers, SYN_SETTINGS.replace(consensus_runs=1)).adjacency
+    monkeypatch.setattr(communities_module, "PARALLEL_MIN_EDGES", 0)
+    monkeypatch.setattr(communities_module.sys, "executable", "/nonexistent/python")
+    with pytest.warns(UserWarning, match="Louvain helper process failed"):
+        broken = detect_communities(W, resolution=1.0, seed=4, consensus_runs=4, jobs=2)
+    np.testing.assert_array_equal(broken.membership, detect_communities(W, resolution=1.0, seed=4,
+                                                                        consensus_runs=4, jobs=1).membership)
+
+
+def test_jobs_from_the_environment(monkeypatch):
+    from tmlmap.network.communities import default_jobs
+
+    monkeypatch.setenv("TMLMAP_JOBS", "1")
+    assert default_jobs() == 1
+    monkeypatch.setenv("TMLMAP_JOBS", "two")
+    with pytest.raises(ValueError, match="TMLMAP_JOBS"):
+        default_jobs()

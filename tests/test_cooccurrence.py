@@ -107,3 +107,51 @@ def test_relevance_prefers_concentrated_terms():
     scores = relevance_scores(_matrix(docs, 5))
     assert scores[3] > scores[0]
     assert scores[4] > scores[0]
+
+
+def _random_incidence(seed: int = 5, n_docs: int = 400, n_terms: int = 60) -> sp.csr_matrix:
+    rng = np.random.default_rng(seed)
+    return sp.csr_matrix((rng.random((n_docs, n_terms)) < rng.random(n_terms) * 0.3).astype(np.float64))
+
+
+def test_cooccurrence_indices_come_out_sorted():
+    from tmlmap.network.cooccurrence import cooccurrence_matrix
+
+    C = cooccurrence_matrix(_random_incidence())
+    assert C.has_sorted_indices
+    order = sp.csr_matrix(C, copy=True)
+    order.has_sorted_indices = False
+    order.sort_indices()
+    np.testing.assert_array_equal(order.indices, C.indices)
+
+
+@pytest.mark.parametrize("method", ["count", "association", "npmi", "jaccard"])
+def test_min_count_while_weighting_equals_the_filter_afterwards(method):
+    from tmlmap.network.backbone import min_count_filter
+    from tmlmap.network.cooccurrence import cooccurrence_matrix, edge_weights
+    from tmlmap.network.vocabulary import document_frequency
+
+    X = _random_incidence()
+    C = cooccurrence_matrix(X)
+    df = document_frequency(X)
+    fused = edge_weights(C, df, X.shape[0], method, min_count=4)
+    after = min_count_filter(edge_weights(C, df, X.shape[0], method), C, 4)
+    assert fused.nnz < edge_weights(C, df, X.shape[0], method).nnz
+    np.testing.assert_array_equal(fused.indptr, after.indptr)
+    np.testing.assert_array_equal(fused.indices, after.indices)
+    np.testing.assert_array_equal(fused.data, after.data)
+
+
+def test_counts_on_edges_is_the_masked_product():
+    from tmlmap.network.backbone import disparity_filter
+    from tmlmap.network.cooccurrence import cooccurrence_matrix, counts_on_edges, edge_weights
+    from tmlmap.network.vocabulary import document_frequency
+
+    X = _random_incidence()
+    C = cooccurrence_matrix(X)
+    W = disparity_filter(edge_weights(C, document_frequency(X), X.shape[0], "association"), 0.3)
+    got = counts_on_edges(C, W)
+    want = C.multiply(W > 0).tocsr()
+    assert got.dtype == C.dtype and 0 < got.nnz < C.nnz
+    assert (got != want).nnz == 0
+    np.testing.assert_array_equal(got.indptr, W.indptr)

@@ -156,20 +156,68 @@ def test_thesaurus_errors_name_file_and_line(tmp_path):
         read_thesaurus(bad)
 
 
-def test_parallel_tokenization_equals_serial(monkeypatch):
+def _per_document_stream(normalizer: Normalizer, texts: list[str]):
+    """The stream as spaCy gives it document by document (the reference for the chunked path)."""
     import tmlmap.text.normalize as normalize_module
 
-    monkeypatch.setattr(normalize_module, "PARALLEL_MIN_DOCS", 10)
-    texts = [f"Privacy-preserving {w} of patients' records, version {i}." for i, w in
-             enumerate(["analysis", "learning", "Analyses", "training", "graphs"] * 6)]
-    results = []
-    for jobs in (1, 2):
-        index: dict[str, int] = {}
-        surface = SurfaceTable()
-        stream = Normalizer(n_jobs=jobs).stream(texts, index, grow=True, surface=surface)
-        results.append((stream.tokens.tolist(), stream.indptr.tolist(), index, stream.surfaces.tolist(),
-                        surface.strings))
-    assert results[0] == results[1]
+    def per_document(nlp, texts, progress):
+        hashes, lengths, _ = normalize_module._tokenize(nlp, texts, False, None, 500)
+        uniq, inverse = np.unique(hashes, return_inverse=True)
+        return uniq, inverse.reshape(-1), lengths
+
+    index: dict[str, int] = {}
+    surface = SurfaceTable()
+    original = normalize_module._tokenize_chunks
+    normalize_module._tokenize_chunks = per_document
+    try:
+        stream = normalizer.stream(texts, index, grow=True, surface=surface)
+    finally:
+        normalize_module._tokenize_chunks = original
+    return stream, index, surface.strings
+
+
+def _chunked_stream(normalizer: Normalizer, texts: list[str]):
+    index: dict[str, int] = {}
+    surface = SurfaceTable()
+    return normalizer.stream(texts, index, grow=True, surface=surface), index, surface.strings
+
+
+TRICKY_TEXTS = [
+    " Leading space, then  two spaces.\nA new line\tand a tab; ''quoted'' words and \u201cpretty\u201d ones.",
+    "Trailing spaces  ",
+    "The students' ''fast'' way, and the ''deep'' ''fast'' aspect.",
+    "",
+    " ",
+    "\n\n",
+    "Can't, cannot, don't: e.g. the U.S. (etc.) et al. 1.5x GPT-4's data.The end...",
+    "Math $x^2$ and \\alpha-DP, a URL https://x.org/a, mail a@b.org, <b>tags</b>, \u00a0non-breaking\u2009thin.",
+    "Privacy-preserving state-of-the-art ML\u2014with dashes\u2013and (nested [brackets]).",
+]
+
+
+def test_chunked_tokenization_equals_per_document_on_tricky_texts(normalizer):
+    chunked, index, strings = _chunked_stream(normalizer, TRICKY_TEXTS * 2)
+    reference, ref_index, ref_strings = _per_document_stream(normalizer, TRICKY_TEXTS * 2)
+    np.testing.assert_array_equal(chunked.tokens, reference.tokens)
+    np.testing.assert_array_equal(chunked.indptr, reference.indptr)
+    np.testing.assert_array_equal(chunked.surfaces, reference.surfaces)
+    assert index == ref_index and strings == ref_strings
+    assert index  # the texts do hold words
+
+
+def test_chunked_tokenization_equals_per_document_on_real_abstracts(small_papers):
+    """The chunked path is an optimisation: on 1,500 real papers it must give the very same stream."""
+    from tmlmap.maps.build import paper_text
+
+    texts = [paper_text(p) for p in small_papers]
+    normalizer = Normalizer()
+    chunked, index, strings = _chunked_stream(normalizer, texts)
+    normalizer._hash_cache.clear()
+    reference, ref_index, ref_strings = _per_document_stream(normalizer, texts)
+    np.testing.assert_array_equal(chunked.tokens, reference.tokens)
+    np.testing.assert_array_equal(chunked.indptr, reference.indptr)
+    np.testing.assert_array_equal(chunked.surfaces, reference.surfaces)
+    assert index == ref_index and strings == ref_strings
 
 
 def test_terms_are_shown_in_their_most_common_spelling():

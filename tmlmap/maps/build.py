@@ -22,9 +22,14 @@ from tmlmap.corpus.records import Paper
 from tmlmap.maps import artifacts
 from tmlmap.maps.settings import MapSettings
 from tmlmap.maps.termmap import TermMap
-from tmlmap.network.backbone import disparity_filter, min_count_filter, top_k_filter
+from tmlmap.network.backbone import disparity_filter, top_k_filter
 from tmlmap.network.communities import detect_communities
-from tmlmap.network.cooccurrence import cooccurrence_matrix, edge_weights, select_rows
+from tmlmap.network.cooccurrence import (
+    cooccurrence_matrix,
+    counts_on_edges,
+    edge_weights,
+    select_rows,
+)
 from tmlmap.network.labels import label_communities
 from tmlmap.network.vocabulary import document_frequency, select_vocabulary
 from tmlmap.text.extractor import TermExtractor, counts_matrix
@@ -160,17 +165,20 @@ def build_map(
     t = time.perf_counter()
     progress("cooccurrence", 0.0)
     C = cooccurrence_matrix(X)
-    W = edge_weights(C, doc_freq, X.shape[0], settings.weight)
+    # min_count is applied while weighting (one pass over the pairs, not two).
+    W = edge_weights(C, doc_freq, X.shape[0], settings.weight, min_count=settings.min_count)
     progress("cooccurrence", 1.0)
     timings["cooccurrence"] = time.perf_counter() - t
 
     t = time.perf_counter()
     progress("pruning", 0.0)
-    W = min_count_filter(W, C, settings.min_count)
     if settings.backbone_alpha is not None:
         W = disparity_filter(W, settings.backbone_alpha)
     if settings.top_k:
         W = top_k_filter(W, settings.top_k)
+    # Raw counts are kept only on the map's edges: the full matrix is ~40x
+    # larger and nothing downstream needs pairs the pruning removed.
+    C = counts_on_edges(C, W)
     # Terms left without any edge carry no structure: they leave the map.
     linked = np.diff(W.indptr) > 0
     if not linked.all():
@@ -203,9 +211,6 @@ def build_map(
     progress("labels", 1.0)
     timings["labels"] = time.perf_counter() - t
 
-    # Keep raw counts only on the map's edges: the full matrix is ~40x larger
-    # and nothing downstream needs pairs the pruning removed.
-    C = C.multiply(W > 0).tocsr()
     sel = np.flatnonzero(rows)
     return TermMap(
         settings=settings,

@@ -18,13 +18,24 @@ adjusted Rand index (Hubert & Arabie 1985). The consensus partition
 Sci. Rep. 2012) reweights each edge by the share of runs that put its two
 ends together, drops edges below one half, and runs Louvain again on that
 graph; it is what the map uses when ``consensus_runs > 1``.
+
+The runs of a round are independent, so on a machine with two cores a
+helper process runs every other seed (:class:`_SeedPool`); each run depends
+only on its graph and seed, so the partition is the same with one process
+or two.
 """
 
 from __future__ import annotations
 
+import os
 import random
+import subprocess
+import sys
+import tempfile
+import warnings
 from dataclasses import dataclass
 from itertools import combinations
+from typing import TextIO
 
 import numpy as np
 import scipy.sparse as sp
@@ -72,12 +83,26 @@ def modularity(W: sp.csr_matrix, membership: np.ndarray, resolution: float = 1.0
 
 
 class _Runner:
-    """Louvain runs on one graph: the backend's graph object is built once."""
+    """Louvain runs on one graph: the backend's graph object is built once.
 
-    def __init__(self, W: sp.csr_matrix, backend: str) -> None:
-        self.n = W.shape[0]
+    The graph is ``W`` (symmetric CSR) or, with ``edges``, ``(n, rows, cols,
+    weights)``: its upper-triangle edges as :func:`_edges` gives them.
+    """
+
+    def __init__(
+        self,
+        W: sp.csr_matrix | None,
+        backend: str,
+        edges: tuple[int, np.ndarray, np.ndarray, np.ndarray] | None = None,
+    ) -> None:
+        if edges is None:
+            assert W is not None
+            self.n = W.shape[0]
+            rows, cols, weights = _edges(W)
+        else:
+            self.n, rows, cols, weights = edges
         self.backend = backend
-        rows, cols, weights = _edges(W)
+        self.edges = (self.n, rows, cols, weights)
         if backend in ("igraph", "leiden"):
             import igraph
 
@@ -113,6 +138,146 @@ class _Runner:
         return relabel_by_size(membership)
 
 
+#: Graphs with fewer edges run all seeds in this process (a helper costs ~0.5 s to start).
+PARALLEL_MIN_EDGES = 20_000
+
+
+def default_jobs() -> int:
+    """Processes for Louvain runs: ``TMLMAP_JOBS``, else 2 when the machine has 2+ cores."""
+    value = os.environ.get("TMLMAP_JOBS", "").strip()
+    if value:
+        try:
+            return max(1, int(value))
+        except ValueError:
+            raise ValueError(f"TMLMAP_JOBS must be a whole number of processes, got {value!r}") from None
+    return min(2, os.cpu_count() or 1)
+
+
+class _SeedPool:
+    """Runs the seeds of a round in this process and (every other seed) in one helper process.
+
+    The helper is ``python -m tmlmap.network.communities --worker`` (a plain
+    subprocess: multiprocessing would re-import the caller's ``__main__``),
+    started on first use and kept for the following rounds. It reads the path
+    of a job file (edges, weights, resolution, seeds as ``.npz``) per line on
+    stdin and answers with the path of the memberships it wrote. If it fails,
+    its seeds run here, with a warning: the result is the same.
+    """
+
+    def __init__(self, backend: str, jobs: int) -> None:
+        self.backend = backend
+        self.jobs = jobs
+        self._proc: subprocess.Popen[str] | None = None
+        self._dir: tempfile.TemporaryDirectory[str] | None = None
+        self._stderr: TextIO | None = None
+        self._failed = False
+        self._round = 0
+
+    def __enter__(self) -> _SeedPool:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def close(self) -> None:
+        if self._proc is not None:
+            try:
+                if self._proc.stdin:
+                    self._proc.stdin.close()
+                self._proc.wait(timeout=10)
+            except (OSError, subprocess.TimeoutExpired):
+                self._proc.kill()
+                self._proc.wait()
+            self._proc = None
+        if self._stderr is not None:
+            self._stderr.close()
+            self._stderr = None
+        if self._dir is not None:
+            self._dir.cleanup()
+            self._dir = None
+
+    def _start(self) -> subprocess.Popen[str]:
+        if self._proc is None:
+            self._dir = tempfile.TemporaryDirectory(prefix="tmlmap-louvain-")
+            self._stderr = open(os.path.join(self._dir.name, "stderr.txt"), "w+", encoding="utf-8")  # noqa: SIM115
+            self._proc = subprocess.Popen(
+                [sys.executable, "-m", "tmlmap.network.communities", "--worker"],
+                stdin=subprocess.PIPE,
+                stdout=subprocess.PIPE,
+                stderr=self._stderr,
+                text=True,
+            )
+        return self._proc
+
+    def _fail(self, why: str) -> None:
+        detail = ""
+        if self._stderr is not None:
+            self._stderr.seek(0)
+            detail = self._stderr.read()[-500:]
+        warnings.warn(f"Louvain helper process failed ({why}), running its seeds here: {detail}", stacklevel=4)
+        self._failed = True
+        if self._proc is not None:
+            self._proc.kill()
+            self._proc.wait()
+            self._proc = None
+
+    def run(self, runner: _Runner, resolution: float, seeds: list[int]) -> list[np.ndarray]:
+        """Memberships of ``runner``'s graph for each of ``seeds``, in seed order."""
+        n, rows, _, _ = runner.edges
+        if self.jobs < 2 or len(seeds) < 2 or len(rows) < PARALLEL_MIN_EDGES or self._failed:
+            return [runner(resolution, s) for s in seeds]
+        mine, theirs = seeds[0::2], seeds[1::2]
+        job = None
+        try:
+            proc = self._start()
+            assert self._dir is not None and proc.stdin is not None
+            self._round += 1
+            job = os.path.join(self._dir.name, f"round-{self._round}.npz")
+            _, rows, cols, weights = runner.edges
+            np.savez(job, n=n, rows=rows, cols=cols, weights=weights, resolution=resolution,
+                     seeds=np.asarray(theirs, dtype=np.int64), backend=self.backend)
+            proc.stdin.write(job + "\n")
+            proc.stdin.flush()
+        except OSError as exc:
+            self._fail(str(exc))
+            job = None
+        results = {s: runner(resolution, s) for s in mine}
+        if job is not None:
+            try:
+                assert self._proc is not None and self._proc.stdout is not None
+                answer = self._proc.stdout.readline().strip()
+                if not answer:
+                    raise OSError(f"exit code {self._proc.poll()}")
+                with np.load(answer, allow_pickle=False) as z:
+                    for i, s in enumerate(theirs):
+                        results[s] = z["memberships"][i]
+            except (OSError, ValueError, KeyError) as exc:
+                self._fail(str(exc))
+        for s in theirs:
+            if s not in results:
+                results[s] = runner(resolution, s)
+        return [results[s] for s in seeds]
+
+
+def _worker_main() -> None:
+    """The helper of :class:`_SeedPool`: one job path per stdin line, one answer per stdout line."""
+    for line in sys.stdin:
+        job = line.strip()
+        if not job:
+            continue
+        with np.load(job, allow_pickle=False) as z:
+            edges = (int(z["n"]), z["rows"], z["cols"], z["weights"])
+            resolution = float(z["resolution"])
+            seeds = z["seeds"].tolist()
+            backend = str(z["backend"])
+        runner = _Runner(None, backend, edges=edges)
+        memberships = np.stack([runner(resolution, s) for s in seeds])
+        out = job[: -len(".npz")] + "-out.npz"
+        np.savez(out, memberships=memberships)
+        sys.stdout.write(out + "\n")
+        sys.stdout.flush()
+
+
 def louvain(W: sp.csr_matrix, *, resolution: float = 1.0, seed: int = 0, backend: str = "igraph") -> np.ndarray:
     """One run of ``backend`` on ``W``; returns ``(n,)`` community ids relabelled by size.
 
@@ -123,14 +288,38 @@ def louvain(W: sp.csr_matrix, *, resolution: float = 1.0, seed: int = 0, backend
     return _Runner(W, backend)(resolution, seed)
 
 
+def adjusted_rand(a: np.ndarray, b: np.ndarray) -> float:
+    """Adjusted Rand index of two ``(n,)`` labelings (Hubert & Arabie 1985).
+
+    The formula of scikit-learn's ``adjusted_rand_score`` (from the pair
+    confusion matrix, 1.0 when the labelings agree on every pair), in numpy:
+    the build then needs no scikit-learn import (~1 s).
+    """
+    a = np.unique(np.asarray(a), return_inverse=True)[1].reshape(-1)
+    b = np.unique(np.asarray(b), return_inverse=True)[1].reshape(-1)
+    n = len(a)
+    if len(b) != n:
+        raise ValueError(f"labelings of different lengths: {n} and {len(b)}")
+    cells = np.unique(a * (int(b.max(initial=0)) + 1) + b, return_counts=True)[1].astype(np.int64)
+    sum_squares = int(np.sum(cells * cells))
+    rows = np.bincount(a).astype(np.int64)
+    cols = np.bincount(b).astype(np.int64)
+    # Ordered pairs in the same cluster in both (tp), in a only (fn), in b only (fp), in neither (tn).
+    tp = sum_squares - n
+    fn = int(np.sum(rows * rows)) - sum_squares
+    fp = int(np.sum(cols * cols)) - sum_squares
+    tn = n * n - fp - fn - sum_squares
+    if fn == 0 and fp == 0:
+        return 1.0
+    return 2.0 * (tp * tn - fn * fp) / ((tp + fn) * (fn + tn) + (tp + fp) * (fp + tn))
+
+
 def mean_pairwise_ari(memberships: list[np.ndarray]) -> float:
     """Mean adjusted Rand index over all pairs of partitions (1.0 for fewer than two)."""
-    from sklearn.metrics import adjusted_rand_score
-
     pairs = list(combinations(range(len(memberships)), 2))
     if not pairs:
         return 1.0
-    return float(np.mean([adjusted_rand_score(memberships[a], memberships[b]) for a, b in pairs]))
+    return float(np.mean([adjusted_rand(memberships[a], memberships[b]) for a, b in pairs]))
 
 
 def consensus_graph(W: sp.csr_matrix, memberships: list[np.ndarray], threshold: float = 0.5) -> sp.csr_matrix:
@@ -166,6 +355,7 @@ def detect_communities(
     backend: str = "igraph",
     consensus_runs: int = 5,
     max_rounds: int = 5,
+    jobs: int | None = None,
 ) -> Partition:
     """Louvain communities of ``W``; a consensus of ``consensus_runs`` seeds when > 1.
 
@@ -176,21 +366,26 @@ def detect_communities(
     ``max_rounds`` rounds). Nodes that lose all consensus edges join the
     community of their strongest neighbour. ``modularity`` is measured on
     ``W`` at ``resolution``; ``stability_ari`` is the mean pairwise ARI of the
-    first-round runs (how much single Louvain runs disagree).
+    first-round runs (how much single Louvain runs disagree). ``jobs``:
+    processes for the runs of a round (default :func:`default_jobs`); the
+    result does not depend on it.
     """
     W = sp.csr_matrix(W)
     seeds = [seed + r for r in range(consensus_runs)]
-    runner = _Runner(W, backend)
-    runs = [runner(resolution, s) for s in seeds]
-    ari = mean_pairwise_ari(runs)
-    membership = runs[0]
-    if consensus_runs > 1:
-        D = W
-        for _ in range(max_rounds):
-            D = consensus_graph(D, runs)
-            runner = _Runner(D, backend)
-            runs = [runner(1.0, s) for s in seeds]
-            if all(np.array_equal(runs[0], r) for r in runs[1:]):
-                break
-        membership = _attach_isolates(W, D, runs[0])
+    with _SeedPool(backend, default_jobs() if jobs is None else jobs) as pool:
+        runs = pool.run(_Runner(W, backend), resolution, seeds)
+        ari = mean_pairwise_ari(runs)
+        membership = runs[0]
+        if consensus_runs > 1:
+            D = W
+            for _ in range(max_rounds):
+                D = consensus_graph(D, runs)
+                runs = pool.run(_Runner(D, backend), 1.0, seeds)
+                if all(np.array_equal(runs[0], r) for r in runs[1:]):
+                    break
+            membership = _attach_isolates(W, D, runs[0])
     return Partition(membership, modularity(W, membership, resolution), ari, consensus_runs)
+
+
+if __name__ == "__main__" and sys.argv[1:] == ["--worker"]:  # the helper of _SeedPool
+    _worker_main()

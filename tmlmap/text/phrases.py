@@ -41,10 +41,26 @@ def score_pairs(stream: TokenStream, n_forms: int) -> tuple[np.ndarray, np.ndarr
         empty = np.zeros(0)
         return empty.astype(np.int64), empty.astype(np.int64), empty.astype(np.int64), empty
     codes = tokens[pos] * n_forms + tokens[pos + 1]
-    uniq, inverse, counts = np.unique(codes, return_inverse=True, return_counts=True)
     doc = stream.doc_index()[pos]
-    doc_pair = np.unique(doc * len(uniq) + inverse)
-    doc_counts = np.bincount(doc_pair % len(uniq), minlength=len(uniq))
+    n_docs = max(stream.n_docs, 1)
+    if n_forms * n_forms * n_docs < 2**62:
+        # One sort of (pair, document) keys gives the distinct pairs, their
+        # positions and their documents (np.unique would sort twice and hash once).
+        keys = np.sort(codes * n_docs + doc)
+        key_code = keys // n_docs
+        new_code = np.empty(len(keys), dtype=bool)
+        new_code[0] = True
+        np.not_equal(key_code[1:], key_code[:-1], out=new_code[1:])
+        new_doc = new_code.copy()
+        new_doc[1:] |= keys[1:] != keys[:-1]
+        starts = np.flatnonzero(new_code)
+        uniq = key_code[starts]
+        counts = np.diff(np.append(starts, len(keys)))
+        doc_counts = np.add.reduceat(new_doc.astype(np.int64), starts)
+    else:  # keys would overflow int64
+        uniq, inverse, counts = np.unique(codes, return_inverse=True, return_counts=True)
+        doc_pair = np.unique(doc * len(uniq) + inverse.reshape(-1))
+        doc_counts = np.bincount(doc_pair % len(uniq), minlength=len(uniq))
     words = tokens[tokens >= 0]
     n = len(words)
     unigram = np.bincount(words, minlength=n_forms)
