@@ -185,3 +185,71 @@ def test_the_in_process_path_does_not_import_dask() -> None:
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True,
                          cwd=Path(__file__).resolve().parents[1])
     assert out.stdout.strip() == "False"
+
+
+# ---- the CLI -------------------------------------------------------------------
+
+
+@pytest.fixture
+def run_cli(_small_template: Path, tmp_path: Path):
+    """Run ``python -m tmlmap`` on a copy of the small corpus in the test's own data dir."""
+    import os
+    import shutil
+    import subprocess
+    import sys
+
+    home = tmp_path / "home"
+    home.mkdir()
+    db = home / "corpus.sqlite"
+    shutil.copy(_small_template, db)
+    env = dict(os.environ, TMLMAP_HOME=str(home), TMLMAP_DB=str(db))
+
+    def _run(*args: str) -> subprocess.CompletedProcess:
+        return subprocess.run([sys.executable, "-m", "tmlmap", *args], capture_output=True, text=True, env=env,
+                              timeout=600, cwd=Path(__file__).resolve().parents[1])
+
+    return _run
+
+
+def test_cli_build_on_two_local_workers_matches_and_fills_the_cache(run_cli):
+    import json
+
+    opts = ("--consensus-runs", "3", "--format", "json")
+    dist = run_cli("build", "--workers", "2", "--partition-size", "500", *opts)
+    assert dist.returncode == 0, dist.stderr
+    got = json.loads(dist.stdout)
+    # The in-process command now loads the map the cluster built (same cache key) ...
+    cached = json.loads(run_cli("build", *opts, "--quiet").stdout)
+    assert cached["seconds"] == got["seconds"]
+    # ... and rebuilding it in-process gives the same map.
+    rebuilt = json.loads(run_cli("build", *opts, "--quiet", "--force").stdout)
+    for key in ("papers", "terms", "edges", "communities", "modularity", "stability_ari"):
+        assert rebuilt[key] == got[key], key
+    assert got["papers"] == 1500
+
+
+def test_cli_unreachable_scheduler_exits_2_with_the_address(run_cli):
+    address = f"tcp://127.0.0.1:{_unused_loopback_port()}"
+    proc = run_cli("build", "--scheduler", address, "--quiet")
+    assert proc.returncode == 2
+    assert f"cannot reach the Dask scheduler at {address}" in proc.stderr
+    assert "Traceback" not in proc.stderr
+
+
+def test_cli_input_shards_in_process_and_bad_workers(run_cli, small_papers, tmp_path):
+    import json
+
+    from tmlmap.maps import artifacts
+
+    write_jsonl_shards(small_papers, tmp_path / "shards", 3)
+    out = tmp_path / "map"
+    proc = run_cli("build", "--input", str(tmp_path / "shards" / "part-*.jsonl.gz"), "--output", str(out),
+                   "--consensus-runs", "1", "--format", "json", "--quiet")
+    assert proc.returncode == 0, proc.stderr
+    assert json.loads(proc.stdout)["papers"] == len(small_papers)
+    loaded = artifacts.load_map(out)
+    assert loaded is not None and loaded.n_docs == len(small_papers)
+    proc = run_cli("build", "--workers", "0", "--quiet")
+    assert proc.returncode == 2 and "--workers must be >= 1" in proc.stderr
+    proc = run_cli("build", "--input", str(tmp_path / "nothing-*.jsonl"), "--quiet")
+    assert proc.returncode == 2 and "matches no" in proc.stderr

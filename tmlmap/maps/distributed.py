@@ -550,7 +550,8 @@ class DistributedGraph:
 
 
 class _Runner:
-    """Submits tasks with retries and reports partitions done per stage."""
+    """Submits tasks with retries and reports partitions done per stage (to
+    ``progress.note(text)`` as well, when the progress callback has one)."""
 
     def __init__(self, client: Any, progress: Progress, retries: int) -> None:
         self.client = client
@@ -566,11 +567,14 @@ class _Runner:
         from distributed import as_completed
 
         n = max(len(futures), 1)
+        note = getattr(self.progress, "note", None)
         self.progress(stage, lo)
         for done, fut in enumerate(as_completed(futures), start=1):
             if fut.status == "error":
                 fut.result()
             self.progress(stage, lo + (hi - lo) * done / n)
+            if note is not None:
+                note(f"{done}/{len(futures)} partitions")
 
     def reduce(self, futures: list[Any], func: Callable[..., Any], arity: int = 2) -> Any:
         """Tree reduction: ``func(*group)`` over groups of ``arity`` futures, level by level."""
