@@ -105,20 +105,15 @@ def test_shuffled_jsonl_and_parquet_shards_give_the_in_process_map(client, small
     assert_same_map(got, reference)
 
 
-def test_other_settings_relevance_and_a_year_filter(client, small_papers):
-    settings = SETTINGS.replace(vocab_by="relevance", max_terms=800, year_min=2019, weight="npmi", seed=3)
-    want = build_map(small_papers, settings)
-    got = build_map_distributed(client, settings, papers=small_papers, partition_size=500)
-    assert_same_map(got, want)
-
-
-def test_a_thesaurus_is_applied_as_in_process(client, small_papers, tmp_path):
+def test_other_settings_relevance_a_year_filter_and_a_thesaurus(client, small_papers, tmp_path):
     thesaurus = tmp_path / "thesaurus.csv"
     thesaurus.write_text("variant,preferred\nmachine learning,ML\nneural network,deep learning\ndataset,\n")
-    settings = SETTINGS.replace(thesaurus=str(thesaurus))
+    settings = SETTINGS.replace(vocab_by="relevance", max_terms=1500, year_min=2019, weight="npmi", seed=3,
+                                thesaurus=str(thesaurus))
     want = build_map(small_papers, settings)
-    assert want.term_id("ML") is not None
-    got = build_map_distributed(client, settings, papers=small_papers, partition_size=700)
+    assert want.term_id("ML") is not None and want.term_id("dataset") is None
+    assert want.n_docs < len(small_papers)
+    got = build_map_distributed(client, settings, papers=small_papers, partition_size=500)
     assert_same_map(got, want)
 
 

@@ -558,31 +558,40 @@ class _Runner:
         self.progress = progress
         self.retries = retries
 
-    def submit(self, func: Callable[..., Any], *args: Any) -> Any:
-        return self.client.submit(func, *args, retries=self.retries, pure=False)
+    def submit(self, func: Callable[..., Any], *args: Any, priority: int = 0) -> Any:
+        return self.client.submit(func, *args, retries=self.retries, pure=False, priority=priority)
 
     def wait(self, futures: list[Any], stage: str, lo: float = 0.0, hi: float = 1.0) -> None:
         """Block until ``futures`` are done, moving ``stage``'s progress from ``lo`` to ``hi``
-        as partitions finish; re-raises the first task error."""
+        as partitions finish; re-raises the first task error.
+
+        Empties ``futures``: the client drops each future once it is done, so a
+        result no other task needs any more leaves worker memory at once.
+        """
         from distributed import as_completed
 
-        n = max(len(futures), 1)
+        total = len(futures)
+        pending = as_completed(futures)
+        futures.clear()
         note = getattr(self.progress, "note", None)
         self.progress(stage, lo)
-        for done, fut in enumerate(as_completed(futures), start=1):
+        for done, fut in enumerate(pending, start=1):
             if fut.status == "error":
                 fut.result()
-            self.progress(stage, lo + (hi - lo) * done / n)
+            del fut
+            self.progress(stage, lo + (hi - lo) * done / max(total, 1))
             if note is not None:
-                note(f"{done}/{len(futures)} partitions")
+                note(f"{done}/{total} partitions")
 
     def reduce(self, futures: list[Any], func: Callable[..., Any], arity: int = 2) -> Any:
         """Tree reduction: ``func(*group)`` over groups of ``arity`` futures, level by level."""
         if not futures:
             raise ValueError("nothing to reduce")
+        # Reductions outrank new partition work, so partial results are consumed as they arrive.
         while len(futures) > 1:
             futures = [
-                self.submit(func, *futures[i : i + arity]) if len(futures[i : i + arity]) > 1 else futures[i]
+                self.submit(func, *futures[i : i + arity], priority=1) if len(futures[i : i + arity]) > 1
+                else futures[i]
                 for i in range(0, len(futures), arity)
             ]
         return futures[0]
@@ -692,7 +701,7 @@ def build_graph(
         else:
             outs = [run.submit(_normalize_task, s) for s in sources]
         table_futs = [run.submit(operator.getitem, o, 1) for o in outs]
-        run.wait(table_futs, "normalize", 0.0, 0.9)
+        run.wait(list(table_futs), "normalize", 0.0, 0.9)
         forms, strings, form_maps, surface_maps = _global_tables(client.gather(table_futs))
         if spill_dir is not None:
             urls = client.gather([run.submit(operator.getitem, o, 0) for o in outs])
@@ -701,7 +710,7 @@ def build_graph(
         else:
             refs = [run.submit(_remap_task, run.submit(operator.getitem, o, 0), fm, sm)
                     for o, fm, sm in zip(outs, form_maps, surface_maps, strict=True)]
-            run.wait(refs, "normalize", 0.9, 1.0)
+            run.wait(list(refs), "normalize", 0.9, 1.0)
             digests = client.gather([run.submit(operator.attrgetter("digest"), r) for r in refs])
         del outs, table_futs
         digest = _combine_digests(sources, digests)
@@ -720,16 +729,19 @@ def build_graph(
         lo, hi = pass_no / PHRASE_PASSES, (pass_no + 1) / PHRASE_PASSES
         n_forms = len(extractor.forms)
         stats = [run.submit(_pair_stats_task, r, passes, n_forms, PAIR_BUCKETS) for r in refs]
-        run.wait(stats, "phrases", lo, lo + (hi - lo) * 0.6)
-        unigram = run.reduce([run.submit(_unigram_of, s) for s in stats], _add_counts)
-        accepted_futs = [
-            run.submit(_accept_bucket_task, unigram, settings.phrase_min_count, settings.phrase_min_npmi,
-                       *[run.submit(_bucket_of, s, b) for s in stats])
-            for b in range(PAIR_BUCKETS)
-        ]
-        run.wait(accepted_futs, "phrases", lo + (hi - lo) * 0.6, lo + (hi - lo) * 0.8)
+        words = [run.submit(_unigram_of, st, priority=1) for st in stats]
+        unigram = run.reduce(list(words), _add_counts)
+        # Per bucket, a tree sum of the partitions' pair counts: each partition's
+        # statistics leave memory as soon as their buckets are added in.
+        totals = [run.reduce([run.submit(_bucket_of, st, b, priority=1) for st in stats], _add_sparse_counts)
+                  for b in range(PAIR_BUCKETS)]
+        del stats
+        accepted_futs = [run.submit(_accept_bucket_task, unigram, settings.phrase_min_count,
+                                    settings.phrase_min_npmi, tot, priority=1) for tot in totals]
+        del totals
+        run.wait(words, "phrases", lo, lo + (hi - lo) * 0.6)
         accepted = np.sort(np.concatenate(client.gather(accepted_futs))).astype(np.int64)
-        del stats, accepted_futs, unigram
+        del accepted_futs, unigram
         if extractor.add_phrase_pass(n_forms, accepted, forced if pass_no == 0 else []) is None:
             break
         _, accepted, phrase_ids = extractor.phrase_passes[-1]
@@ -756,11 +768,12 @@ def build_graph(
     n_cols = len(extractor.forms)
     vstats = [run.submit(_vocab_stats_task, r, passes, form_map, n_cols, len(extractor.surface.strings), filt)
               for r in refs]
+    df_fut = run.reduce([run.submit(_df_of, v, priority=1) for v in vstats], _add_counts)
+    spell_fut = run.reduce([run.submit(_spell_of, v, priority=1) for v in vstats], _add_sparse_counts)
     run.wait(vstats, "vocabulary", 0.0, 0.8)
-    df, n_docs = client.gather(run.reduce([run.submit(_df_of, v) for v in vstats], _add_counts))
-    spell_codes, spell_counts = client.gather(
-        run.reduce([run.submit(_spell_of, v) for v in vstats], _add_sparse_counts))
-    del vstats
+    df, n_docs = client.gather(df_fut)
+    spell_codes, spell_counts = client.gather(spell_fut)
+    del df_fut, spell_fut
     if n_docs < 2:
         raise ValueError(f"only {n_docs} papers match the venue/year filter; a map needs at least 2")
     extractor.form_display = extractor.pick_spellings(spell_codes, spell_counts) | preferred_display
@@ -789,9 +802,10 @@ def build_graph(
     grams = [run.submit(_gram_task, m) for m in matrices]
     if not keep_matrices:
         matrices = None  # released once their products are done
+    C_fut = run.reduce(list(grams), _add_matrices)
     run.wait(grams, "cooccurrence", 0.0, 0.8)
-    C = client.gather(run.reduce(grams, _add_matrices))
-    del grams
+    C = client.gather(C_fut)
+    del C_fut
     C.setdiag(0)
     C.eliminate_zeros()
     W = edge_weights(C, doc_freq, n_docs, settings.weight)
@@ -834,8 +848,9 @@ def build_graph(
         run.submit(_paper_counts_task, m, r, matrix_args, linked, partition.membership, strength)
         for m, r in zip(matrices if matrices is not None else [None] * len(refs), refs, strict=True)
     ]
+    n_papers_fut = run.reduce(list(counts_futs), _sum)
     run.wait(counts_futs, "labels", 0.0, 0.9)
-    n_papers = client.gather(run.reduce(counts_futs, _sum))
+    n_papers = client.gather(n_papers_fut)
     for c in communities:
         c.n_papers = int(n_papers[c.id])
         c.share_papers = float(n_papers[c.id] / n_docs) if n_docs else 0.0

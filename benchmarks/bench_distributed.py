@@ -1,0 +1,217 @@
+"""The distributed build (``tmlmap build --workers N``) on synthetic corpora of millions of abstracts.
+
+Two synthetic corpora, generated partition by partition on disk (so no process
+ever holds a whole corpus it does not need), both drawn from the embedded
+corpus so lengths, vocabulary and word-run structure are realistic:
+
+* ``text``: abstracts as JSONL.gz shards (tokenization included in the build).
+  Each synthetic paper takes the title, venue, year and keywords of a random
+  real paper and an abstract of as many sentences as that paper's abstract,
+  each drawn at random from all sentences of the embedded corpus.
+* ``tokens``: pre-tokenized partitions (``part-*.npz`` + ``tables.json``, the
+  format of :func:`tmlmap.maps.distributed.read_tokenized`). Each document
+  has the number of word runs of a random real document; each run (the words
+  between two stop words or punctuation marks, e.g. "differential privacy")
+  is drawn at random from all runs of the tokenized embedded corpus, with its
+  spellings. Pair statistics are therefore those of real text inside a run.
+
+Modes (run each by hand; each prints one JSON line of what it measured, with
+the load average before and after, since the machine may be shared):
+
+    python benchmarks/bench_distributed.py gen-text   --docs 1000000 --dir /tmp/tmlmap-dist/text
+    python benchmarks/bench_distributed.py gen-tokens --docs 10000000 --dir /tmp/tmlmap-dist/tokens
+    python benchmarks/bench_distributed.py text   --dir ... --mode inprocess
+    python benchmarks/bench_distributed.py text   --dir ... --mode cluster --workers 2
+    python benchmarks/bench_distributed.py tokens --dir ... --mode cluster --workers 2
+
+``text`` in process reads every shard and calls ``build_map`` (the
+normalizer uses its two processes); on a cluster it calls
+``build_map_distributed`` (documents gathered into the ``TermMap`` at the
+end). ``tokens`` on a cluster runs ``build_graph`` without gathering the
+documents (the document-term matrix of 10 M papers stays on the workers).
+Peak memory: ``ru_maxrss`` of the client process and of every worker process
+(fresh workers for each run).
+"""
+
+from __future__ import annotations
+
+import argparse
+import gzip
+import json
+import os
+import re
+import resource
+import time
+from pathlib import Path
+
+import numpy as np
+
+from _corpus import embedded_papers, machine, peak_rss_mb
+from tmlmap.corpus.records import Paper
+from tmlmap.maps.build import paper_text
+from tmlmap.maps.distributed import Partition, save_partition
+from tmlmap.maps.settings import MapSettings
+from tmlmap.text.extractor import TermExtractor
+
+_SENTENCE = re.compile(r"(?<=[.!?])\s+")
+
+
+def _load() -> str:
+    return " ".join(f"{x:.2f}" for x in os.getloadavg())
+
+
+def gen_text(n_docs: int, directory: Path, shard_docs: int, seed: int) -> None:
+    papers = embedded_papers()
+    sentences: list[str] = []
+    n_sent = np.zeros(len(papers), dtype=np.int64)
+    for i, p in enumerate(papers):
+        parts = [s for s in _SENTENCE.split(p.abstract) if s]
+        sentences.extend(parts)
+        n_sent[i] = len(parts)
+    sentences_arr = np.asarray(sentences, dtype=object)
+    rng = np.random.default_rng(seed)
+    directory.mkdir(parents=True, exist_ok=True)
+    t = time.perf_counter()
+    for s, lo in enumerate(range(0, n_docs, shard_docs)):
+        hi = min(n_docs, lo + shard_docs)
+        like = rng.integers(len(papers), size=hi - lo)
+        counts = np.maximum(n_sent[like], 1)
+        picks = sentences_arr[rng.integers(len(sentences), size=int(counts.sum()))]
+        bounds = np.concatenate(([0], np.cumsum(counts)))
+        path = directory / f"part-{s:05d}.jsonl.gz"
+        with gzip.open(path, "wt", encoding="utf-8", compresslevel=1) as fh:
+            for d in range(hi - lo):
+                p = papers[int(like[d])]
+                rec = {"id": f"syn-{lo + d:09d}", "title": p.title,
+                       "abstract": " ".join(picks[bounds[d]:bounds[d + 1]].tolist()), "venue": p.venue,
+                       "year": p.year, "keywords": p.keywords}
+                fh.write(json.dumps(rec, ensure_ascii=False) + "\n")
+    print(json.dumps({"generated": "text", "docs": n_docs, "shards": -(-n_docs // shard_docs),
+                      "seconds": round(time.perf_counter() - t, 1),
+                      "bytes": sum(f.stat().st_size for f in directory.iterdir())}))
+
+
+def gen_tokens(n_docs: int, directory: Path, part_docs: int, seed: int) -> None:
+    papers = sorted(embedded_papers(), key=lambda p: p.id)
+    ex = TermExtractor()
+    stream = ex.tokenize_corpus([paper_text(p) for p in papers])
+    tokens, surfaces = stream.tokens, stream.surfaces
+    assert surfaces is not None
+    # Word runs: maximal stretches of word positions between boundaries.
+    word = tokens >= 0
+    starts = np.flatnonzero(word & ~np.concatenate(([False], word[:-1])))
+    ends = np.flatnonzero(word & ~np.concatenate((word[1:], [False]))) + 1
+    run_len = ends - starts
+    runs_per_doc = np.bincount(stream.doc_index()[starts], minlength=stream.n_docs)
+    years = np.asarray([p.year for p in papers])
+    venues = np.asarray([p.venue for p in papers], dtype=str)
+    directory.mkdir(parents=True, exist_ok=True)
+    (directory / "tables.json").write_text(json.dumps({"forms": ex._forms_list(), "surfaces": ex.surface.strings}))
+    rng = np.random.default_rng(seed)
+    t = time.perf_counter()
+    n_positions = 0
+    for s, lo in enumerate(range(0, n_docs, part_docs)):
+        hi = min(n_docs, lo + part_docs)
+        like = rng.integers(stream.n_docs, size=hi - lo)
+        k = np.maximum(runs_per_doc[like], 1)
+        chosen = rng.integers(len(starts), size=int(k.sum()))
+        lens = run_len[chosen] + 1  # each run is followed by a boundary
+        total = int(lens.sum())
+        chunk_start = np.concatenate(([0], np.cumsum(lens)[:-1]))
+        offset = np.arange(total) - np.repeat(chunk_start, lens)
+        src = np.repeat(starts[chosen], lens) + offset
+        is_boundary = offset == np.repeat(lens - 1, lens)
+        src[is_boundary] = 0
+        tok = np.where(is_boundary, -1, tokens[src]).astype(np.int32)
+        surf = np.where(is_boundary, -1, surfaces[src]).astype(np.int32)
+        doc_len = np.bincount(np.repeat(np.arange(hi - lo), k), weights=lens, minlength=hi - lo).astype(np.int64)
+        indptr = np.concatenate(([0], np.cumsum(doc_len)))
+        part = Partition(tok, indptr, surf, np.asarray([f"syn-{i:09d}" for i in range(lo, hi)]),
+                         years[like].astype(np.int64), venues[like], digest=f"synthetic-{seed}-{s}")
+        save_partition(str(directory / f"part-{s:05d}.npz"), part)
+        n_positions += total
+    print(json.dumps({"generated": "tokens", "docs": n_docs, "partitions": -(-n_docs // part_docs),
+                      "positions": n_positions, "seconds": round(time.perf_counter() - t, 1),
+                      "bytes": sum(f.stat().st_size for f in directory.iterdir())}))
+
+
+def _worker_peak_mb() -> float:
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+def _report(kind: str, mode: str, workers: int, t0: float, load0: str, summary: dict, peaks: dict | None) -> None:
+    out = {
+        "bench": kind, "mode": mode, "workers": workers, "seconds": round(time.perf_counter() - t0, 1),
+        "client_peak_mb": round(peak_rss_mb()), "children_peak_mb": round(
+            resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024),
+        "worker_peak_mb": peaks, "load_before": load0, "load_after": _load(), "machine": machine(),
+        "date": time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime()), **summary,
+    }
+    print(json.dumps(out))
+
+
+def _summary(m) -> dict:
+    return {"papers": m.n_docs, "terms": len(m.terms), "edges": int(m.adjacency.nnz // 2),
+            "communities": len(m.communities), "modularity": round(m.modularity, 4),
+            "stage_seconds": {k: round(v, 1) for k, v in m.timings.items()}}
+
+
+def run_text(directory: Path, mode: str, workers: int, memory_limit: str) -> None:
+    from tmlmap.corpus.shards import expand_shards, read_shard
+
+    settings = MapSettings()
+    shards = expand_shards([str(directory)])
+    load0, t0 = _load(), time.perf_counter()
+    if mode == "inprocess":
+        from tmlmap.maps.build import build_map
+
+        papers: list[Paper] = [p for url in shards for p in read_shard(url)]
+        m = build_map(papers, settings)
+        _report("text", mode, 0, t0, load0, _summary(m) | {"papers_in": len(papers)}, None)
+        return
+    from tmlmap.maps.distributed import build_map_distributed, connect
+
+    with connect(workers=workers, memory_limit=memory_limit) as client:
+        m = build_map_distributed(client, settings, shards=shards)
+        peaks = client.run(_worker_peak_mb)
+    _report("text", mode, workers, t0, load0, _summary(m) | {"partitions": len(shards)},
+            {k.rsplit(":", 1)[-1]: round(v) for k, v in peaks.items()})
+
+
+def run_tokens(directory: Path, workers: int, memory_limit: str) -> None:
+    from tmlmap.maps.distributed import build_graph, connect, read_tokenized
+
+    settings = MapSettings()
+    parts, forms, surfaces, _ = read_tokenized(str(directory))
+    load0, t0 = _load(), time.perf_counter()
+    with connect(workers=workers, memory_limit=memory_limit) as client:
+        graph, _, _ = build_graph(None, settings, client, tokenized=(parts, forms, surfaces), keep_matrices=False)
+        peaks = client.run(_worker_peak_mb)
+    _report("tokens", "cluster", workers, t0, load0, _summary(graph) | {"partitions": len(parts)},
+            {k.rsplit(":", 1)[-1]: round(v) for k, v in peaks.items()})
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("what", choices=("gen-text", "gen-tokens", "text", "tokens"))
+    parser.add_argument("--dir", type=Path, required=True)
+    parser.add_argument("--docs", type=int, default=1_000_000)
+    parser.add_argument("--part-docs", type=int, default=None,
+                        help="documents per shard/partition (default 50,000 text, 100,000 tokens)")
+    parser.add_argument("--mode", choices=("inprocess", "cluster"), default="cluster")
+    parser.add_argument("--workers", type=int, default=2)
+    parser.add_argument("--memory-limit", default="5GB", help="per worker (the nanny restarts a worker above it)")
+    parser.add_argument("--seed", type=int, default=0)
+    args = parser.parse_args()
+    if args.what == "gen-text":
+        gen_text(args.docs, args.dir, args.part_docs or 50_000, args.seed)
+    elif args.what == "gen-tokens":
+        gen_tokens(args.docs, args.dir, args.part_docs or 100_000, args.seed)
+    elif args.what == "text":
+        run_text(args.dir, args.mode, args.workers, args.memory_limit)
+    else:
+        run_tokens(args.dir, args.workers, args.memory_limit)
+
+
+if __name__ == "__main__":
+    main()
