@@ -10,10 +10,12 @@ corpus so lengths, vocabulary and word-run structure are realistic:
   each drawn at random from all sentences of the embedded corpus.
 * ``tokens``: pre-tokenized partitions (``part-*.npz`` + ``tables.json``, the
   format of :func:`tmlmap.maps.distributed.read_tokenized`). Each document
-  has the number of word runs of a random real document; each run (the words
-  between two stop words or punctuation marks, e.g. "differential privacy")
-  is drawn at random from all runs of the tokenized embedded corpus, with its
-  spellings. Pair statistics are therefore those of real text inside a run.
+  takes the word runs (the words between two stop words or punctuation
+  marks, e.g. "differential privacy", with their spellings) of a random real
+  document of the tokenized embedded corpus, each run swapped with
+  probability ``REPLACE`` for a random run of the whole corpus: lengths,
+  term frequencies, burstiness and the pair statistics inside runs are those
+  of real text, and no two documents are copies.
 
 Modes (run each by hand; each prints one JSON line of what it measured, with
 the load average before and after, since the machine may be shared):
@@ -41,6 +43,7 @@ import json
 import os
 import re
 import resource
+import sys
 import time
 from pathlib import Path
 
@@ -54,6 +57,8 @@ from tmlmap.maps.settings import MapSettings
 from tmlmap.text.extractor import TermExtractor
 
 _SENTENCE = re.compile(r"(?<=[.!?])\s+")
+#: Share of a synthetic document's word runs drawn from the whole corpus instead of its model document.
+REPLACE = 0.3
 
 
 def _load() -> str:
@@ -103,6 +108,7 @@ def gen_tokens(n_docs: int, directory: Path, part_docs: int, seed: int) -> None:
     ends = np.flatnonzero(word & ~np.concatenate((word[1:], [False]))) + 1
     run_len = ends - starts
     runs_per_doc = np.bincount(stream.doc_index()[starts], minlength=stream.n_docs)
+    run_first = np.concatenate(([0], np.cumsum(runs_per_doc)[:-1]))
     years = np.asarray([p.year for p in papers])
     venues = np.asarray([p.venue for p in papers], dtype=str)
     directory.mkdir(parents=True, exist_ok=True)
@@ -114,7 +120,12 @@ def gen_tokens(n_docs: int, directory: Path, part_docs: int, seed: int) -> None:
         hi = min(n_docs, lo + part_docs)
         like = rng.integers(stream.n_docs, size=hi - lo)
         k = np.maximum(runs_per_doc[like], 1)
-        chosen = rng.integers(len(starts), size=int(k.sum()))
+        # The runs of the real document, each swapped for a random run of the corpus
+        # with probability REPLACE: documents keep their terms' burstiness without being copies.
+        chosen = np.repeat(run_first[like], k) + (np.arange(int(k.sum())) - np.repeat(np.cumsum(k) - k, k))
+        chosen = np.minimum(chosen, len(starts) - 1)
+        swap = rng.random(len(chosen)) < REPLACE
+        chosen[swap] = rng.integers(len(starts), size=int(swap.sum()))
         lens = run_len[chosen] + 1  # each run is followed by a boundary
         total = int(lens.sum())
         chunk_start = np.concatenate(([0], np.cumsum(lens)[:-1]))
@@ -133,6 +144,20 @@ def gen_tokens(n_docs: int, directory: Path, part_docs: int, seed: int) -> None:
     print(json.dumps({"generated": "tokens", "docs": n_docs, "partitions": -(-n_docs // part_docs),
                       "positions": n_positions, "seconds": round(time.perf_counter() - t, 1),
                       "bytes": sum(f.stat().st_size for f in directory.iterdir())}))
+
+
+class _Log:
+    """Progress on stderr: one line per stage change or partitions-done note, at most every 5 s."""
+
+    def __init__(self) -> None:
+        self.t0 = time.perf_counter()
+        self.last = (0.0, "")
+
+    def __call__(self, stage: str, fraction: float) -> None:
+        now = time.perf_counter() - self.t0
+        if stage != self.last[1] or now - self.last[0] > 5:
+            print(f"{now:8.1f} s  {stage:<13} {fraction:5.0%}", file=sys.stderr, flush=True)
+            self.last = (now, stage)
 
 
 def _worker_peak_mb() -> float:
@@ -166,13 +191,13 @@ def run_text(directory: Path, mode: str, workers: int, memory_limit: str) -> Non
         from tmlmap.maps.build import build_map
 
         papers: list[Paper] = [p for url in shards for p in read_shard(url)]
-        m = build_map(papers, settings)
+        m = build_map(papers, settings, progress=_Log())
         _report("text", mode, 0, t0, load0, _summary(m) | {"papers_in": len(papers)}, None)
         return
     from tmlmap.maps.distributed import build_map_distributed, connect
 
     with connect(workers=workers, memory_limit=memory_limit) as client:
-        m = build_map_distributed(client, settings, shards=shards)
+        m = build_map_distributed(client, settings, shards=shards, progress=_Log())
         peaks = client.run(_worker_peak_mb)
     _report("text", mode, workers, t0, load0, _summary(m) | {"partitions": len(shards)},
             {k.rsplit(":", 1)[-1]: round(v) for k, v in peaks.items()})
@@ -185,7 +210,8 @@ def run_tokens(directory: Path, workers: int, memory_limit: str) -> None:
     parts, forms, surfaces, _ = read_tokenized(str(directory))
     load0, t0 = _load(), time.perf_counter()
     with connect(workers=workers, memory_limit=memory_limit) as client:
-        graph, _, _ = build_graph(None, settings, client, tokenized=(parts, forms, surfaces), keep_matrices=False)
+        graph, _, _ = build_graph(None, settings, client, tokenized=(parts, forms, surfaces), keep_matrices=False,
+                                  progress=_Log())
         peaks = client.run(_worker_peak_mb)
     _report("tokens", "cluster", workers, t0, load0, _summary(graph) | {"partitions": len(parts)},
             {k.rsplit(":", 1)[-1]: round(v) for k, v in peaks.items()})

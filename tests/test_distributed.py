@@ -144,6 +144,22 @@ def test_shard_text_gets_the_import_cleanup(tmp_path):
     assert paper.title == "Fair ranking" and paper.abstract == "We study & fix."
 
 
+def test_partition_pair_counts_equal_score_pairs() -> None:
+    from tmlmap.maps.distributed import pair_counts
+    from tmlmap.text.normalize import TokenStream
+    from tmlmap.text.phrases import score_pairs
+
+    rng = np.random.default_rng(0)
+    for _ in range(30):
+        lengths = rng.integers(0, 40, size=int(rng.integers(1, 30)))
+        tokens = rng.integers(-1, 12, size=int(lengths.sum())).astype(np.int64)
+        stream = TokenStream(tokens, np.concatenate(([0], np.cumsum(lengths))).astype(np.int64))
+        codes, doc_counts, counts, _ = score_pairs(stream, 12)
+        got = pair_counts(stream, 12)
+        for a, b in zip(got, (codes, counts, doc_counts), strict=True):
+            np.testing.assert_array_equal(a, b)
+
+
 def _unused_loopback_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))

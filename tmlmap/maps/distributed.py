@@ -64,7 +64,7 @@ from tmlmap.network.labels import community_paper_counts, label_communities, wit
 from tmlmap.network.vocabulary import choose_vocabulary, document_frequency
 from tmlmap.text.extractor import PHRASE_PASSES, TermExtractor, counts_matrix, spelling_counts
 from tmlmap.text.normalize import Normalizer, SurfaceTable, TokenStream
-from tmlmap.text.phrases import merge_phrases, pair_npmi, score_pairs
+from tmlmap.text.phrases import merge_phrases, pair_npmi
 from tmlmap.text.thesaurus import read_thesaurus
 
 #: Papers per partition when the corpus comes from the store.
@@ -338,11 +338,34 @@ def _pair_stats_task(ref: PartitionRef, passes: list[PhrasePass], n_forms: int, 
     """Adjacent-pair statistics of one partition: word counts, and per bucket
     (``code % n_buckets``) the distinct pair codes with their position and document counts."""
     stream = _apply_passes(_materialize(ref), passes)
-    codes, doc_counts, counts, _ = score_pairs(stream, n_forms)
+    codes, counts, doc_counts = pair_counts(stream, n_forms)
     words = stream.tokens[stream.tokens >= 0]
     bucket = codes % n_buckets
     buckets = [(codes[bucket == b], counts[bucket == b], doc_counts[bucket == b]) for b in range(n_buckets)]
     return {"unigram": np.bincount(words, minlength=n_forms), "n_words": len(words), "buckets": buckets}
+
+
+def pair_counts(stream: TokenStream, n_forms: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """The counts of :func:`tmlmap.text.phrases.score_pairs` with one sort: sorted
+    distinct pair codes ``a * n_forms + b``, positions and documents per pair,
+    all ``(n_pairs,)`` int64. Sorting ``(code, document)`` keys once gives both
+    counts (score_pairs sorts twice and computes NPMI, which a partition cannot)."""
+    tokens = stream.tokens
+    a, b = tokens[:-1], tokens[1:]
+    pos = np.flatnonzero((a >= 0) & (b >= 0))
+    if len(pos) == 0:
+        empty = np.zeros(0, dtype=np.int64)
+        return empty, empty, empty
+    n_docs = max(stream.n_docs, 1)
+    keys = np.sort((tokens[pos] * n_forms + tokens[pos + 1]) * n_docs + stream.doc_index()[pos])
+    new_key = np.concatenate(([True], keys[1:] != keys[:-1]))
+    codes_per_key = keys[new_key] // n_docs
+    key_counts = np.diff(np.concatenate((np.flatnonzero(new_key), [len(keys)])))
+    new_code = np.concatenate(([True], codes_per_key[1:] != codes_per_key[:-1]))
+    starts = np.flatnonzero(new_code)
+    counts = np.add.reduceat(key_counts, starts)
+    doc_counts = np.diff(np.concatenate((starts, [len(codes_per_key)])))
+    return codes_per_key[starts], counts.astype(np.int64), doc_counts.astype(np.int64)
 
 
 def _bucket_of(stats: dict[str, Any], b: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
