@@ -25,6 +25,8 @@ the load average before and after, since the machine may be shared):
     python benchmarks/bench_distributed.py text   --dir ... --mode inprocess
     python benchmarks/bench_distributed.py text   --dir ... --mode cluster --workers 2
     python benchmarks/bench_distributed.py tokens --dir ... --mode cluster --workers 2
+    python benchmarks/bench_distributed.py partition-cost --dir .../tokens/part-00000.npz \
+        --text-shard .../text/part-00000.jsonl.gz
 
 ``text`` in process reads every shard and calls ``build_map`` (the
 normalizer uses its two processes); on a cluster it calls
@@ -217,9 +219,68 @@ def run_tokens(directory: Path, workers: int, memory_limit: str) -> None:
             {k.rsplit(":", 1)[-1]: round(v) for k, v in peaks.items()})
 
 
+def partition_cost(token_part: Path, text_shard: Path | None) -> None:
+    """CPU seconds (``time.process_time``) of every per-partition task on one partition,
+    run one after the other in this process: on a shared machine CPU time, unlike
+    wall time, does not grow with the load, so it is the basis of the estimates."""
+    from tmlmap.maps import distributed as D
+    from tmlmap.network.labels import community_paper_counts
+
+    tables = json.loads((token_part.parent / "tables.json").read_text())
+    ex = TermExtractor()
+    ex.form_index = {k: i for i, k in enumerate(tables["forms"])}
+    ex.forms = list(tables["forms"])
+    ex.surface.strings = list(tables["surfaces"])
+    ex.surface.index = {x: i for i, x in enumerate(ex.surface.strings)}
+    ref = D.TokenPartition(str(token_part))
+    cost: dict[str, float] = {}
+
+    def timed(name: str, fn, *args):
+        t = time.process_time()
+        out = fn(*args)
+        cost[name] = round(time.process_time() - t, 2)
+        return out
+
+    if text_shard is not None:
+        timed("normalize (read, validate, tokenize)", D._normalize_task, D.ShardPartition(str(text_shard)))
+    part = timed("load", ref.load)
+    passes: list = []
+    for pass_no in range(2):
+        n_forms = len(ex.forms)
+        st = timed(f"pair counts, pass {pass_no + 1}", D._pair_stats_task, ref, passes, n_forms, D.PAIR_BUCKETS)
+        acc = np.sort(np.concatenate([D._accept_bucket_task((st["unigram"], st["n_words"]), 8, 0.3, b)
+                                      for b in st["buckets"]]))
+        if ex.add_phrase_pass(n_forms, acc) is None:
+            break
+        _, acc, ids = ex.phrase_passes[-1]
+        pending = D.PhrasePass(n_forms, acc, ids, n_surfaces=len(ex.surface.strings))
+        codes = timed(f"spelling pairs, pass {pass_no + 1}", D._surface_pairs_task, ref, passes, pending)
+        n_surf = pending.n_surfaces
+        pending.surface_codes = codes
+        pending.surface_ids = np.asarray([ex.surface.add(f"{ex.surface.strings[c // n_surf]} "
+                                                         f"{ex.surface.strings[c % n_surf]}")
+                                          for c in codes.tolist()], dtype=np.int64)
+        passes.append(pending)
+    ex.fit_thesaurus([])
+    filt = D._Filter((), None, None)
+    v = timed("vocabulary counts", D._vocab_stats_task, ref, passes, ex.form_map, len(ex.forms),
+              len(ex.surface.strings), filt)
+    vocab = np.argsort(-v["df"], kind="stable")[:10_000]
+    X = timed("document-term matrix", D._matrix_task, ref, passes, ex.form_map, len(ex.forms), filt, vocab)
+    G = timed("B_p^T B_p", D._gram_task, X)
+    timed("one tree-sum step (C + C)", D._add_matrices, G, G)
+    membership = np.random.default_rng(0).integers(40, size=X.shape[1])
+    timed("papers per community", community_paper_counts, X, membership, np.ones(X.shape[1]))
+    print(json.dumps({"bench": "partition-cost", "docs": part.n_docs, "positions": len(part.tokens),
+                      "X_nnz": X.nnz, "gram_nnz": G.nnz, "cpu_seconds": cost,
+                      "peak_mb": round(peak_rss_mb()), "load": _load(), "machine": machine(),
+                      "date": time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime())}))
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("what", choices=("gen-text", "gen-tokens", "text", "tokens"))
+    parser.add_argument("what", choices=("gen-text", "gen-tokens", "text", "tokens", "partition-cost"))
+    parser.add_argument("--text-shard", type=Path, help="partition-cost: also time normalizing this shard")
     parser.add_argument("--dir", type=Path, required=True)
     parser.add_argument("--docs", type=int, default=1_000_000)
     parser.add_argument("--part-docs", type=int, default=None,
@@ -235,8 +296,10 @@ def main() -> None:
         gen_tokens(args.docs, args.dir, args.part_docs or 100_000, args.seed)
     elif args.what == "text":
         run_text(args.dir, args.mode, args.workers, args.memory_limit)
-    else:
+    elif args.what == "tokens":
         run_tokens(args.dir, args.workers, args.memory_limit)
+    else:
+        partition_cost(args.dir, args.text_shard)
 
 
 if __name__ == "__main__":
