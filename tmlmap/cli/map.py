@@ -96,8 +96,13 @@ class StageProgress:
             self.close()
             self.stage = stage
             self.bar = tqdm(total=100, desc=f"{stage:<13}", file=sys.stderr, disable=None, leave=False,
-                            bar_format="{desc} {bar} {percentage:3.0f}% {elapsed}")
+                            bar_format="{desc} {bar} {percentage:3.0f}% {elapsed} {postfix}")
         self.bar.update(round(fraction * 100) - self.bar.n)
+
+    def note(self, text: str) -> None:
+        """Extra state of the running stage (the distributed build: partitions done)."""
+        if self.bar is not None:
+            self.bar.set_postfix_str(text, refresh=True)
 
     def close(self) -> None:
         if self.bar is not None:
@@ -145,9 +150,64 @@ def map_summary(term_map) -> dict[str, Any]:
 # ---- build ------------------------------------------------------------------
 
 
+def _distributed_build(args: argparse.Namespace):
+    """The map for ``build --workers/--scheduler/--input`` (see :mod:`tmlmap.maps.distributed`)."""
+    from tmlmap.corpus.records import RecordError
+
+    settings = settings_from_args(args)
+    progress = StageProgress(quiet=args.quiet)
+    try:
+        if not (args.workers or args.scheduler):  # --input, in-process
+            from tmlmap.corpus.shards import expand_shards, read_shard
+            from tmlmap.maps.build import build_map
+
+            papers = [p for url in expand_shards(args.input) for p in read_shard(url)]
+            ids = [p.id for p in papers]
+            if len(set(ids)) != len(ids):
+                raise ValueError(f"{len(ids) - len(set(ids))} paper ids occur more than once in the shards")
+            return build_map(papers, settings, progress=progress)
+        from tmlmap.maps.distributed import (
+            ClusterUnavailable,
+            build_map_distributed,
+            connect,
+            load_or_build_distributed,
+        )
+
+        try:
+            with connect(workers=args.workers, scheduler=args.scheduler, memory_limit=args.memory_limit) as client:
+                if args.input:
+                    return build_map_distributed(client, settings, shards=args.input, progress=progress,
+                                                 retries=args.retries, spill_dir=args.spill_dir)
+                from tmlmap.cli.store import open_store
+
+                return load_or_build_distributed(open_store(args), client, settings,
+                                                 partition_size=args.partition_size, progress=progress,
+                                                 force=args.force)
+        except ClusterUnavailable as exc:
+            progress.close()
+            print(f"tmlmap: {exc}", file=sys.stderr)
+            raise SystemExit(2) from exc
+    except (ValueError, RecordError) as exc:
+        progress.close()
+        print(f"tmlmap: cannot build the map: {exc}", file=sys.stderr)
+        raise SystemExit(2) from exc
+    finally:
+        progress.close()
+
+
 def cmd_build(args: argparse.Namespace) -> int:
     t = time.perf_counter()
-    term_map, store = load_map_for(args, force=args.force)
+    if args.workers is not None and args.workers < 1:
+        print(f"tmlmap: --workers must be >= 1, got {args.workers}", file=sys.stderr)
+        return 2
+    if args.workers or args.scheduler or args.input:
+        term_map = _distributed_build(args)
+        if args.output:
+            from tmlmap.maps import artifacts
+
+            artifacts.save_map(term_map, args.output)
+    else:
+        term_map, store = load_map_for(args, force=args.force)
     summary = map_summary(term_map)
     summary["wall_seconds"] = round(time.perf_counter() - t, 3)
     if args.format == "json":
@@ -227,6 +287,22 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--force", action="store_true", help="rebuild even if a cached map matches")
     p.add_argument("--format", choices=("table", "json"), default="table")
     p.add_argument("--quiet", action="store_true", help="no progress bars")
+    g = p.add_argument_group("distributed build (Dask; default: in-process)")
+    cluster = g.add_mutually_exclusive_group()
+    cluster.add_argument("--workers", type=int, metavar="N", help="build on a local Dask cluster of N processes")
+    cluster.add_argument("--scheduler", metavar="ADDRESS",
+                         help="build on a running Dask cluster, e.g. tcp://scheduler:8786")
+    g.add_argument("--input", nargs="+", metavar="SHARD",
+                   help="map these JSONL(.gz)/Parquet shards (files, directories, globs or fsspec URLs the "
+                        "workers can read) instead of the store; one partition per shard")
+    g.add_argument("--output", metavar="DIR", help="save the map built from --input in DIR (store maps are cached)")
+    g.add_argument("--partition-size", type=int, default=20_000, metavar="N",
+                   help="papers per partition when the corpus is the store (default 20000)")
+    g.add_argument("--retries", type=int, default=2, metavar="N",
+                   help="times a task is rerun after a worker failure (default 2)")
+    g.add_argument("--memory-limit", metavar="SIZE", help="memory per local worker, e.g. 4GB (default: Dask's share)")
+    g.add_argument("--spill-dir", metavar="DIR",
+                   help="keep tokenized shards in DIR (shared by all workers) instead of worker memory")
     p.set_defaults(func=cmd_build)
 
     p = sub.add_parser("communities", help="list the map's communities")

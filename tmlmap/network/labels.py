@@ -78,6 +78,19 @@ def top_terms_by_community(W: sp.csr_matrix, membership: np.ndarray) -> list[np.
     return [order[bounds[k] : bounds[k + 1]] for k in range(membership.max() + 1)]
 
 
+def community_paper_counts(X: sp.spmatrix, membership: np.ndarray, strength: np.ndarray) -> np.ndarray:
+    """``(k,)`` papers per community: each paper of ``X`` (``(n_docs, n_terms)``) counts
+    for the community whose terms' within-community ``strength`` it sums most
+    (papers without a term count for none). Additive over row blocks of ``X``."""
+    k = int(membership.max()) + 1
+    B = sp.csr_matrix(X, dtype=np.float64, copy=True)
+    B.data[:] = 1.0
+    M = sp.csr_matrix((strength + 1e-9, (np.arange(len(membership)), membership)), shape=(len(membership), k))
+    profile = (B @ M).toarray()
+    has = profile.sum(axis=1) > 0
+    return np.bincount(profile[has].argmax(axis=1), minlength=k)
+
+
 def topic_term_ids(lookup: Callable[[str], int | None]) -> dict[str, np.ndarray]:
     """Term ids of each topic's seeds that are in the vocabulary."""
     out = {}
@@ -135,12 +148,7 @@ def label_communities(
         used_topics.add(t)
     n_papers = np.zeros(k, dtype=np.int64)
     if X is not None and X.shape[0]:
-        B = sp.csr_matrix(X, dtype=np.float64, copy=True)
-        B.data[:] = 1.0
-        M = sp.csr_matrix((strength + 1e-9, (np.arange(len(membership)), membership)), shape=(len(membership), k))
-        profile = (B @ M).toarray()
-        has = profile.sum(axis=1) > 0
-        n_papers = np.bincount(profile[has].argmax(axis=1), minlength=k)
+        n_papers = community_paper_counts(X, membership, strength)
     n_docs = X.shape[0] if X is not None else 0
     out = []
     for c in range(k):

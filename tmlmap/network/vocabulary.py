@@ -16,7 +16,7 @@ Ties are broken by the form key, so the choice is deterministic.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 
 import numpy as np
 import scipy.sparse as sp
@@ -34,7 +34,13 @@ def document_frequency(X: sp.spmatrix) -> np.ndarray:
 
 def relevance_scores(X: sp.spmatrix) -> np.ndarray:
     """``(n_terms,)`` KL divergence of each term's co-occurrence profile from the mean profile."""
-    C = cooccurrence_matrix(X).astype(np.float64)
+    return relevance_from_cooccurrence(cooccurrence_matrix(X))
+
+
+def relevance_from_cooccurrence(C: sp.spmatrix) -> np.ndarray:
+    """:func:`relevance_scores` from the ``(n_terms, n_terms)`` co-occurrence counts (zero diagonal)."""
+    C = sp.csr_matrix(C).astype(np.float64)
+    C.sort_indices()  # the float sums below then do not depend on how C was assembled
     row_sum = np.asarray(C.sum(axis=1)).ravel()
     total = row_sum.sum()
     if total == 0:
@@ -61,8 +67,34 @@ def select_vocabulary(
     ``X`` is ``(n_docs, n_forms)``; ``keys`` the ``n_forms`` form keys (for
     tie-breaks); ``candidates`` an optional boolean mask of eligible columns.
     """
-    n_docs = X.shape[0]
-    df = document_frequency(X)
+    return choose_vocabulary(
+        document_frequency(X),
+        X.shape[0],
+        keys,
+        min_df=min_df,
+        max_df_share=max_df_share,
+        max_terms=max_terms,
+        by=by,
+        candidates=candidates,
+        pool_cooccurrence=lambda pool: cooccurrence_matrix(sp.csr_matrix(X)[:, pool]),
+    )
+
+
+def choose_vocabulary(
+    df: np.ndarray,
+    n_docs: int,
+    keys: Sequence[str],
+    *,
+    min_df: int,
+    max_df_share: float,
+    max_terms: int,
+    by: str = "frequency",
+    candidates: np.ndarray | None = None,
+    pool_cooccurrence: Callable[[np.ndarray], sp.spmatrix] | None = None,
+) -> np.ndarray:
+    """:func:`select_vocabulary` from the ``(n_forms,)`` document frequencies ``df`` of
+    ``n_docs`` documents. ``pool_cooccurrence(pool)`` (needed for ``by="relevance"``)
+    returns the co-occurrence counts of the form ids ``pool``, ``(len(pool), len(pool))``."""
     ok = (df >= min_df) & (df <= max_df_share * n_docs)
     if candidates is not None:
         ok &= candidates
@@ -72,8 +104,10 @@ def select_vocabulary(
     if by == "frequency":
         chosen = order[:max_terms]
     elif by == "relevance":
+        if pool_cooccurrence is None:
+            raise ValueError("by='relevance' needs pool_cooccurrence")
         pool = order[: 2 * max_terms]
-        scores = relevance_scores(sp.csr_matrix(X)[:, pool])
+        scores = relevance_from_cooccurrence(pool_cooccurrence(pool))
         best = np.lexsort((np.arange(len(pool)), -scores))[:max_terms]
         chosen = pool[np.sort(best)]
     else:

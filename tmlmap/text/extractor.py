@@ -83,32 +83,61 @@ class TermExtractor:
         thesaurus: Sequence[tuple[str, str]] = (),
     ) -> TokenStream:
         """Detect and join phrases, then apply the thesaurus; returns the form stream."""
+        forced = self.forced_pairs(thesaurus)
+        self.forms = self._forms_list()  # tokenization grew form_index only
+        self.phrase_passes = []
+        for pass_no in range(PHRASE_PASSES):
+            n_forms = len(self.forms)
+            accepted = detect_phrases(stream, n_forms, min_count=min_count, min_npmi=min_npmi)
+            phrase_ids = self.add_phrase_pass(n_forms, accepted, forced if pass_no == 0 else [])
+            if phrase_ids is None:
+                break
+            n_forms, accepted, phrase_ids = self.phrase_passes[-1]
+            stream = merge_phrases(stream, n_forms, accepted, phrase_ids, self.surface)
+        preferred_display = self.fit_thesaurus(thesaurus)
+        stream = self._apply_form_map(stream)
+        # Thesaurus targets are shown as the user wrote them.
+        self.form_display = self._most_common_spellings(stream) | preferred_display
+        return stream
+
+    # The three steps of fit_phrases that need no token stream, shared with the
+    # partition-parallel build (tmlmap.maps.distributed), which computes the
+    # corpus statistics across partitions and applies the fitted passes there.
+    def forced_pairs(self, thesaurus: Sequence[tuple[str, str]]) -> list[tuple[str, str]]:
+        """Two-word thesaurus entries as key pairs: joined as phrases whatever their statistics."""
         forced: list[tuple[str, str]] = []
         for variant, preferred in thesaurus:
             for entry in (variant, preferred):
                 keys = self._text_keys(entry)
                 if len(keys) == 2:
                     forced.append((keys[0], keys[1]))
-        self.forms = self._forms_list()  # tokenization grew form_index only
-        self.phrase_passes = []
-        for pass_no in range(PHRASE_PASSES):
-            n_forms = len(self.forms)
-            accepted = detect_phrases(stream, n_forms, min_count=min_count, min_npmi=min_npmi)
-            if pass_no == 0 and forced:
-                extra = [
-                    self.form_index[a] * n_forms + self.form_index[b]
-                    for a, b in forced
-                    if a in self.form_index and b in self.form_index
-                ]
-                accepted = np.unique(np.concatenate([accepted, np.asarray(extra, dtype=np.int64)]))
-            if len(accepted) == 0:
-                break
-            phrase_ids = np.asarray(
-                [self._add_form(f"{self.forms[c // n_forms]} {self.forms[c % n_forms]}") for c in accepted.tolist()],
-                dtype=np.int64,
-            )
-            self.phrase_passes.append((n_forms, accepted, phrase_ids))
-            stream = merge_phrases(stream, n_forms, accepted, phrase_ids, self.surface)
+        return forced
+
+    def add_phrase_pass(
+        self, n_forms: int, accepted: np.ndarray, forced: Sequence[tuple[str, str]] = ()
+    ) -> np.ndarray | None:
+        """Record one phrase pass: ``accepted`` sorted pair codes (``a * n_forms + b``)
+        plus the ``forced`` key pairs; adds a form per phrase and returns their
+        ids (aligned with ``self.phrase_passes[-1][1]``), or None when the pass
+        joins nothing (no pass is recorded then)."""
+        if forced:
+            extra = [
+                self.form_index[a] * n_forms + self.form_index[b]
+                for a, b in forced
+                if a in self.form_index and b in self.form_index
+            ]
+            accepted = np.unique(np.concatenate([accepted, np.asarray(extra, dtype=np.int64)]))
+        if len(accepted) == 0:
+            return None
+        phrase_ids = np.asarray(
+            [self._add_form(f"{self.forms[c // n_forms]} {self.forms[c % n_forms]}") for c in accepted.tolist()],
+            dtype=np.int64,
+        )
+        self.phrase_passes.append((n_forms, accepted, phrase_ids))
+        return phrase_ids
+
+    def fit_thesaurus(self, thesaurus: Sequence[tuple[str, str]]) -> dict[int, str]:
+        """Set ``form_map`` from the thesaurus; returns the display of its preferred forms."""
         self.form_map = np.arange(len(self.forms), dtype=np.int64)
         preferred_display: dict[int, str] = {}
         for variant, preferred in thesaurus:
@@ -127,18 +156,19 @@ class TermExtractor:
                 preferred_display[p] = " ".join(preferred.split())
             else:
                 self.form_map[v] = BOUNDARY
-        stream = self._apply_form_map(stream)
-        # Thesaurus targets are shown as the user wrote them.
-        self.form_display = self._most_common_spellings(stream) | preferred_display
-        return stream
+        return preferred_display
 
     def _most_common_spellings(self, stream: TokenStream) -> dict[int, str]:
         """Each form's most common lowercase spelling in ``stream`` (ties: first seen)."""
         if stream.surfaces is None:
             return {}
-        ok = (stream.tokens >= 0) & (stream.surfaces >= 0)
         n_surf = max(len(self.surface.strings), 1)
-        codes, counts = np.unique(stream.tokens[ok] * n_surf + stream.surfaces[ok], return_counts=True)
+        codes, counts = spelling_counts(stream, n_surf)
+        return self.pick_spellings(codes, counts)
+
+    def pick_spellings(self, codes: np.ndarray, counts: np.ndarray) -> dict[int, str]:
+        """Each form's most common spelling from :func:`spelling_counts` (ties: lowest spelling id)."""
+        n_surf = max(len(self.surface.strings), 1)
         forms, surfs = codes // n_surf, codes % n_surf
         order = np.lexsort((surfs, -counts, forms))
         first = order[np.unique(forms[order], return_index=True)[1]]
@@ -235,6 +265,13 @@ class TermExtractor:
         ex.form_to_term[ex.term_forms] = np.arange(len(ex.term_forms))
         ex.display = list(meta["display"])
         return ex
+
+
+def spelling_counts(stream: TokenStream, n_surf: int) -> tuple[np.ndarray, np.ndarray]:
+    """How often each (form, spelling) pair occurs: sorted codes ``form * n_surf + spelling``
+    and their counts, both ``(n_pairs,)`` int64 (additive over parts of a corpus)."""
+    ok = (stream.tokens >= 0) & (stream.surfaces >= 0)
+    return np.unique(stream.tokens[ok] * n_surf + stream.surfaces[ok], return_counts=True)
 
 
 def counts_matrix(stream: TokenStream, n_cols: int) -> sp.csr_matrix:

@@ -62,15 +62,21 @@ def score_pairs(stream: TokenStream, n_forms: int) -> tuple[np.ndarray, np.ndarr
         doc_pair = np.unique(doc * len(uniq) + inverse.reshape(-1))
         doc_counts = np.bincount(doc_pair % len(uniq), minlength=len(uniq))
     words = tokens[tokens >= 0]
-    n = len(words)
     unigram = np.bincount(words, minlength=n_forms)
-    p_ab = counts / n
-    p_a = unigram[uniq // n_forms] / n
-    p_b = unigram[uniq % n_forms] / n
+    return uniq, doc_counts, counts, pair_npmi(uniq, counts, unigram, len(words))
+
+
+def pair_npmi(codes: np.ndarray, counts: np.ndarray, unigram: np.ndarray, n_words: int) -> np.ndarray:
+    """NPMI of pairs ``codes = a * n_forms + b`` (``n_forms = len(unigram)``) seen ``counts``
+    times, given ``(n_forms,)`` word counts ``unigram`` over ``n_words`` positions."""
+    n_forms = len(unigram)
+    p_ab = counts / n_words
+    p_a = unigram[codes // n_forms] / n_words
+    p_b = unigram[codes % n_forms] / n_words
     with np.errstate(divide="ignore", invalid="ignore"):
         npmi = np.log(p_ab / (p_a * p_b)) / -np.log(p_ab)
     npmi[p_ab >= 1] = 1.0
-    return uniq, doc_counts, counts, npmi
+    return npmi
 
 
 def detect_phrases(stream: TokenStream, n_forms: int, *, min_count: int, min_npmi: float) -> np.ndarray:
