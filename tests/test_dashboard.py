@@ -367,7 +367,8 @@ def test_risk_evidence_is_explained_in_the_score_units_and_on_the_map(env: Path)
     conf = [m for m in at.metric if m.label == "Confidence"][0]
     assert "not how likely" in conf.proto.help
     explained = [c.value for c in at.caption if c.value.startswith("**Confidence**")]
-    assert explained and f"{report.raw['n_distinct_terms']} distinct map terms" in explained[0]
+    assert explained and f"{report.raw['n_distinct_words']} distinct known words" in explained[0]
+    assert f"{report.raw['coverage']:.0%} of its content words" in explained[0]
     # the chart is in points of the risk score; one topic's points add up to at most its risk
     chart = [c for c in at.get("vega_lite_chart") if "points of the risk score" in c.proto.spec]
     assert len(chart) == 1

@@ -211,8 +211,8 @@ def _worker_normalizer() -> Normalizer:
     """One normalizer per worker process (loading spaCy takes a second or two)."""
     global _WORKER_NORMALIZER
     if _WORKER_NORMALIZER is None:
-        # One process per worker: the normalizer must not start its own helper process.
-        _WORKER_NORMALIZER = Normalizer(n_jobs=1)
+        # One normalizer per worker process; it tokenizes in this process (no helper process).
+        _WORKER_NORMALIZER = Normalizer()
     return _WORKER_NORMALIZER
 
 
