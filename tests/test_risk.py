@@ -116,10 +116,6 @@ def test_batch_equals_single(scorer: RiskScorer) -> None:
     assert scorer.score_many([]) == []
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "corpus v2 (measured 2026-12-01): the ranking holds (risky 0.995, 0.991, 1.0 > safe 0.774, "
-    "0.674, 0.031) but two safe texts (river floods, code completion) get a calibrated fairness "
-    "risk above 0.5; threshold unchanged, left to the scorer rework (issue 12)"))
 def test_context_not_keywords(scorer: RiskScorer) -> None:
     """None of the risky texts says fair/bias/discrimination; each outscores every safe one."""
     for t in RISKY:
