@@ -265,6 +265,9 @@ def graph_data(terms: Sequence[str], doc_freq: np.ndarray, community: np.ndarray
     if h is not None:
         priority = priority + np.where(nodes_idx == h, 1e6, 0.0)  # before community names too
 
+    # place labels on the sizes as drawn (the page gets them rounded to 0.01 px), or a box
+    # that just fits here could overlap by a hair in the drawing
+    radius = np.round(radius, 2)
     # community names at their regions (median of their drawn terms), placed first
     regions = [c for c in present if np.sum(shown_comm == c) >= MIN_REGION_TERMS
                and not options.overlay and not focus]
