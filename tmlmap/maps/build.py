@@ -275,11 +275,14 @@ def load_or_build(
     progress: Progress | None = None,
     cache_dir: str | Path | None = None,
     force: bool = False,
+    builder: Callable[[CorpusStore, MapSettings, Progress | None, Path], TermMap] | None = None,
 ) -> TermMap:
     """The map of ``store`` under ``settings``: loaded from the cache if the
     corpus and settings are unchanged, else built and saved.
 
-    ``cache_dir`` defaults to :func:`tmlmap.config.cache_dir`.
+    ``cache_dir`` defaults to :func:`tmlmap.config.cache_dir`. ``builder(store,
+    settings, progress, cache_root)`` builds the map instead of :func:`build_map`
+    (the Dask build passes its own; the cache entry is the same, as the map is).
     """
     settings = settings or MapSettings()
     path = map_path(store, settings, cache_dir)
@@ -290,7 +293,10 @@ def load_or_build(
                 for stage in STAGES:
                     progress(stage, 1.0)
             return loaded
-    term_map = build_map(store.papers(), settings, progress=progress, cache_dir=path.parent)
+    if builder is None:
+        term_map = build_map(store.papers(), settings, progress=progress, cache_dir=path.parent)
+    else:
+        term_map = builder(store, settings, progress, path.parent)
     artifacts.save_map(term_map, path)
     return term_map
 

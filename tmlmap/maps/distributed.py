@@ -971,19 +971,11 @@ def load_or_build_distributed(
 ) -> TermMap:
     """:func:`tmlmap.maps.build.load_or_build` with the build on the cluster. It
     writes the same cache entry (the map is the same), so later commands load it."""
-    from tmlmap.maps import artifacts
-    from tmlmap.maps.build import STAGES, map_path
+    from tmlmap.maps.build import load_or_build
 
-    settings = settings or MapSettings()
-    path = map_path(store, settings, cache_dir)
-    if not force:
-        loaded = artifacts.load_map(path)
-        if loaded is not None:
-            if progress:
-                for stage in STAGES:
-                    progress(stage, 1.0)
-            return loaded
-    term_map = build_map_distributed(client, settings, papers=store.papers(), partition_size=partition_size,
+    def on_cluster(store: Any, settings: MapSettings, progress: Progress | None, _root: Path) -> TermMap:
+        return build_map_distributed(client, settings, papers=store.papers(), partition_size=partition_size,
                                      progress=progress)
-    artifacts.save_map(term_map, path)
-    return term_map
+
+    return load_or_build(store, settings, progress=progress, cache_dir=cache_dir, force=force,
+                         builder=on_cluster)
