@@ -160,7 +160,7 @@ def _per_document_stream(normalizer: Normalizer, texts: list[str]):
     """The stream as spaCy gives it document by document (the reference for the chunked path)."""
     import tmlmap.text.normalize as normalize_module
 
-    def per_document(nlp, texts, progress):
+    def per_document(nlp, texts, progress, **_):
         hashes, lengths, _ = normalize_module._tokenize(nlp, texts, False, None, 500)
         uniq, inverse = np.unique(hashes, return_inverse=True)
         return uniq, inverse.reshape(-1), lengths
@@ -232,3 +232,42 @@ def test_terms_are_shown_in_their_most_common_spelling():
     assert "electronic health records" in shown
     assert "federated learning" in shown
     assert "electronic health recorded" not in shown
+
+
+def test_tokenizer_helper_gives_the_same_stream_as_one_process(small_papers):
+    """Half the distinct chunks tokenized in a second process: the very same stream, forms and spellings."""
+    from tmlmap.maps.build import paper_text
+    from tmlmap.text.normalize import TokenizerHelper
+
+    texts = [paper_text(p) for p in small_papers] + TRICKY_TEXTS
+    one = TermExtractor()
+    single = one.tokenize_corpus(texts)
+    two = TermExtractor()
+    with TokenizerHelper() as helper, pytest.MonkeyPatch.context() as mp:
+        mp.setattr("tmlmap.text.normalize.HELPER_MIN_TEXTS", 1)  # 1,509 texts: below the default threshold
+        with_helper = two.tokenize_corpus(texts, helper=helper)
+        assert helper._job is not None  # the helper was used, not skipped
+    np.testing.assert_array_equal(single.tokens, with_helper.tokens)
+    np.testing.assert_array_equal(single.indptr, with_helper.indptr)
+    np.testing.assert_array_equal(single.surfaces, with_helper.surfaces)
+    assert one.form_index == two.form_index and one.surface.strings == two.surface.strings
+
+
+def test_a_failed_tokenizer_helper_warns_and_the_result_is_the_same(small_papers, monkeypatch):
+    from tmlmap.maps.build import paper_text
+    from tmlmap.text.normalize import TokenizerHelper
+
+    texts = [paper_text(p) for p in small_papers[:300]]
+    single = TermExtractor().tokenize_corpus(texts)
+    monkeypatch.setattr("tmlmap.text.normalize.HELPER_MIN_TEXTS", 1)
+    helper = TokenizerHelper()
+    try:
+        assert helper._proc is not None
+        helper._proc.kill()  # dies before it answers
+        helper._proc.wait()
+        with pytest.warns(UserWarning, match="tokenizer helper process failed"):
+            stream = TermExtractor().tokenize_corpus(texts, helper=helper)
+    finally:
+        helper.close()
+    np.testing.assert_array_equal(single.tokens, stream.tokens)
+    np.testing.assert_array_equal(single.surfaces, stream.surfaces)

@@ -8,6 +8,7 @@ cache: a map is rebuilt only when the corpus or a setting changed.
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
 import time
@@ -23,7 +24,7 @@ from tmlmap.maps import artifacts
 from tmlmap.maps.settings import MapSettings
 from tmlmap.maps.termmap import TermMap
 from tmlmap.network.backbone import disparity_filter, top_k_filter
-from tmlmap.network.communities import detect_communities
+from tmlmap.network.communities import default_jobs, detect_communities
 from tmlmap.network.cooccurrence import (
     cooccurrence_matrix,
     counts_on_edges,
@@ -33,7 +34,13 @@ from tmlmap.network.cooccurrence import (
 from tmlmap.network.labels import label_communities
 from tmlmap.network.vocabulary import document_frequency, select_vocabulary
 from tmlmap.text.extractor import TermExtractor, counts_matrix
-from tmlmap.text.normalize import Normalizer, SurfaceTable, TokenStream
+from tmlmap.text.normalize import (
+    HELPER_MIN_TEXTS,
+    Normalizer,
+    SurfaceTable,
+    TokenizerHelper,
+    TokenStream,
+)
 from tmlmap.text.thesaurus import read_thesaurus
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -76,22 +83,20 @@ def _noop(stage: str, fraction: float) -> None:
 def _tokenize(
     extractor: TermExtractor,
     texts: list[str],
-    fingerprint: str,
-    cache_dir: Path | None,
+    cache: Path | None,
+    cached: tuple[TokenStream, list[str], list[str]] | None,
+    helper: TokenizerHelper | None,
     progress: Progress,
 ) -> TokenStream:
-    """Tokenize the corpus, or load the cached token stream for the same texts."""
-    cache = None
-    if cache_dir is not None:
-        cache = Path(cache_dir) / f"tokens-{fingerprint}-v{NORMALIZER_VERSION}"
-        loaded = artifacts.load_token_cache(cache)
-        if loaded is not None:
-            stream, forms, surface_strings = loaded
-            extractor.form_index = {k: i for i, k in enumerate(forms)}
-            extractor.surface = SurfaceTable(surface_strings)
-            progress("normalize", 1.0)
-            return stream
-    stream = extractor.tokenize_corpus(texts, progress=lambda d, n: progress("normalize", d / max(n, 1)))
+    """Tokenize the corpus (with the ``helper`` process if given), or use the ``cached`` token stream."""
+    if cached is not None:
+        stream, forms, surface_strings = cached
+        extractor.form_index = {k: i for i, k in enumerate(forms)}
+        extractor.surface = SurfaceTable(surface_strings)
+        progress("normalize", 1.0)
+        return stream
+    stream = extractor.tokenize_corpus(texts, progress=lambda d, n: progress("normalize", d / max(n, 1)),
+                                       helper=helper)
     if cache is not None:
         artifacts.save_token_cache(cache, stream, extractor._forms_list(), extractor.surface.strings)
     return stream
@@ -116,12 +121,16 @@ def build_map(
     timings: dict[str, float] = {}
     papers = sorted(papers, key=lambda p: p.id)
     fingerprint = corpus_fingerprint(papers)
-    extractor = TermExtractor(normalizer)
-
-    t = time.perf_counter()
-    texts = [paper_text(p) for p in papers]
-    stream = _tokenize(extractor, texts, fingerprint, Path(cache_dir) if cache_dir else None, progress)
-    timings["normalize"] = time.perf_counter() - t
+    cache = Path(cache_dir) / f"tokens-{fingerprint}-v{NORMALIZER_VERSION}" if cache_dir else None
+    cached = artifacts.load_token_cache(cache) if cache is not None else None
+    # The helper starts now, so spaCy loads in both processes at once (~1.7 s each).
+    use_helper = cached is None and len(papers) >= HELPER_MIN_TEXTS and default_jobs() >= 2
+    with TokenizerHelper() if use_helper else contextlib.nullcontext() as helper:
+        extractor = TermExtractor(normalizer)
+        t = time.perf_counter()
+        texts = [paper_text(p) for p in papers]
+        stream = _tokenize(extractor, texts, cache, cached, helper, progress)
+        timings["normalize"] = time.perf_counter() - t
 
     t = time.perf_counter()
     progress("phrases", 0.0)

@@ -107,7 +107,9 @@ class _Runner:
             import igraph
 
             self.graph = igraph.Graph(n=self.n, edges=np.column_stack([rows, cols]).tolist(), directed=False)
-            self.weights = weights.tolist()
+            # Stored once as an edge attribute: a list argument is converted again on every run.
+            self.graph.es["weight"] = weights.tolist()
+            self.weights = "weight"
         elif backend == "louvain":
             import networkx as nx
 

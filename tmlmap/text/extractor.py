@@ -17,7 +17,7 @@ from typing import Any
 import numpy as np
 import scipy.sparse as sp
 
-from tmlmap.text.normalize import BOUNDARY, Normalizer, SurfaceTable, TokenStream
+from tmlmap.text.normalize import BOUNDARY, Normalizer, SurfaceTable, TokenizerHelper, TokenStream
 from tmlmap.text.phrases import detect_phrases, merge_phrases
 
 #: Phrase passes: two passes join up to four words.
@@ -51,10 +51,18 @@ class TermExtractor:
 
     # -- fitting -------------------------------------------------------------
     def tokenize_corpus(
-        self, texts: Sequence[str], progress: Callable[[int, int], None] | None = None
+        self,
+        texts: Sequence[str],
+        progress: Callable[[int, int], None] | None = None,
+        helper: TokenizerHelper | None = None,
     ) -> TokenStream:
-        """Tokenize the corpus, growing the form table (the slow, cacheable part)."""
-        return self.normalizer.stream(texts, self.form_index, grow=True, surface=self.surface, progress=progress)
+        """Tokenize the corpus, growing the form table (the slow, cacheable part).
+
+        ``helper``: a :class:`~tmlmap.text.normalize.TokenizerHelper` that
+        tokenizes half of a large corpus in a second process (same result).
+        """
+        return self.normalizer.stream(texts, self.form_index, grow=True, surface=self.surface, progress=progress,
+                                      helper=helper)
 
     def _add_form(self, key: str) -> int:
         """Id of form ``key``, added if new (``forms`` must be in sync with ``form_index``)."""

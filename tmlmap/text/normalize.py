@@ -35,10 +35,17 @@ U+FB01) are read instead of dropped; words in other scripts are dropped.
 
 from __future__ import annotations
 
+import json
+import os
 import re
+import subprocess
+import sys
+import tempfile
 import unicodedata
+import warnings
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
+from typing import TextIO
 
 import numpy as np
 
@@ -125,17 +132,30 @@ class TokenStream:
         )
 
 
-def _load_nlp():  # pragma: no cover - exercised through Normalizer
+def _load_tokenizer():  # pragma: no cover - exercised through Normalizer
+    """The spaCy pipeline whose tokenizer the normalizer uses."""
     import spacy
+    from spacy.attrs import LOWER
 
     try:
         nlp = spacy.load("en_core_web_sm", exclude=["parser", "ner", "tagger", "attribute_ruler", "lemmatizer", "tok2vec", "senter"])
     except OSError:
         nlp = spacy.blank("en")
+    # Every new word spaCy meets becomes a lexeme with a dozen attributes computed in
+    # Python (shape, like_num, like_url, is_stop, ...): 2-3 s of the v2 corpus's
+    # normalize stage. Only LOWER is ever read from this pipeline (tokens are read
+    # as LOWER/IDX/LENGTH, words as ``lower_``), so only LOWER is computed.
+    getters = nlp.vocab.lex_attr_getters
+    if LOWER in getters:
+        nlp.vocab.lex_attr_getters = {LOWER: getters[LOWER]}
+    return nlp
+
+
+def _load_nlp():  # pragma: no cover - exercised through Normalizer
     from spacy.lookups import load_lookups
 
     table = load_lookups("en", ["lemma_lookup"]).get_table("lemma_lookup")
-    return nlp, table
+    return _load_tokenizer(), table
 
 
 def _tokenize(
@@ -178,8 +198,46 @@ def _has_odd_space(text: str) -> bool:
     return _ODD_SPACE.search(text) is not None
 
 
+def _tokenize_distinct(
+    nlp, chunks: list[str], batch_chars: int, progress: Callable[[int], None] | None
+) -> tuple[np.ndarray, np.ndarray]:
+    """spaCy's tokens of each of ``chunks`` (no whitespace inside): ``(hashes, counts)``,
+    the lowercase hashes (uint64) of all their tokens in chunk order and
+    ``(len(chunks),)`` tokens per chunk. Chunks are tokenized in batches of
+    about ``batch_chars`` characters, joined by newlines (so no special case
+    spans two of them)."""
+    from spacy.attrs import IDX, LOWER
+
+    counts = np.zeros(len(chunks), dtype=np.int64)
+    hashes: list[np.ndarray] = []
+    start = 0
+    while start < len(chunks):
+        stop, size = start, 0
+        while stop < len(chunks) and size < batch_chars:
+            size += len(chunks[stop]) + 1
+            stop += 1
+        batch = chunks[start:stop]
+        chunk_len = np.fromiter(map(len, batch), dtype=np.int64, count=len(batch))
+        chunk_start = np.zeros(len(batch), dtype=np.int64)
+        np.cumsum(chunk_len[:-1] + 1, out=chunk_start[1:])
+        arr = nlp.tokenizer("\n".join(batch)).to_array([LOWER, IDX])
+        idx = arr[:, 1].astype(np.int64)
+        owner = np.searchsorted(chunk_start, idx, side="right") - 1
+        inside = idx - chunk_start[owner] < chunk_len[owner]  # not a newline between two chunks
+        hashes.append(arr[inside, 0].astype(np.uint64))
+        counts[start:stop] = np.bincount(owner[inside], minlength=len(batch))
+        start = stop
+        if progress is not None:
+            progress(start)
+    return (np.concatenate(hashes) if hashes else np.zeros(0, dtype=np.uint64)), counts
+
+
 def _tokenize_chunks(
-    nlp, texts: Sequence[str], progress: Callable[[int, int], None] | None, batch_chars: int = 100_000
+    nlp,
+    texts: Sequence[str],
+    progress: Callable[[int, int], None] | None,
+    batch_chars: int = 100_000,
+    helper: TokenizerHelper | None = None,
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """The tokens of ``texts`` as :func:`_tokenize` finds them, with spaCy run
     once per *distinct* chunk: ``(uniq, inverse, lengths)``, the sorted
@@ -207,8 +265,6 @@ def _tokenize_chunks(
     in the v2 corpus it changed no token, and where it touches only
     punctuation (as there) the stream is the same anyway.
     """
-    from spacy.attrs import IDX, LOWER
-
     n = len(texts)
     parts: list[str] = []
     chunks_per_text = np.zeros(n, dtype=np.int64)
@@ -227,29 +283,25 @@ def _tokenize_chunks(
     del parts, index
 
     tokens_per_chunk = np.zeros(len(distinct), dtype=np.int64)
-    hashes: list[np.ndarray] = []
     todo = [i for i, c in enumerate(distinct) if c and c != _SPACE_CHUNK]
-    start = 0
-    while start < len(todo):
-        stop, size = start, 0
-        while stop < len(todo) and size < batch_chars:
-            size += len(distinct[todo[stop]]) + 1
-            stop += 1
-        batch = [distinct[i] for i in todo[start:stop]]
-        chunk_len = np.fromiter(map(len, batch), dtype=np.int64, count=len(batch))
-        chunk_start = np.zeros(len(batch), dtype=np.int64)
-        np.cumsum(chunk_len[:-1] + 1, out=chunk_start[1:])
-        arr = nlp.tokenizer("\n".join(batch)).to_array([LOWER, IDX])
-        idx = arr[:, 1].astype(np.int64)
-        owner = np.searchsorted(chunk_start, idx, side="right") - 1
-        inside = idx - chunk_start[owner] < chunk_len[owner]  # not a newline between two chunks
-        hashes.append(arr[inside, 0].astype(np.uint64))
-        tokens_per_chunk[todo[start:stop]] = np.bincount(owner[inside], minlength=len(batch))
-        start = stop
-        if progress is not None:
-            progress(n * start // len(todo), n)
+    # With a helper, it tokenizes the second half of the distinct chunks while this process does the first.
+    half = len(todo) // 2 if helper is not None else len(todo)
+    if half < len(todo):
+        assert helper is not None
+        helper.submit([distinct[i] for i in todo[half:]])
+    report = None if progress is None else lambda done: progress(n * done // max(len(todo), 1), n)
+    mine_hashes, mine_counts = _tokenize_distinct(nlp, [distinct[i] for i in todo[:half]], batch_chars, report)
+    hashes = [mine_hashes]
+    tokens_per_chunk[todo[:half]] = mine_counts
+    if half < len(todo):
+        assert helper is not None
+        theirs = helper.result(nlp.vocab.strings)
+        if theirs is None:
+            theirs = _tokenize_distinct(nlp, [distinct[i] for i in todo[half:]], batch_chars, None)
+        hashes.append(theirs[0])
+        tokens_per_chunk[todo[half:]] = theirs[1]
     # Tokens of the distinct chunks, contiguous in chunk order (``todo`` is ascending).
-    chunk_tokens = np.concatenate(hashes) if hashes else np.zeros(0, dtype=np.uint64)
+    chunk_tokens = np.concatenate(hashes)
     if space is not None:
         at = int(tokens_per_chunk[:space].sum())
         tokens_per_chunk[space] = 1
@@ -265,6 +317,131 @@ def _tokenize_chunks(
     text_of_chunk = np.repeat(np.arange(n, dtype=np.int64), chunks_per_text)
     lengths = np.bincount(text_of_chunk, weights=counts, minlength=n).astype(np.int64)
     return uniq, chunk_token_inverse.reshape(-1)[positions], lengths
+
+
+#: Corpora with fewer texts are tokenized in this process only (the helper costs ~1.7 s of CPU to start).
+HELPER_MIN_TEXTS = 5_000
+
+
+class TokenizerHelper:
+    """A second process that tokenizes the second half of a corpus.
+
+    ``python -m tmlmap.text.normalize --worker`` (a plain subprocess, as the
+    Louvain helper of :mod:`tmlmap.network.communities`: multiprocessing would
+    re-import the caller's ``__main__``). It is started by the constructor, so
+    spaCy loads there while this process loads its own; :meth:`submit` gives
+    it texts (a JSON file in a private temporary folder), :meth:`result`
+    reads its ``(uniq, inverse, lengths)`` and adds the spellings of its
+    hashes to this process's string store. spaCy's hashes are a function of
+    the string, and each chunk is tokenized on its own, so the merged tokens
+    equal those of one process (``tests/test_normalize.py`` checks it). When
+    the helper fails, :meth:`result` returns None (with a warning) and the
+    caller tokenizes those texts itself: the result is the same.
+    """
+
+    def __init__(self) -> None:
+        self._dir = tempfile.TemporaryDirectory(prefix="tmlmap-tokenize-")
+        self._stderr: TextIO | None = open(  # noqa: SIM115 - closed in close()
+            os.path.join(self._dir.name, "stderr.txt"), "w+", encoding="utf-8")
+        self._job: str | None = None
+        try:
+            self._proc: subprocess.Popen[str] | None = subprocess.Popen(
+                [sys.executable, "-m", "tmlmap.text.normalize", "--worker"],
+                stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=self._stderr, text=True)
+        except OSError as exc:
+            self._proc = None
+            self._warn(str(exc))
+
+    def __enter__(self) -> TokenizerHelper:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def _warn(self, why: str) -> None:
+        detail = ""
+        if self._stderr is not None:
+            self._stderr.seek(0)
+            detail = self._stderr.read()[-500:]
+        warnings.warn(f"tokenizer helper process failed ({why}); tokenizing its texts here: {detail}", stacklevel=3)
+        if self._proc is not None:
+            self._proc.kill()
+            self._proc.wait()
+            self._proc = None
+
+    def submit(self, chunks: Sequence[str]) -> None:
+        """Start tokenizing ``chunks`` (distinct whitespace-free pieces of text) in the helper."""
+        if self._proc is None:
+            return
+        job = os.path.join(self._dir.name, "chunks.json")
+        try:
+            with open(job, "w", encoding="utf-8") as fh:
+                json.dump(list(chunks), fh)
+            assert self._proc.stdin is not None
+            self._proc.stdin.write(job + "\n")
+            self._proc.stdin.flush()
+            self._job = job
+        except OSError as exc:
+            self._warn(str(exc))
+
+    def result(self, strings) -> tuple[np.ndarray, np.ndarray] | None:
+        """``(hashes, counts)`` of the submitted chunks as :func:`_tokenize_distinct` gives
+        them (their spellings added to the string store ``strings``), or None."""
+        if self._proc is None or self._job is None:
+            return None
+        try:
+            assert self._proc.stdout is not None
+            answer = self._proc.stdout.readline().strip()
+            if not answer:
+                raise OSError(f"exit code {self._proc.poll()}")
+            with np.load(answer + ".npz", allow_pickle=False) as z:
+                hashes, counts = z["hashes"], z["counts"]
+            with open(answer + ".json", encoding="utf-8") as fh:
+                spellings = json.load(fh)
+            distinct = np.unique(hashes)
+            if len(spellings) != len(distinct) or int(counts.sum()) != len(hashes):
+                raise ValueError("the answer's parts differ in size")
+            for h, text in zip(distinct.tolist(), spellings, strict=True):
+                if strings.add(text) != h:
+                    raise ValueError(f"hash of {text[:40]!r} differs between the processes")
+        except (OSError, ValueError, KeyError) as exc:
+            self._warn(str(exc))
+            return None
+        return hashes, counts
+
+    def close(self) -> None:
+        if self._proc is not None:
+            try:
+                if self._proc.stdin:
+                    self._proc.stdin.close()
+                self._proc.wait(timeout=10)
+            except (OSError, subprocess.TimeoutExpired):
+                self._proc.kill()
+                self._proc.wait()
+            self._proc = None
+        if self._stderr is not None:
+            self._stderr.close()
+            self._stderr = None
+        self._dir.cleanup()
+
+
+def _worker_main() -> None:  # pragma: no cover - runs in the helper process
+    """The helper of :class:`TokenizerHelper`: one texts file per stdin line, one answer per stdout line."""
+    nlp = _load_tokenizer()
+    for line in sys.stdin:
+        job = line.strip()
+        if not job:
+            continue
+        with open(job, encoding="utf-8") as fh:
+            chunks = json.load(fh)
+        hashes, counts = _tokenize_distinct(nlp, chunks, 100_000, None)
+        distinct = np.unique(hashes)
+        out = job[: -len(".json")] + "-out"
+        np.savez(out + ".npz", hashes=hashes, counts=counts)
+        with open(out + ".json", "w", encoding="utf-8") as fh:
+            json.dump([nlp.vocab.strings[h] for h in distinct.tolist()], fh)
+        sys.stdout.write(out + "\n")
+        sys.stdout.flush()
 
 
 class SurfaceTable:
@@ -342,12 +519,15 @@ class Normalizer:
         with_offsets: bool = False,
         progress: Callable[[int, int], None] | None = None,
         batch_size: int = 500,
+        helper: TokenizerHelper | None = None,
     ) -> TokenStream:
         """Turn ``texts`` into a :class:`TokenStream` of form ids.
 
         ``form_index`` maps form keys to ids; with ``grow`` new keys are added
         (fitting), otherwise unseen words become :data:`UNKNOWN`. With
         ``surface``, the stream's ``surfaces`` hold spelling ids of that table.
+        With a ``helper`` (and at least :data:`HELPER_MIN_TEXTS` texts, no
+        offsets) the second half of the texts is tokenized in its process.
         """
         n = len(texts)
         if with_offsets:
@@ -355,7 +535,8 @@ class Normalizer:
             uniq, inverse = np.unique(all_hashes, return_inverse=True)
             inverse = inverse.reshape(-1)
         else:
-            uniq, inverse, lengths = _tokenize_chunks(self.nlp, texts, progress)
+            uniq, inverse, lengths = _tokenize_chunks(
+                self.nlp, texts, progress, helper=helper if n >= HELPER_MIN_TEXTS else None)
             offsets = None
         if progress is not None:
             progress(n, n)
@@ -412,3 +593,7 @@ class Normalizer:
         keep = (full != _TRANSPARENT) & ~((full == BOUNDARY) & (prev == BOUNDARY) & body)
         return stream.select(keep)
 
+
+
+if __name__ == "__main__" and sys.argv[1:] == ["--worker"]:  # the helper of TokenizerHelper
+    _worker_main()
