@@ -19,6 +19,7 @@ ROOT = Path(__file__).resolve().parent.parent
 LAYERS = {
     "tmlmap.config": 0,
     "tmlmap.lexicons": 0,
+    "tmlmap.helper_process": 0,
     "tmlmap.corpus": 1,
     "tmlmap.text": 2,
     "tmlmap.network": 3,

@@ -262,9 +262,9 @@ def test_a_failed_tokenizer_helper_warns_and_the_result_is_the_same(small_papers
     monkeypatch.setattr("tmlmap.text.normalize.HELPER_MIN_TEXTS", 1)
     helper = TokenizerHelper()
     try:
-        assert helper._proc is not None
-        helper._proc.kill()  # dies before it answers
-        helper._proc.wait()
+        assert helper._helper.running
+        helper._helper._proc.kill()  # dies before it answers
+        helper._helper._proc.wait()
         with pytest.warns(UserWarning, match="tokenizer helper process failed"):
             stream = TermExtractor().tokenize_corpus(texts, helper=helper)
     finally:

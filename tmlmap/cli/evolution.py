@@ -21,24 +21,11 @@ from tmlmap.analysis.evolution import (
     parse_periods,
     thematic_evolution,
 )
+from tmlmap.cli.args import bounded, parsed_by
 from tmlmap.cli.store import safe_text
 
-
-def _periods_arg(text: str):
-    try:
-        return parse_periods(text)
-    except ValueError as exc:
-        raise argparse.ArgumentTypeError(str(exc)) from None
-
-
-def _min_weight_arg(text: str) -> float:
-    try:
-        value = float(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"not a number: {text!r}") from None
-    if not 0 <= value <= 1:
-        raise argparse.ArgumentTypeError("must be between 0 and 1 (a weighted inclusion index)")
-    return value
+_periods_arg = parsed_by(parse_periods)
+_min_weight_arg = bounded(float, 0.0, 1.0, "a weighted inclusion index")
 
 
 def print_table(evo: Evolution, *, top: int = 6) -> None:

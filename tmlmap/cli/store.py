@@ -17,6 +17,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+from tmlmap.cli.args import bounded, parsed_by
 from tmlmap.corpus.coverage import corpus_coverage, topic_selected_notes, year_ranges
 from tmlmap.corpus.importers import FORMATS
 from tmlmap.corpus.records import RecordError
@@ -235,21 +236,8 @@ def parse_years(text: str) -> tuple[int | None, int | None]:
     return lo, hi
 
 
-def _years_arg(text: str) -> tuple[int | None, int | None]:
-    try:
-        return parse_years(text)
-    except ValueError as exc:
-        raise argparse.ArgumentTypeError(str(exc)) from None
-
-
-def _limit_arg(text: str) -> int:
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"not a number: {text!r}") from None
-    if not 1 <= value <= 10_000:
-        raise argparse.ArgumentTypeError("must be between 1 and 10000")
-    return value
+_years_arg = parsed_by(parse_years)
+_limit_arg = bounded(int, 1, 10_000)
 
 
 def _split_venues(values: list[str] | None) -> list[str] | None:

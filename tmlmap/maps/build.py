@@ -24,7 +24,7 @@ from tmlmap.maps import artifacts
 from tmlmap.maps.settings import MapSettings
 from tmlmap.maps.termmap import TermMap
 from tmlmap.network.backbone import disparity_filter, top_k_filter
-from tmlmap.network.communities import default_jobs, detect_communities
+from tmlmap.network.communities import Partition, default_jobs, detect_communities
 from tmlmap.network.cooccurrence import (
     cooccurrence_matrix,
     counts_on_edges,
@@ -100,6 +100,26 @@ def _tokenize(
     if cache is not None:
         artifacts.save_token_cache(cache, stream, extractor._forms_list(), extractor.surface.strings)
     return stream
+
+
+def prune_graph(W: sp.csr_matrix, settings: MapSettings) -> tuple[sp.csr_matrix, np.ndarray]:
+    """The weighted graph ``W`` ``(n, n)`` after the backbone and top-k filters of ``settings``,
+    and the ``(n,)`` mask of terms that keep an edge (terms without one carry no structure:
+    the caller drops them). Raises ValueError when fewer than 2 terms keep an edge."""
+    if settings.backbone_alpha is not None:
+        W = disparity_filter(W, settings.backbone_alpha)
+    if settings.top_k:
+        W = top_k_filter(W, settings.top_k)
+    linked = np.diff(W.indptr) > 0
+    if linked.sum() < 2:
+        raise ValueError("fewer than 2 terms keep an edge after pruning; relax min_count/backbone_alpha/top_k")
+    return W, linked
+
+
+def map_communities(W: sp.csr_matrix, settings: MapSettings) -> Partition:
+    """Communities of the pruned graph with the resolution, seed, backend and consensus of ``settings``."""
+    return detect_communities(W, resolution=settings.resolution, seed=settings.seed, backend=settings.backend,
+                              consensus_runs=settings.consensus_runs)
 
 
 def build_map(
@@ -181,18 +201,11 @@ def build_map(
 
     t = time.perf_counter()
     progress("pruning", 0.0)
-    if settings.backbone_alpha is not None:
-        W = disparity_filter(W, settings.backbone_alpha)
-    if settings.top_k:
-        W = top_k_filter(W, settings.top_k)
+    W, linked = prune_graph(W, settings)
     # Raw counts are kept only on the map's edges: the full matrix is ~40x
     # larger and nothing downstream needs pairs the pruning removed.
     C = counts_on_edges(C, W)
-    # Terms left without any edge carry no structure: they leave the map.
-    linked = np.diff(W.indptr) > 0
     if not linked.all():
-        if linked.sum() < 2:
-            raise ValueError("fewer than 2 terms keep an edge after pruning; relax min_count/backbone_alpha/top_k")
         vocab = vocab[linked]
         extractor.set_vocabulary(vocab)
         X = X[:, linked].tocsr()
@@ -204,13 +217,7 @@ def build_map(
 
     t = time.perf_counter()
     progress("communities", 0.0)
-    partition = detect_communities(
-        W,
-        resolution=settings.resolution,
-        seed=settings.seed,
-        backend=settings.backend,
-        consensus_runs=settings.consensus_runs,
-    )
+    partition = map_communities(W, settings)
     progress("communities", 1.0)
     timings["communities"] = time.perf_counter() - t
 

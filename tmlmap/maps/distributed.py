@@ -54,11 +54,17 @@ import numpy as np
 import scipy.sparse as sp
 
 from tmlmap.corpus.records import Paper
-from tmlmap.maps.build import Progress, _noop, corpus_fingerprint, paper_text
+from tmlmap.maps.build import (
+    Progress,
+    _noop,
+    corpus_fingerprint,
+    map_communities,
+    paper_text,
+    prune_graph,
+)
 from tmlmap.maps.settings import MapSettings
 from tmlmap.maps.termmap import TermMap
-from tmlmap.network.backbone import disparity_filter, min_count_filter, top_k_filter
-from tmlmap.network.communities import detect_communities
+from tmlmap.network.backbone import min_count_filter
 from tmlmap.network.cooccurrence import cooccurrence_matrix, edge_weights, incidence, select_rows
 from tmlmap.network.labels import community_paper_counts, label_communities, within_strength
 from tmlmap.network.vocabulary import choose_vocabulary, document_frequency
@@ -838,15 +844,8 @@ def build_graph(
     # -- pruning, communities, labels: on the reduced graph, as build_map does -----------
     t = time.perf_counter()
     progress("pruning", 0.0)
-    W = min_count_filter(W, C, settings.min_count)
-    if settings.backbone_alpha is not None:
-        W = disparity_filter(W, settings.backbone_alpha)
-    if settings.top_k:
-        W = top_k_filter(W, settings.top_k)
-    linked = np.diff(W.indptr) > 0
+    W, linked = prune_graph(min_count_filter(W, C, settings.min_count), settings)
     if not linked.all():
-        if linked.sum() < 2:
-            raise ValueError("fewer than 2 terms keep an edge after pruning; relax min_count/backbone_alpha/top_k")
         extractor.set_vocabulary(vocab[linked])
         doc_freq = doc_freq[linked]
         C = C[linked][:, linked].tocsr()
@@ -856,8 +855,7 @@ def build_graph(
 
     t = time.perf_counter()
     progress("communities", 0.0)
-    partition = detect_communities(W, resolution=settings.resolution, seed=settings.seed, backend=settings.backend,
-                                   consensus_runs=settings.consensus_runs)
+    partition = map_communities(W, settings)
     progress("communities", 1.0)
     timings["communities"] = time.perf_counter() - t
 

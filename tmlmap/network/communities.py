@@ -29,16 +29,15 @@ from __future__ import annotations
 
 import os
 import random
-import subprocess
 import sys
-import tempfile
 import warnings
 from dataclasses import dataclass
 from itertools import combinations
-from typing import TextIO
 
 import numpy as np
 import scipy.sparse as sp
+
+from tmlmap.helper_process import HelperProcess
 
 
 @dataclass
@@ -169,9 +168,7 @@ class _SeedPool:
     def __init__(self, backend: str, jobs: int) -> None:
         self.backend = backend
         self.jobs = jobs
-        self._proc: subprocess.Popen[str] | None = None
-        self._dir: tempfile.TemporaryDirectory[str] | None = None
-        self._stderr: TextIO | None = None
+        self._helper = HelperProcess("tmlmap.network.communities", "tmlmap-louvain-")
         self._failed = False
         self._round = 0
 
@@ -182,46 +179,12 @@ class _SeedPool:
         self.close()
 
     def close(self) -> None:
-        if self._proc is not None:
-            try:
-                if self._proc.stdin:
-                    self._proc.stdin.close()
-                self._proc.wait(timeout=10)
-            except (OSError, subprocess.TimeoutExpired):
-                self._proc.kill()
-                self._proc.wait()
-            self._proc = None
-        if self._stderr is not None:
-            self._stderr.close()
-            self._stderr = None
-        if self._dir is not None:
-            self._dir.cleanup()
-            self._dir = None
-
-    def _start(self) -> subprocess.Popen[str]:
-        if self._proc is None:
-            self._dir = tempfile.TemporaryDirectory(prefix="tmlmap-louvain-")
-            self._stderr = open(os.path.join(self._dir.name, "stderr.txt"), "w+", encoding="utf-8")  # noqa: SIM115
-            self._proc = subprocess.Popen(
-                [sys.executable, "-m", "tmlmap.network.communities", "--worker"],
-                stdin=subprocess.PIPE,
-                stdout=subprocess.PIPE,
-                stderr=self._stderr,
-                text=True,
-            )
-        return self._proc
+        self._helper.close()
 
     def _fail(self, why: str) -> None:
-        detail = ""
-        if self._stderr is not None:
-            self._stderr.seek(0)
-            detail = self._stderr.read()[-500:]
+        detail = self._helper.kill()
         warnings.warn(f"Louvain helper process failed ({why}), running its seeds here: {detail}", stacklevel=4)
         self._failed = True
-        if self._proc is not None:
-            self._proc.kill()
-            self._proc.wait()
-            self._proc = None
 
     def run(self, runner: _Runner, resolution: float, seeds: list[int]) -> list[np.ndarray]:
         """Memberships of ``runner``'s graph for each of ``seeds``, in seed order."""
@@ -231,26 +194,19 @@ class _SeedPool:
         mine, theirs = seeds[0::2], seeds[1::2]
         job = None
         try:
-            proc = self._start()
-            assert self._dir is not None and proc.stdin is not None
             self._round += 1
-            job = os.path.join(self._dir.name, f"round-{self._round}.npz")
+            job = os.path.join(self._helper.folder, f"round-{self._round}.npz")
             _, rows, cols, weights = runner.edges
             np.savez(job, n=n, rows=rows, cols=cols, weights=weights, resolution=resolution,
                      seeds=np.asarray(theirs, dtype=np.int64), backend=self.backend)
-            proc.stdin.write(job + "\n")
-            proc.stdin.flush()
+            self._helper.request(job)
         except OSError as exc:
             self._fail(str(exc))
             job = None
         results = {s: runner(resolution, s) for s in mine}
         if job is not None:
             try:
-                assert self._proc is not None and self._proc.stdout is not None
-                answer = self._proc.stdout.readline().strip()
-                if not answer:
-                    raise OSError(f"exit code {self._proc.poll()}")
-                with np.load(answer, allow_pickle=False) as z:
+                with np.load(self._helper.answer(), allow_pickle=False) as z:
                     for i, s in enumerate(theirs):
                         results[s] = z["memberships"][i]
             except (OSError, ValueError, KeyError) as exc:

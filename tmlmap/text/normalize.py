@@ -38,17 +38,15 @@ from __future__ import annotations
 import json
 import os
 import re
-import subprocess
 import sys
-import tempfile
 import unicodedata
 import warnings
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
-from typing import TextIO
 
 import numpy as np
 
+from tmlmap.helper_process import HelperProcess
 from tmlmap.lexicons import RESEARCH_BOILERPLATE
 
 BOUNDARY = -1
@@ -324,32 +322,27 @@ HELPER_MIN_TEXTS = 5_000
 
 
 class TokenizerHelper:
-    """A second process that tokenizes the second half of a corpus.
+    """A second process that tokenizes half of a corpus's distinct chunks.
 
-    ``python -m tmlmap.text.normalize --worker`` (a plain subprocess, as the
-    Louvain helper of :mod:`tmlmap.network.communities`: multiprocessing would
-    re-import the caller's ``__main__``). It is started by the constructor, so
-    spaCy loads there while this process loads its own; :meth:`submit` gives
-    it texts (a JSON file in a private temporary folder), :meth:`result`
-    reads its ``(uniq, inverse, lengths)`` and adds the spellings of its
-    hashes to this process's string store. spaCy's hashes are a function of
-    the string, and each chunk is tokenized on its own, so the merged tokens
-    equal those of one process (``tests/test_normalize.py`` checks it). When
-    the helper fails, :meth:`result` returns None (with a warning) and the
-    caller tokenizes those texts itself: the result is the same.
+    ``python -m tmlmap.text.normalize --worker`` (a
+    :class:`~tmlmap.helper_process.HelperProcess`). It is started by the
+    constructor, so spaCy loads there while this process loads its own;
+    :func:`_tokenize_chunks` gives it the second half of the distinct chunks
+    (:meth:`submit`, a JSON file in the helper's private folder) while it
+    tokenizes the first half, then :meth:`result` reads the helper's tokens
+    and adds their spellings to this process's string store. spaCy's hashes
+    are a function of the string and each chunk is tokenized on its own, so
+    the tokens are those of one process (``tests/test_normalize.py`` checks
+    it). When the helper fails, :meth:`result` returns None (with a warning)
+    and the caller tokenizes those chunks itself: the result is the same.
     """
 
     def __init__(self) -> None:
-        self._dir = tempfile.TemporaryDirectory(prefix="tmlmap-tokenize-")
-        self._stderr: TextIO | None = open(  # noqa: SIM115 - closed in close()
-            os.path.join(self._dir.name, "stderr.txt"), "w+", encoding="utf-8")
+        self._helper = HelperProcess("tmlmap.text.normalize", "tmlmap-tokenize-")
         self._job: str | None = None
         try:
-            self._proc: subprocess.Popen[str] | None = subprocess.Popen(
-                [sys.executable, "-m", "tmlmap.text.normalize", "--worker"],
-                stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=self._stderr, text=True)
+            self._helper.start()
         except OSError as exc:
-            self._proc = None
             self._warn(str(exc))
 
     def __enter__(self) -> TokenizerHelper:
@@ -359,27 +352,18 @@ class TokenizerHelper:
         self.close()
 
     def _warn(self, why: str) -> None:
-        detail = ""
-        if self._stderr is not None:
-            self._stderr.seek(0)
-            detail = self._stderr.read()[-500:]
+        detail = self._helper.kill()
         warnings.warn(f"tokenizer helper process failed ({why}); tokenizing its texts here: {detail}", stacklevel=3)
-        if self._proc is not None:
-            self._proc.kill()
-            self._proc.wait()
-            self._proc = None
 
     def submit(self, chunks: Sequence[str]) -> None:
         """Start tokenizing ``chunks`` (distinct whitespace-free pieces of text) in the helper."""
-        if self._proc is None:
+        if not self._helper.running:
             return
-        job = os.path.join(self._dir.name, "chunks.json")
+        job = os.path.join(self._helper.folder, "chunks.json")
         try:
             with open(job, "w", encoding="utf-8") as fh:
                 json.dump(list(chunks), fh)
-            assert self._proc.stdin is not None
-            self._proc.stdin.write(job + "\n")
-            self._proc.stdin.flush()
+            self._helper.request(job)
             self._job = job
         except OSError as exc:
             self._warn(str(exc))
@@ -387,13 +371,10 @@ class TokenizerHelper:
     def result(self, strings) -> tuple[np.ndarray, np.ndarray] | None:
         """``(hashes, counts)`` of the submitted chunks as :func:`_tokenize_distinct` gives
         them (their spellings added to the string store ``strings``), or None."""
-        if self._proc is None or self._job is None:
+        if not self._helper.running or self._job is None:
             return None
         try:
-            assert self._proc.stdout is not None
-            answer = self._proc.stdout.readline().strip()
-            if not answer:
-                raise OSError(f"exit code {self._proc.poll()}")
+            answer = self._helper.answer()
             with np.load(answer + ".npz", allow_pickle=False) as z:
                 hashes, counts = z["hashes"], z["counts"]
             with open(answer + ".json", encoding="utf-8") as fh:
@@ -410,19 +391,7 @@ class TokenizerHelper:
         return hashes, counts
 
     def close(self) -> None:
-        if self._proc is not None:
-            try:
-                if self._proc.stdin:
-                    self._proc.stdin.close()
-                self._proc.wait(timeout=10)
-            except (OSError, subprocess.TimeoutExpired):
-                self._proc.kill()
-                self._proc.wait()
-            self._proc = None
-        if self._stderr is not None:
-            self._stderr.close()
-            self._stderr = None
-        self._dir.cleanup()
+        self._helper.close()
 
 
 def _worker_main() -> None:  # pragma: no cover - runs in the helper process
