@@ -249,8 +249,13 @@ def shifted_lift(S, prior, floor):
     return np.where(prior[None, :] > 0, np.maximum(np.log(np.maximum(S, 1e-12) / p), floor), 0.0) - floor
 
 
-def sharp_mean(W, wf):
-    """Reading 3: the (topic-capped) mean of the concentrated fingerprints, as a lift."""
+def sharp_mean(W, wf, cap_all=False):
+    """Reading 3: the mean of the concentrated fingerprints (topics capped; every signal with
+    ``cap_all``), as a lift."""
+    from tmlmap.risk.model import signal_scores
+
+    if cap_all:
+        return lift(signal_scores(W, wf.sharp, cap_top=True)[0], wf.sharp_prior)
     return lift(_scores(W, wf, wf.sharp)[0], wf.sharp_prior)
 
 
@@ -373,6 +378,11 @@ def main() -> None:
         report(f"mean + second + concentrated q={q:g} + its second word, L2 1e-4",
                cv(np.hstack([X0, T2, Xs, sharp_second(W, wf)]), nn(4 * k), 1e-4,
                   np.hstack([X0d, T2d, Xsd, sharp_second(Wd, wf)])))
+        if q == 0.02:
+            Xc, Xcd = sharp_mean(W, wf, True), sharp_mean(Wd, wf, True)
+            for l2 in (1e-4, 3e-4, 1e-3):
+                report(f"mean + second + concentrated q={q:g} capped on every signal, L2 {l2:g}",
+                       cv(np.hstack([X0, T2, Xc]), nn(3 * k), l2, np.hstack([X0d, T2d, Xcd])))
         report(f"mean + second + concentrated q={q:g} + other topics (signed), L2 1e-4",
                cv(np.hstack([X0, T2, Xs, Ot]), nn(3 * k) + [True] * Ot.shape[1], 1e-4, np.hstack([X0d, T2d, Xsd, Od])))
     from tmlmap.risk.words import word_fingerprints
