@@ -22,7 +22,7 @@ known forms (:mod:`tmlmap.risk.words`; ``w`` their tf-idf weights):
    corpus; feature: its lift over that share.
 
 Model inputs ``Z`` (:data:`VIEWS` order): ``(n, 3k)`` = [mean | second word |
-concentrated]. :data:`FEATURES` (the two topics and the strongest fairness and
+concentrated], each capped at :data:`MAX_LIFT` (a 20-fold lift). :data:`FEATURES` (the two topics and the strongest fairness and
 privacy context, of the mean reading) are reported in ``raw``; they are not
 model inputs.
 
@@ -60,6 +60,9 @@ FEATURES = ("topic_fairness", "topic_privacy", "contexts_fairness", "contexts_pr
 #: L2 penalty of the logistic fit (on the weights, not the intercept), per example
 #: (dev CV: 1e-4, 3e-4, 1e-3 tried; the largest within 0.005 AUC of the best on both labels).
 L2 = 3e-4
+#: Largest value of a model input: a 20-fold lift over the corpus counts as much as any more
+#: (keeps the top of the ranking informative; dev CV: caps log 7.4, 20, 55 and none tried, equal AUC).
+MAX_LIFT = float(np.log(20.0))
 #: The three readings of every signal, in the column order of the model inputs ``Z``.
 VIEWS = ("mean", "second", "sharp")
 
@@ -521,7 +524,7 @@ def readings(W: sp.csr_matrix, wf: WordFingerprints, *, full: bool = False):
     S, contrib = _scores(W, wf)
     second, share2 = second_word_lift(W, wf.affinity, wf.prior)
     S_sh, c_sh = signal_scores(W, wf.sharp, cap_top=True)  # every signal capped: one word's papers decide nothing
-    Z = np.hstack([lift(S, wf.prior), second, lift(S_sh, wf.sharp_prior)])
+    Z = np.minimum(np.hstack([lift(S, wf.prior), second, lift(S_sh, wf.sharp_prior)]), MAX_LIFT)
     if not full:
         return Z, None
     return Z, (S, contrib, [_shares(contrib, S, W), share2, _shares(c_sh, S_sh, W)])
