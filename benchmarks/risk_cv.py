@@ -389,14 +389,13 @@ def main() -> None:
 
     wfd = word_fingerprints(M)
     Z, Zd = features(M, wfd, texts)[0], features(M, wfd, ds_texts)[0]
-    Zr, Zrd = np.log(np.exp(Z)), Zd  # the default's inputs are capped at MAX_LIFT; uncapped variants:
     for cap in (2.0, 3.0, 4.0):
         wfc = compute_word_fingerprints(M)
         Zc = np.minimum(np.hstack([X0, T2, sharp_mean(W, wfc, True)]), cap)
         Zcd = np.minimum(np.hstack([X0d, T2d, sharp_mean(Wd, wfc, True)]), cap)
         report(f"mean + second + concentrated (capped every signal), inputs capped at {cap:g}, L2 {L2:g}",
                cv(Zc, nn(Zc.shape[1]), L2, Zcd))
-    report(f"DEFAULT (tmlmap.risk.model.features, L2 {L2:g})", cv(Zr, nn(Z.shape[1]), L2, Zrd))
+    report(f"DEFAULT (tmlmap.risk.model.features, L2 {L2:g})", cv(Z, nn(Z.shape[1]), L2, Zd))
     try:
         from sklearn.ensemble import HistGradientBoostingClassifier
 

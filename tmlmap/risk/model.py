@@ -22,7 +22,7 @@ known forms (:mod:`tmlmap.risk.words`; ``w`` their tf-idf weights):
    corpus; feature: its lift over that share.
 
 Model inputs ``Z`` (:data:`VIEWS` order): ``(n, 3k)`` = [mean | second word |
-concentrated], each capped at :data:`MAX_LIFT` (a 20-fold lift). :data:`FEATURES` (the two topics and the strongest fairness and
+concentrated], each capped at :data:`MAX_LIFT` (a 7.4-fold lift). :data:`FEATURES` (the two topics and the strongest fairness and
 privacy context, of the mean reading) are reported in ``raw``; they are not
 model inputs.
 
@@ -60,9 +60,10 @@ FEATURES = ("topic_fairness", "topic_privacy", "contexts_fairness", "contexts_pr
 #: L2 penalty of the logistic fit (on the weights, not the intercept), per example
 #: (dev CV: 1e-4, 3e-4, 1e-3 tried; the largest within 0.005 AUC of the best on both labels).
 L2 = 3e-4
-#: Largest value of a model input: a 20-fold lift over the corpus counts as much as any more
-#: (keeps the top of the ranking informative; dev CV: caps log 7.4, 20, 55 and none tried, equal AUC).
-MAX_LIFT = float(np.log(20.0))
+#: Largest value of a model input (log lift 2: a 7.4-fold lift over the corpus counts as much as any
+#: more). Keeps the top of the ranking informative (below 1.00); dev CV: caps 2, 3, 4 and none tried,
+#: AUC within 0.002 of each other (3 and none round to 1.0000 for two dev incidents).
+MAX_LIFT = 2.0
 #: The three readings of every signal, in the column order of the model inputs ``Z``.
 VIEWS = ("mean", "second", "sharp")
 
