@@ -396,6 +396,23 @@ def main() -> None:
         report(f"mean + second + concentrated (capped every signal), inputs capped at {cap:g}, L2 {L2:g}",
                cv(Zc, nn(Zc.shape[1]), L2, Zcd))
     report(f"DEFAULT (tmlmap.risk.model.features, L2 {L2:g})", cv(Z, nn(Z.shape[1]), L2, Zd))
+    nt = wfd.n_topics
+    groups = [np.array([nt + j for j, c in enumerate(wfd.contexts) if c.risk == r]) for r in ("fairness", "privacy")]
+
+    def pooled(Zx, how):
+        cols = []
+        for v in range(3):
+            for g in groups:
+                B = Zx[:, v * k + g]
+                cols.append(B.max(axis=1) if how == "max" else B.sum(axis=1) if how == "sum"
+                            else np.sort(B, axis=1)[:, -3:].mean(axis=1))
+        return np.column_stack(cols)
+
+    for how in ("max", "top 3 mean", "sum"):
+        for l2 in (3e-4, 1e-3):
+            G, Gd = pooled(Z, how), pooled(Zd, how)
+            report(f"default + pooled context inputs ({how} per group and reading), L2 {l2:g}",
+                   cv(np.hstack([Z, G]), nn(Z.shape[1] + G.shape[1]), l2, np.hstack([Zd, Gd])))
     try:
         from sklearn.ensemble import HistGradientBoostingClassifier
 
