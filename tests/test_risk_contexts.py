@@ -17,8 +17,17 @@ from tmlmap.maps.build import word_incidence
 from tmlmap.risk.batch import BatchInputError, read_rows
 from tmlmap.risk.contexts import CONTEXTS_FILE, PEOPLE_KEY, parse_contexts
 from tmlmap.risk.evaluate import auc
-from tmlmap.risk.model import fit_logistic, lift, load_aiaaic, signal_scores
+from tmlmap.risk.model import (
+    MAX_LIFT,
+    fit_logistic,
+    lift,
+    load_aiaaic,
+    readings,
+    second_word_lift,
+    signal_scores,
+)
 from tmlmap.risk.scorer import CONTRACT_FIELDS, RiskScorer, clean_input, decode_markup
+from tmlmap.risk.words import concentrated
 
 # ---- contexts from the definitions ----------------------------------------------
 
@@ -79,6 +88,49 @@ def test_capped_scores_with_tied_top_words() -> None:
     W = sp.csr_matrix(np.array([[1.0, 1.0]]))
     capped, _ = signal_scores(W, A, cap_top=True)
     assert capped[0, 0] == pytest.approx(1.0)  # two words agree: the score stands
+
+
+def test_second_word_lift_needs_two_strong_words() -> None:
+    prior = np.array([0.1])
+    A = np.array([[1.0], [0.4], [0.1], [0.05]])  # lifts log 10, log 4, 0, 0 (floored)
+    # one strong word among generic ones; two strong words diluted by heavy generic ones;
+    # a strong word alone; nothing
+    W = sp.csr_matrix(np.array([[5.0, 0, 1, 1], [0.1, 0.1, 9, 9], [1.0, 0, 0, 0], [0, 0, 0, 0]]))
+    second, share = second_word_lift(W, A, prior)
+    assert second[0, 0] == 0.0  # a lone strong word adds nothing
+    assert second[1, 0] == pytest.approx(np.log(4))  # weights do not dilute it: the second word's lift
+    assert second[2, 0] == 0.0 and second[3, 0] == 0.0
+    rows = np.repeat(np.arange(4), np.diff(W.indptr))
+    sums = np.bincount(rows, share[:, 0], minlength=4)
+    assert sums.tolist() == pytest.approx([0.0, 1.0, 0.0, 0.0])  # the two backing words share the part
+    tied = sp.csr_matrix(np.array([[1.0, 1.0]]))
+    assert second_word_lift(tied, np.array([[0.5], [0.5]]), prior)[0][0, 0] == pytest.approx(np.log(5))
+
+
+def test_concentrated_fingerprints_are_shares_of_top_papers() -> None:
+    # 4 papers, profiles on one signal; with share 0.25 only paper 0 is a "top" paper.
+    P = np.array([[0.9], [0.2], [0.1], [0.1]])
+    D = sp.csr_matrix(np.array([[1, 1, 0], [0, 1, 0], [0, 1, 1], [0, 1, 0]], dtype=float))  # 3 forms
+    has = np.ones(4, dtype=bool)
+    df = np.asarray(D.sum(axis=0)).ravel()
+    sharp, prior = concentrated(D, P, has, df, 0.25, prior_weight=1.0)
+    assert prior[0] == pytest.approx(0.25)
+    assert sharp[0, 0] == pytest.approx((1 + 0.25) / 2)  # its only paper is a top paper
+    assert sharp[1, 0] == pytest.approx((1 + 0.25) / 5)  # in every paper: near the share
+    assert sharp[2, 0] == pytest.approx(0.25 / 2)  # never in a top paper: below the share
+
+
+def test_readings_are_capped_and_monotone(real_map) -> None:
+    from tmlmap.risk.words import word_fingerprints
+
+    wf = word_fingerprints(real_map)
+    k = len(wf.columns)
+    assert readings(sp.csr_matrix((1, wf.affinity.shape[0])), wf)[0].shape == (1, 3 * k)
+    # the strongest forms of one signal, repeated: every input stays within [0, MAX_LIFT]
+    top = np.argsort(-wf.affinity[:, 0])[:5]
+    W = sp.csr_matrix((np.ones(5), (np.zeros(5, dtype=int), top)), shape=(1, wf.affinity.shape[0]))
+    Z = readings(W, wf)[0]
+    assert Z.min() >= 0 and Z.max() <= MAX_LIFT + 1e-12 and Z[0, 0] > 0 and Z[0, k] > 0
 
 
 def test_lift_is_floored_at_zero() -> None:
@@ -169,6 +221,20 @@ def test_default_is_the_context_model(scorer: RiskScorer) -> None:
         assert all(w >= 0 for w in params[lab]["weights"].values())
 
 
+def test_description_methods_read_the_contexts_of_every_reading(scorer: RiskScorer, real_map) -> None:
+    from tmlmap.risk.evaluate import DESCRIPTION_METHODS, DescriptionMethods
+    from tmlmap.risk.model import VIEWS
+
+    methods = DescriptionMethods(real_map)
+    wf = methods.model.words
+    k, nt = len(wf.columns), wf.n_topics
+    cols = methods._context_columns()
+    assert len(cols) == len(VIEWS) * (k - nt) and not set(cols) & {v * k + t for v in range(3) for t in range(nt)}
+    out = methods.scores([HIRING, AMBIGUOUS[0]])
+    assert set(out) == set(DESCRIPTION_METHODS) and all(v.shape == (2, 2) for v in out.values())
+    assert out["contexts"][0, 0] == pytest.approx(scorer.score(HIRING).fairness_risk, abs=1e-4)
+
+
 def test_contexts_in_the_full_report_only(scorer: RiskScorer) -> None:
     rep = scorer.score(HIRING)
     assert tuple(rep.to_dict()) == CONTRACT_FIELDS
@@ -217,14 +283,16 @@ def test_county_fair_scores_below_hiring(scorer: RiskScorer) -> None:
 
 
 def test_no_flat_top_on_real_incidents(scorer: RiskScorer) -> None:
-    """The dev split's risks keep their ranking at the top: no 1.00, many distinct values among the top 10 %."""
+    """The dev split's risks keep their ranking at the top: no 1.00, and the top 10 % nearly all distinct
+    at the precision reports carry (4 decimals; at 3 decimals the privacy top 10 %, spread over
+    0.78-1.00, has unavoidable collisions)."""
     texts = [r["text"] for r in load_aiaaic("dev")]
     reps = scorer.score_many(texts, with_spans=False)
     for attr in ("fairness_risk", "privacy_risk"):
         v = np.sort([getattr(r, attr) for r in reps])[::-1]
         assert v[0] < 1.0 and np.mean(v >= 0.99) < 0.01
         top = v[: len(v) // 10]
-        assert len(np.unique(np.round(top, 3))) > 0.8 * len(top)
+        assert len(np.unique(np.round(top, 4))) > 0.95 * len(top)
 
 
 def test_dev_split_auc_of_the_default(scorer: RiskScorer) -> None:

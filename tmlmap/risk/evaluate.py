@@ -223,7 +223,7 @@ class DescriptionMethods:
 
     ``contexts``: :class:`~tmlmap.risk.scorer.RiskScorer`'s default;
     ``topic``: its capped map topic score over every word, unfitted;
-    ``contexts_only``: the same logistic form on the context lifts alone (fitted on dev);
+    ``contexts_only``: the same logistic form on the context inputs alone (all three readings; fitted on dev);
     ``bipartite``/``reference``/``keyword``: the previous scores (raw, ranking only);
     ``tfidf_lr``: tf-idf of word unigrams and bigrams (min_df 2, sublinear tf) and a
     logistic regression (C=10), fitted on the dev split: the bar a reviewer could train.
@@ -239,24 +239,30 @@ class DescriptionMethods:
         self.model = ContextModel.fit(term_map, labels=labels)
         dev = load_aiaaic("dev", labels)
         texts = [clean_input(r["text"])[0] for r in dev]
-        nt = self.model.words.n_topics
-        X = features(term_map, self.model.words, texts)[0]
-        self.ctx_models = {t: fit_logistic(X[:, nt:], np.asarray([int(r[f"{t}_label"]) for r in dev]))
+        Z = features(term_map, self.model.words, texts)[0]
+        self.ctx_cols = self._context_columns()
+        self.ctx_models = {t: fit_logistic(Z[:, self.ctx_cols], np.asarray([int(r[f"{t}_label"]) for r in dev]))
                            for t in RISK_TOPICS}
         self.vectorizer = TfidfVectorizer(ngram_range=(1, 2), min_df=2, sublinear_tf=True)
         V = self.vectorizer.fit_transform(texts)
         self.lr = {t: LogisticRegression(C=10.0, max_iter=2000).fit(V, [int(r[f"{t}_label"]) for r in dev])
                    for t in RISK_TOPICS}
 
+    def _context_columns(self) -> np.ndarray:
+        """Indices of the context inputs of every reading in the model inputs ``Z``."""
+        from tmlmap.risk.model import VIEWS
+
+        k, nt = len(self.model.words.columns), self.model.words.n_topics
+        return np.concatenate([np.arange(v * k + nt, (v + 1) * k) for v in range(len(VIEWS))])
+
     def scores(self, texts: Sequence[str]) -> dict[str, np.ndarray]:
         """``{method: (n, 2)}`` fairness/privacy scores of ``texts``."""
         cleaned = [clean_input(t)[0] for t in texts]
         res = self.model.analyse(cleaned)
-        nt = self.model.words.n_topics
         out: dict[str, np.ndarray] = {
             "contexts": res.risk,
             "topic": res.topic,
-            "contexts_only": np.column_stack([self.ctx_models[t](res.X[:, nt:]) for t in RISK_TOPICS]),
+            "contexts_only": np.column_stack([self.ctx_models[t](res.Z[:, self.ctx_cols]) for t in RISK_TOPICS]),
         }
         counts = self.term_map.transform(cleaned)
         for m in ("bipartite", "reference", "keyword"):

@@ -1,23 +1,38 @@
 """The calibrated risk model: map topic score + use contexts -> ``fairness_risk``, ``privacy_risk``.
 
-Per description (vectorized over many):
+Per description (vectorized over many), for every signal ``k`` (2 topics + the
+use contexts of :mod:`tmlmap.risk.contexts`), three readings of the text's
+known forms (:mod:`tmlmap.risk.words`; ``w`` their tf-idf weights):
 
-1. **Signal scores** (:func:`signal_scores`). With ``w`` the tf-idf weights of
-   the text's known forms (:mod:`tmlmap.risk.words`) and ``A`` their
-   fingerprints, a signal's score is the weighted mean ``sum_f w_f A[f, k] /
-   sum_f w_f`` *after leaving out the one form that contributes most*: no
-   single word decides a score alone ("fair" in "the county state fair",
-   "apple" in "we sort apples"), two words that agree do.
-2. **Features** (:func:`features`): every signal's ``log`` of its score over
-   its corpus mean (the lift; 0 = an average paper), floored at 0, so each
-   feature says "how much more than usual": 2 topics + every context.
-   Four summaries (:data:`FEATURES`: the two topics and the strongest fairness
-   and privacy context) are reported in ``raw``; they are not model inputs.
-3. **Logistic model** per label, ``p = sigmoid(b + sum_k a_k x_k)`` with
-   every ``a_k >= 0`` (monotone: more of any signal never lowers a risk), a
-   small L2 penalty, fitted by :func:`fit_logistic` on the AIAAIC ``dev``
-   split only (``data/aiaaic.jsonl``): one weight per signal plus an
-   intercept per label.
+1. **Mean** (:func:`signal_scores` on the fingerprints ``A``): the weighted
+   mean ``sum_f w_f A[f, k] / sum_f w_f``; for the topics *after cutting the one
+   form that contributes most down to the second*: no single word decides a
+   score alone ("fair" in "the county state fair", "apple" in "we sort
+   apples"), two words that agree do. Feature: its lift ``log(score / prior)``
+   floored at 0 (0 = an average paper).
+2. **Second word** (:func:`second_word_lift`): the *second largest* per-word
+   lift ``log(A[f, k] / prior_k)`` (floored at 0) among the text's forms. Long
+   generic lists ("Technology: Machine learning; Neural network; Deep
+   learning") dilute a mean; they do not lower this one, and one word alone
+   still gives 0 (it needs a second word at least as strong).
+3. **Concentrated** (:func:`signal_scores` on ``sharp``): the mean, with the
+   top word capped as in 1 *for every signal* (a single word's few papers
+   would otherwise decide a context: "county" in census-data papers), of the
+   share of each word's papers among the 2 % most signal-``k`` papers of the
+   corpus; feature: its lift over that share.
+
+Model inputs ``Z`` (:data:`VIEWS` order): ``(n, 3k)`` = [mean | second word |
+concentrated], each capped at :data:`MAX_LIFT` (a 7.4-fold lift). :data:`FEATURES` (the two topics and the strongest fairness and
+privacy context, of the mean reading) are reported in ``raw``; they are not
+model inputs.
+
+**Logistic model** per label, ``p = sigmoid(b + sum_j a_j z_j)`` with every
+``a_j >= 0`` (monotone: more of any signal never lowers a risk), L2 penalty
+:data:`L2`, fitted by :func:`fit_logistic` on the AIAAIC ``dev`` split only
+(``data/aiaaic.jsonl``): one weight per signal and reading plus an intercept
+per label. Every choice (the readings, ``SHARP_SHARE``, ``L2``, the word prior)
+was made by stratified 5-fold cross-validation on the dev split
+(``benchmarks/risk_cv.py``).
 
 What a value means: ``fairness_risk = 0.7`` says that among AIAAIC-like
 descriptions of deployed systems with these features, about 70 % were
@@ -42,8 +57,15 @@ from tmlmap.risk.words import WordFingerprints
 #: The labelled incidents (AIAAIC, CC BY-SA 4.0; see data/AIAAIC-README.md).
 AIAAIC = EMBEDDED_DATA_DIR / "aiaaic.jsonl"
 FEATURES = ("topic_fairness", "topic_privacy", "contexts_fairness", "contexts_privacy")
-#: L2 penalty of the logistic fit (on the weights, not the intercept), per example.
-L2 = 1e-3
+#: L2 penalty of the logistic fit (on the weights, not the intercept), per example
+#: (dev CV: 1e-4, 3e-4, 1e-3 tried; the largest within 0.005 AUC of the best on both labels).
+L2 = 3e-4
+#: Largest value of a model input (log lift 2: a 7.4-fold lift over the corpus counts as much as any
+#: more). Keeps the top of the ranking informative (below 1.00); dev CV: caps 2, 3, 4 and none tried,
+#: AUC within 0.002 of each other (3 and none round to 1.0000 for two dev incidents).
+MAX_LIFT = 2.0
+#: The three readings of every signal, in the column order of the model inputs ``Z``.
+VIEWS = ("mean", "second", "sharp")
 
 
 def load_aiaaic(split: str | None = "dev", path: str | Path = AIAAIC) -> list[dict]:
@@ -100,6 +122,48 @@ def lift(scores: np.ndarray, prior: np.ndarray) -> np.ndarray:
     p = np.asarray(prior, dtype=np.float64)[None, :]
     ratio = np.divide(scores, p, out=np.ones_like(scores), where=p > 0)
     return np.log(np.maximum(ratio, 1.0))
+
+
+def word_lift(W: sp.csr_matrix, A: np.ndarray, prior: np.ndarray) -> np.ndarray:
+    """``(nnz, k)``: ``log(A[f, k] / prior_k)`` floored at 0 of each stored entry of ``W`` (0 where the prior is 0)."""
+    p = np.asarray(prior, dtype=np.float64)
+    safe = np.where(p > 0, p, 1.0)[None, :]
+    V = A[W.indices] / safe
+    return np.where(p[None, :] > 0, np.log(np.maximum(V, 1.0)), 0.0)
+
+
+def second_word_lift(W: sp.csr_matrix, A: np.ndarray, prior: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """``(second (n, k), share (nnz, k))`` of texts ``W`` (canonical CSR) on signals ``A``.
+
+    ``second``: per row and signal the second largest per-word lift
+    (:func:`word_lift`; tied maxima count twice, a row of one word gives 0): the
+    strength that two of the text's words reach. ``share``: the entries that
+    back it (lift at least ``second``, when ``second > 0``), each ``1 / count``
+    of its row, so per row the shares of a positive ``second`` sum to 1.
+    """
+    n, k = W.shape[0], A.shape[1]
+    V = word_lift(W, A, prior)
+    lengths = np.diff(W.indptr)
+    rows = np.repeat(np.arange(n), lengths)
+    second = np.zeros((n, k))
+    share = np.zeros_like(V)
+    if not W.nnz:
+        return second, share
+    nonempty = lengths > 0
+    starts = W.indptr[:-1][nonempty]
+    cmax = np.zeros((n, k))
+    cmax[nonempty] = np.maximum.reduceat(V, starts, axis=0)
+    is_max = cmax[rows] <= V
+    n_max = np.zeros((n, k))
+    n_max[nonempty] = np.add.reduceat(is_max.astype(np.float64), starts, axis=0)
+    c2 = np.zeros((n, k))
+    c2[nonempty] = np.maximum.reduceat(np.where(is_max, 0.0, V), starts, axis=0)
+    second = np.where(n_max >= 2, cmax, c2)
+    back = (second[rows] <= V) & (second[rows] > 0)
+    count = np.zeros((n, k))
+    count[nonempty] = np.add.reduceat(back.astype(np.float64), starts, axis=0)
+    share = np.divide(back, count[rows], out=np.zeros_like(V), where=back)
+    return second, share
 
 
 @dataclass
@@ -212,8 +276,10 @@ class Analysis:
     model: ContextModel
     W: sp.csr_matrix  # (n, n_forms) tf-idf of known forms
     contrib: np.ndarray  # (nnz, k) per-entry contribution to each signal score
-    scores: np.ndarray  # (n, k) signal scores
-    X: np.ndarray  # (n, k) lift features
+    scores: np.ndarray  # (n, k) signal scores (mean reading)
+    X: np.ndarray  # (n, k) lift features of the mean reading (contexts listed from these)
+    Z: np.ndarray  # (n, 3k) model inputs (VIEWS: mean | second word | concentrated)
+    parts: np.ndarray  # (nnz, 2) each entry's additive part of the fairness/privacy logit (minus intercept)
     risk: np.ndarray  # (n, 2)
     percentile: np.ndarray  # (n, 2)
     n_known: np.ndarray
@@ -230,18 +296,12 @@ class Analysis:
 
     def _parts(self) -> np.ndarray:
         """``(nnz, 2)``: each entry's additive part of the fairness/privacy logit (minus intercept)."""
-        rows = np.repeat(np.arange(self.W.shape[0]), np.diff(self.W.indptr))
-        share = np.divide(self.contrib, self.scores[rows], out=np.zeros_like(self.contrib),
-                          where=self.scores[rows] > 0)
-        out = np.zeros((self.W.nnz, 2))
-        for j, lab in enumerate(LABELS):
-            out[:, j] = (share * (self.X * self.model.models[lab].coef[None, :])[rows]).sum(axis=1)
-        return out
+        return self.parts
 
     def evidence(self) -> np.ndarray:
-        """``(n, 2)``: ``sum_k a_k x_k`` per label, the logit above the intercept; the
+        """``(n, 2)``: ``sum_j a_j z_j`` per label, the logit above the intercept; the
         ``contribution`` of ``top_terms`` are additive parts of it."""
-        return np.column_stack([self.X @ self.model.models[lab].coef for lab in LABELS])
+        return np.column_stack([self.Z @ self.model.models[lab].coef for lab in LABELS])
 
     def term_counts(self) -> tuple[np.ndarray, np.ndarray]:
         """``(n_term_hits, n_distinct_terms)`` per text: occurrences and distinct map terms."""
@@ -355,18 +415,19 @@ class ContextModel:
             "contexts_fairness": [c.key for c in wf.contexts if c.risk == "fairness"],
             "contexts_privacy": [c.key for c in wf.contexts if c.risk == "privacy"],
         }
+        from tmlmap.risk.scorer import clean_input
+
         dev = load_aiaaic("dev", labels)
-        texts = [r["text"] for r in dev]
-        X = features(term_map, wf, texts)[0]
-        models = {lab: fit_logistic(X, np.asarray([int(r[f"{lab}_label"]) for r in dev])) for lab in LABELS}
+        texts = [clean_input(r["text"])[0] for r in dev]
+        Z = features(term_map, wf, texts)[0]
+        models = {lab: fit_logistic(Z, np.asarray([int(r[f"{lab}_label"]) for r in dev])) for lab in LABELS}
         D = word_docs_of(term_map)
         Wp = (D @ sp.diags(wf.idf)).tocsr()
         # Paper risks for percentiles, in chunks (the (nnz, k) contributions of all papers would be large).
         risks = []
         for lo in range(0, Wp.shape[0], 2000):
-            S = _scores(Wp[lo: lo + 2000], wf)[0]
-            Xp = lift(S, wf.prior)
-            risks.append(np.column_stack([models[lab](Xp) for lab in LABELS]))
+            Zp = readings(Wp[lo: lo + 2000], wf)[0]
+            risks.append(np.column_stack([models[lab](Zp) for lab in LABELS]))
         corpus = np.sort(np.vstack(risks), axis=0) if risks else np.zeros((0, 2))
         norms = np.sqrt(np.asarray(Wp.multiply(Wp).sum(axis=1)).ravel())
         papers = (sp.diags(np.divide(1.0, norms, out=np.zeros_like(norms), where=norms > 0)) @ Wp).astype(np.float32)
@@ -381,10 +442,18 @@ class ContextModel:
 
     def analyse(self, texts: Sequence[str], *, with_offsets: bool = False) -> Analysis:
         """Scores, features, risks and evidence arrays of cleaned ``texts``."""
-        X, W, S, contrib, stream, known_mask = features(self.term_map, self.words, texts, with_offsets=with_offsets,
-                                                        full=True)
+        Z, W, S, contrib, stream, known_mask, shares = features(self.term_map, self.words, texts,
+                                                                with_offsets=with_offsets, full=True)
         n = len(texts)
-        risk = np.column_stack([self.models[lab](X) for lab in LABELS]) if n else np.zeros((0, 2))
+        k = len(self.words.columns)
+        X = Z[:, :k]
+        rows = np.repeat(np.arange(n), np.diff(W.indptr))
+        parts = np.zeros((W.nnz, 2))
+        for j, lab in enumerate(LABELS):
+            za = Z * self.models[lab].coef[None, :]
+            for v, share in enumerate(shares):
+                parts[:, j] += (share * za[rows, v * k: (v + 1) * k]).sum(axis=1)
+        risk = np.column_stack([self.models[lab](Z) for lab in LABELS]) if n else np.zeros((0, 2))
         n_docs = max(self.corpus_sorted.shape[0], 1)
         pct = np.column_stack([100.0 * np.searchsorted(self.corpus_sorted[:, j], risk[:, j], side="right") / n_docs
                                for j in range(2)]) if n else np.zeros((0, 2))
@@ -399,7 +468,7 @@ class ContextModel:
         latin = np.asarray([_latin_word_share(t) for t in texts])
         is_lang = (n_known >= 1) & (latin >= MIN_WORD_SHARE) & (letters >= MIN_LETTER_SHARE)
         conf = np.where(is_lang, conf, 0.0)
-        return Analysis(self, W, contrib, S, X, risk, pct, n_known, n_distinct, coverage, conf, is_lang, stream,
+        return Analysis(self, W, contrib, S, X, Z, parts, risk, pct, n_known, n_distinct, coverage, conf, is_lang, stream,
                         known_mask)
 
     def shared_words(self, paper: int, q_idx: np.ndarray, q_w: np.ndarray, n: int = 5) -> list[str]:
@@ -412,10 +481,14 @@ class ContextModel:
         order = np.argsort(-w, kind="stable")[:n]
         return [self.words.display[int(f)] for f in idx[order].tolist()]
 
+    def input_names(self) -> list[str]:
+        """Names of the model inputs ``Z``: ``"<view>:<signal>"`` (:data:`VIEWS`)."""
+        return [f"{v}:{c}" for v in VIEWS for c in self.words.columns]
+
     def describe(self) -> dict:
-        """The fitted parameters: per label, intercept and the weight of every signal."""
+        """The fitted parameters: per label, intercept and the (positive) weight of every input."""
         return {lab: {"intercept": round(m.intercept, 4),
-                      "weights": {c: round(float(a), 4) for c, a in zip(self.words.columns, m.coef, strict=True)
+                      "weights": {c: round(float(a), 4) for c, a in zip(self.input_names(), m.coef, strict=True)
                                   if a > 0},
                       "n_fit": m.n_fit, "n_positive": m.n_positive} for lab, m in self.models.items()}
 
@@ -423,28 +496,57 @@ class ContextModel:
 _MODEL_CACHE: dict[tuple, ContextModel] = {}
 
 
-def _scores(W: sp.csr_matrix, wf: WordFingerprints) -> tuple[np.ndarray, np.ndarray]:
-    """Signal scores: topics with their top word capped (ambiguous words), contexts as plain means."""
+def _scores(W: sp.csr_matrix, wf: WordFingerprints, A: np.ndarray | None = None
+            ) -> tuple[np.ndarray, np.ndarray]:
+    """Signal scores on ``A`` (default ``wf.affinity``): topics with their top word capped (ambiguous
+    words), contexts as plain means."""
+    A = wf.affinity if A is None else A
     nt = wf.n_topics
-    S_t, c_t = signal_scores(W, wf.affinity[:, :nt], cap_top=True)
-    S_c, c_c = signal_scores(W, wf.affinity[:, nt:], cap_top=False)
+    S_t, c_t = signal_scores(W, A[:, :nt], cap_top=True)
+    S_c, c_c = signal_scores(W, A[:, nt:], cap_top=False)
     return np.hstack([S_t, S_c]), np.hstack([c_t, c_c])
+
+
+def _shares(contrib: np.ndarray, S: np.ndarray, W: sp.csr_matrix) -> np.ndarray:
+    rows = np.repeat(np.arange(W.shape[0]), np.diff(W.indptr))
+    return np.divide(contrib, S[rows], out=np.zeros_like(contrib), where=S[rows] > 0)
+
+
+def readings(W: sp.csr_matrix, wf: WordFingerprints, *, full: bool = False):
+    """``Z`` ``(n, 3k)``: the three readings of texts ``W`` (tf-idf, canonical CSR) per signal
+    (module docstring; :data:`VIEWS` order). With ``full`` also ``(S, contrib, shares)``: the mean
+    reading's scores and per-entry contributions, and per view the ``(nnz, k)`` share of each entry
+    in that view's feature (rows sum to 1 where the feature is positive)."""
+    if wf.sharp is None or wf.sharp_prior is None:
+        raise ValueError("word fingerprints without concentrated fingerprints (compute_word_fingerprints makes them)")
+    W = sp.csr_matrix(W, dtype=np.float64)
+    W.sum_duplicates()
+    W.sort_indices()
+    S, contrib = _scores(W, wf)
+    second, share2 = second_word_lift(W, wf.affinity, wf.prior)
+    S_sh, c_sh = signal_scores(W, wf.sharp, cap_top=True)  # every signal capped: one word's papers decide nothing
+    Z = np.minimum(np.hstack([lift(S, wf.prior), second, lift(S_sh, wf.sharp_prior)]), MAX_LIFT)
+    if not full:
+        return Z, None
+    return Z, (S, contrib, [_shares(contrib, S, W), share2, _shares(c_sh, S_sh, W)])
 
 
 def features(term_map, wf: WordFingerprints, texts: Sequence[str], *, with_offsets: bool = False,
              full: bool = False):
-    """``(n, k)`` lift features of ``texts`` (already cleaned); with ``full`` also the arrays behind them:
-    ``(X, W, scores, contrib, stream, known_mask)``."""
+    """``(n, 3k)`` model inputs ``Z`` of ``texts`` (already cleaned; :func:`readings`) and their tf-idf
+    ``W``; with ``full``: ``(Z, W, scores, contrib, stream, known_mask, shares)``."""
     from tmlmap.risk.words import form_counts
     from tmlmap.text.weighting import tfidf
 
     C, stream = form_counts(term_map, texts, wf.known, with_offsets=with_offsets)
-    W = tfidf(C, wf.idf)
-    S, contrib = _scores(W, wf)
-    X = lift(S, wf.prior)
+    W = sp.csr_matrix(tfidf(C, wf.idf), dtype=np.float64)
+    W.sum_duplicates()
+    W.sort_indices()
+    Z, extra = readings(W, wf, full=full)
     if not full:
-        return X, W
+        return Z, W
+    S, contrib, shares = extra
     tok = stream.tokens
     known_mask = (tok >= 0) & (tok < len(wf.known))
     known_mask[known_mask] = wf.known[tok[known_mask]]
-    return X, W, S, contrib, stream, known_mask
+    return Z, W, S, contrib, stream, known_mask, shares
