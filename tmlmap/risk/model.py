@@ -52,6 +52,7 @@ import numpy as np
 import scipy.sparse as sp
 
 from tmlmap.config import EMBEDDED_DATA_DIR
+from tmlmap.risk.hygiene import clean_input
 from tmlmap.risk.words import WordFingerprints
 
 #: The labelled incidents (AIAAIC, CC BY-SA 4.0; see data/AIAAIC-README.md).
@@ -415,8 +416,6 @@ class ContextModel:
             "contexts_fairness": [c.key for c in wf.contexts if c.risk == "fairness"],
             "contexts_privacy": [c.key for c in wf.contexts if c.risk == "privacy"],
         }
-        from tmlmap.risk.scorer import clean_input
-
         dev = load_aiaaic("dev", labels)
         texts = [clean_input(r["text"])[0] for r in dev]
         Z = features(term_map, wf, texts)[0]

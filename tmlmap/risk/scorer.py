@@ -88,6 +88,7 @@ import scipy.sparse as sp
 from tmlmap.config import EMBEDDED_DATA_DIR
 from tmlmap.lexicons import TOPICS
 from tmlmap.risk.fingerprint import BACKGROUND, Fingerprints, compute_fingerprints, fingerprints
+from tmlmap.risk.hygiene import MAX_CHARS, clean_input, decode_markup  # noqa: F401 - the scorer's public names too
 from tmlmap.risk.model import AIAAIC, Analysis, ContextModel
 from tmlmap.risk.relevance import TopicScorer, keyword_affinity
 from tmlmap.text.extractor import counts_matrix
@@ -98,8 +99,6 @@ if TYPE_CHECKING:  # pragma: no cover
     from tmlmap.corpus.store import CorpusStore
     from tmlmap.maps.termmap import TermMap
 
-#: Longest text scored, in characters; longer input is truncated with a warning.
-MAX_CHARS = 20_000
 #: The contract fields of :meth:`RiskReport.to_dict`, in order.
 CONTRACT_FIELDS = (
     "fairness_risk",
@@ -126,54 +125,8 @@ LOW_CONFIDENCE = 0.3
 CONF_HITS_SCALE = 6.0
 CONF_FULL_COVERAGE = 0.5
 
-_ENTITY_RE = re.compile(r"&(?:#[0-9]{1,7}|#[xX][0-9a-fA-F]{1,6}|[A-Za-z][A-Za-z0-9]{1,31});?")
-_TAG_RE = re.compile(r"</?[A-Za-z][^<>]{0,200}>|<!--.*?-->", re.S)
-_CONTROL_RE = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u200b-\u200f\u202a-\u202e\u2066-\u2069\ufffe\uffff]")
 _LATIN_WORD_RE = re.compile(r"[A-Za-z]{2,}")
 _ANY_WORD_RE = re.compile(r"[^\W\d_]{2,}")
-
-
-def _same_length(repl: str, n: int) -> str:
-    return (repl + " " * n)[:n] if len(repl) <= n else repl[:n]
-
-
-def decode_markup(text: str) -> str:
-    """HTML entities decoded and tags blanked, *keeping every character offset*.
-
-    ``&amp;`` becomes ``&`` plus 4 spaces (so "amp" is not a word), ``<b>`` and
-    ``</b>`` become spaces so ``loan <b>applicants</b>`` reads as "loan
-    applicants" (the words inside tags are kept). Offsets into the result are
-    offsets into ``text``, so highlighted spans stay on the user's text.
-    """
-    import html
-
-    if "&" in text:
-        text = _ENTITY_RE.sub(lambda m: _same_length(html.unescape(m.group(0)), len(m.group(0))), text)
-    if "<" in text:
-        text = _TAG_RE.sub(lambda m: " " * len(m.group(0)), text)
-    return text
-
-
-def clean_input(text: str) -> tuple[str, list[str]]:
-    """Sanitize untrusted text: ``(clean, warnings)``.
-
-    Decodes HTML entities and blanks tags (:func:`decode_markup`, contents
-    kept), removes control/bidi characters and lone surrogates, truncates to
-    :data:`MAX_CHARS`. Offsets are preserved except for lone surrogates.
-    Raises TypeError for non-``str`` input.
-    """
-    if not isinstance(text, str):
-        raise TypeError(f"text must be a str, got {type(text).__name__}")
-    warnings: list[str] = []
-    if len(text) > MAX_CHARS:
-        warnings.append(f"text truncated from {len(text):,} to {MAX_CHARS:,} characters")
-        text = text[:MAX_CHARS]
-    text = text.encode("utf-8", "replace").decode("utf-8")  # lone surrogates -> '?'
-    cleaned = decode_markup(_CONTROL_RE.sub(" ", text))
-    n_bad = sum(1 for _ in _CONTROL_RE.finditer(text))
-    if n_bad > max(10, len(text) // 20):
-        warnings.append(f"removed {n_bad:,} control characters: the input may be binary data")
-    return cleaned, warnings
 
 
 @dataclass
