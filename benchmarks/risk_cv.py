@@ -24,7 +24,6 @@ from pathlib import Path
 
 import numpy as np
 import scipy.sparse as sp
-from scipy.optimize import minimize
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
@@ -32,7 +31,7 @@ from tmlmap.config import default_db_path  # noqa: E402
 from tmlmap.corpus.store import CorpusStore  # noqa: E402
 from tmlmap.maps.build import load_or_build  # noqa: E402
 from tmlmap.risk.evaluate import auc, load_devset  # noqa: E402
-from tmlmap.risk.model import LABELS, _scores, lift, load_aiaaic  # noqa: E402
+from tmlmap.risk.model import LABELS, _scores, fit_logistic, lift, load_aiaaic  # noqa: E402
 from tmlmap.risk.scorer import clean_input  # noqa: E402
 from tmlmap.risk.words import compute_word_fingerprints, form_counts, word_docs_of  # noqa: E402
 from tmlmap.text.weighting import smooth_idf, tfidf  # noqa: E402
@@ -55,21 +54,9 @@ for c in np.unique(strat):
 
 
 def fit_lr(X, y, signed, l2):
-    n, p = X.shape
-
-    def loss(theta):
-        z = theta[0] + X @ theta[1:]
-        ll = np.logaddexp(0.0, z) - y * z
-        g = 1.0 / (1.0 + np.exp(-z)) - y
-        grad = np.concatenate([[g.sum()], X.T @ g]) / n
-        grad[1:] += 2 * l2 * theta[1:]
-        return float(ll.mean() + l2 * theta[1:] @ theta[1:]), grad
-
-    base = y.mean()
-    th0 = np.concatenate([[np.log(base / (1 - base))], np.zeros(p)])
-    bounds = [(None, None)] + [(None, None) if s else (0.0, None) for s in signed]
-    r = minimize(loss, th0, jac=True, method="L-BFGS-B", bounds=bounds)
-    return r.x
+    """``[intercept, weights...]`` of the model's own fit (non-negative except ``signed`` columns)."""
+    m = fit_logistic(X, y, l2=l2, signed=signed)
+    return np.concatenate([[m.intercept], m.coef])
 
 
 def cv(X, signed, l2, Xds=None):

@@ -207,6 +207,7 @@ def test_cli_rejects_bad_periods(capsys) -> None:
 
 
 @pytest.mark.slow
+@pytest.mark.heavy  # three period maps of the whole corpus: about 35 s, so not in the default run
 def test_real_corpus_fairness_community_in_last_period(real_store, map_cache_dir) -> None:
     evo = thematic_evolution(real_store, parse_periods("2013-2016,2017-2019,2020-2024"),
                              cache_dir=map_cache_dir)

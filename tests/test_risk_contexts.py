@@ -150,6 +150,11 @@ def test_logistic_weights_are_non_negative_and_calibrated() -> None:
     assert np.all(np.diff(m(np.column_stack([np.linspace(0, 5, 20), np.zeros(20), np.zeros(20)]))) > 0)
     with pytest.raises(ValueError, match="at least 5"):
         fit_logistic(X[:20], np.r_[np.ones(2), np.zeros(18)])
+    # A column named signed may take its negative weight; the others stay non-negative.
+    s = fit_logistic(X, y, signed=[False, True, False])
+    assert s.coef[1] < -0.5 and s.coef[0] > 0.5 and s.coef[2] >= 0
+    with pytest.raises(ValueError, match="signed has 2 entries for 3 columns"):
+        fit_logistic(X, y, signed=[True, False])
 
 
 def test_word_incidence_drops_rare_forms() -> None:

@@ -185,10 +185,12 @@ class Logistic:
                 "n_fit": self.n_fit, "n_positive": self.n_positive}
 
 
-def fit_logistic(X: np.ndarray, y: np.ndarray, *, l2: float = L2) -> Logistic:
+def fit_logistic(X: np.ndarray, y: np.ndarray, *, l2: float = L2, signed: Sequence[bool] | None = None) -> Logistic:
     """Logistic regression with non-negative weights (L-BFGS-B), ``X`` ``(n, p)``, ``y`` ``(n,)`` 0/1.
 
-    Raises ValueError with fewer than 5 examples of either class.
+    ``signed`` ``(p,)``: columns whose weight may be negative (default none; the
+    cross-validation script compares such candidates). Raises ValueError with
+    fewer than 5 examples of either class.
     """
     from scipy.optimize import minimize
 
@@ -209,7 +211,11 @@ def fit_logistic(X: np.ndarray, y: np.ndarray, *, l2: float = L2) -> Logistic:
 
     base = np.clip(y.mean(), 1e-6, 1 - 1e-6)
     theta0 = np.concatenate([[np.log(base / (1 - base))], np.zeros(p)])
-    res = minimize(loss, theta0, jac=True, method="L-BFGS-B", bounds=[(None, None)] + [(0.0, None)] * p)
+    free = [False] * p if signed is None else list(signed)
+    if len(free) != p:
+        raise ValueError(f"signed has {len(free)} entries for {p} columns")
+    bounds = [(None, None)] + [(None, None) if f else (0.0, None) for f in free]
+    res = minimize(loss, theta0, jac=True, method="L-BFGS-B", bounds=bounds)
     return Logistic(np.asarray(res.x[1:]), float(res.x[0]), n, n_pos)
 
 
