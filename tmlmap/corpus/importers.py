@@ -50,7 +50,7 @@ import itertools
 import json
 import re
 import unicodedata
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -695,21 +695,36 @@ def read_ris(path: str | Path) -> Iterator[tuple[str, Raw]]:
     """
     import rispy
 
-    path = Path(path)
-    for first, chunk in _tagged_chunks(path, _RIS_START_RE, _RIS_END_RE):
+    yield from _tagged_records(Path(path), _RIS_START_RE, _RIS_END_RE, "RIS",
+                               lambda chunk: rispy.loads("\n".join(chunk) + "\n"), ris_record)
+
+
+def _tagged_records(
+    path: Path,
+    start: re.Pattern[str],
+    end: re.Pattern[str],
+    what: str,
+    parse: Callable[[list[str]], list[dict[str, Any]]],
+    record: Callable[[dict[str, Any], Path], dict[str, Any]],
+) -> Iterator[tuple[str, Raw]]:
+    """Records of a tagged export (RIS, Web of Science): each chunk of
+    :func:`_tagged_chunks` parsed by ``parse`` into exactly one entry, turned
+    into a record by ``record``; a chunk that does not parse is a
+    :class:`RecordError` at ``<file>:<first line>``, the others go on."""
+    for first, chunk in _tagged_chunks(path, start, end):
         where = f"{path}:{first}"
         if isinstance(chunk, RecordError):
             yield where, chunk
             continue
         try:
-            entries = rispy.loads("\n".join(chunk) + "\n")
+            entries = parse(chunk)
         except Exception as exc:  # noqa: BLE001 - rispy raises several types on bad input
-            yield where, RecordError(f"unparseable RIS record: {exc}", where=where)
+            yield where, RecordError(f"unparseable {what} record: {exc}", where=where)
             continue
         if len(entries) != 1:
-            yield where, RecordError("unparseable RIS record", where=where)
+            yield where, RecordError(f"unparseable {what} record", where=where)
             continue
-        yield where, ris_record(entries[0], path)
+        yield where, record(entries[0], path)
 
 
 _WOS_START_RE = re.compile(r"^\ufeff?PT ")
@@ -747,21 +762,9 @@ def read_wos(path: str | Path) -> Iterator[tuple[str, Raw]]:
     lines indented by three spaces). See :func:`wos_record` for the fields."""
     from rispy.parser import WokParser
 
-    path = Path(path)
-    for first, chunk in _tagged_chunks(path, _WOS_START_RE, _WOS_END_RE):
-        where = f"{path}:{first}"
-        if isinstance(chunk, RecordError):
-            yield where, chunk
-            continue
-        try:
-            entries = WokParser(enforce_list_tags=False).parse_lines(iter([*chunk, ""]))
-        except Exception as exc:  # noqa: BLE001 - rispy raises several types on bad input
-            yield where, RecordError(f"unparseable Web of Science record: {exc}", where=where)
-            continue
-        if len(entries) != 1:
-            yield where, RecordError("unparseable Web of Science record", where=where)
-            continue
-        yield where, wos_record(entries[0], path)
+    yield from _tagged_records(Path(path), _WOS_START_RE, _WOS_END_RE, "Web of Science",
+                               lambda chunk: WokParser(enforce_list_tags=False).parse_lines(iter([*chunk, ""])),
+                               wos_record)
 
 
 # --------------------------------------------------------------------------
