@@ -243,8 +243,7 @@ def test_tokenizer_helper_gives_the_same_stream_as_one_process(small_papers):
     one = TermExtractor()
     single = one.tokenize_corpus(texts)
     two = TermExtractor()
-    with TokenizerHelper() as helper, pytest.MonkeyPatch.context() as mp:
-        mp.setattr("tmlmap.text.normalize.HELPER_MIN_TEXTS", 1)  # 1,509 texts: below the default threshold
+    with TokenizerHelper() as helper:
         with_helper = two.tokenize_corpus(texts, helper=helper)
         assert helper._job is not None  # the helper was used, not skipped
     np.testing.assert_array_equal(single.tokens, with_helper.tokens)
@@ -253,13 +252,12 @@ def test_tokenizer_helper_gives_the_same_stream_as_one_process(small_papers):
     assert one.form_index == two.form_index and one.surface.strings == two.surface.strings
 
 
-def test_a_failed_tokenizer_helper_warns_and_the_result_is_the_same(small_papers, monkeypatch):
+def test_a_failed_tokenizer_helper_warns_and_the_result_is_the_same(small_papers):
     from tmlmap.maps.build import paper_text
     from tmlmap.text.normalize import TokenizerHelper
 
     texts = [paper_text(p) for p in small_papers[:300]]
     single = TermExtractor().tokenize_corpus(texts)
-    monkeypatch.setattr("tmlmap.text.normalize.HELPER_MIN_TEXTS", 1)
     helper = TokenizerHelper()
     try:
         assert helper._helper.running

@@ -317,7 +317,7 @@ def _tokenize_chunks(
     return uniq, chunk_token_inverse.reshape(-1)[positions], lengths
 
 
-#: Corpora with fewer texts are tokenized in this process only (the helper costs ~1.7 s of CPU to start).
+#: ``build_map`` starts a helper for corpora of at least this many texts (it costs ~1.7 s of CPU to start).
 HELPER_MIN_TEXTS = 5_000
 
 
@@ -495,8 +495,9 @@ class Normalizer:
         ``form_index`` maps form keys to ids; with ``grow`` new keys are added
         (fitting), otherwise unseen words become :data:`UNKNOWN`. With
         ``surface``, the stream's ``surfaces`` hold spelling ids of that table.
-        With a ``helper`` (and at least :data:`HELPER_MIN_TEXTS` texts, no
-        offsets) the second half of the texts is tokenized in its process.
+        With a ``helper`` (and no offsets) half of the distinct chunks are
+        tokenized in its process; whether a corpus is worth one
+        (:data:`HELPER_MIN_TEXTS`) is the caller's choice, as in ``build_map``.
         """
         n = len(texts)
         if with_offsets:
@@ -504,8 +505,7 @@ class Normalizer:
             uniq, inverse = np.unique(all_hashes, return_inverse=True)
             inverse = inverse.reshape(-1)
         else:
-            uniq, inverse, lengths = _tokenize_chunks(
-                self.nlp, texts, progress, helper=helper if n >= HELPER_MIN_TEXTS else None)
+            uniq, inverse, lengths = _tokenize_chunks(self.nlp, texts, progress, helper=helper)
             offsets = None
         if progress is not None:
             progress(n, n)
