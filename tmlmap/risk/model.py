@@ -76,6 +76,27 @@ def load_aiaaic(split: str | None = "dev", path: str | Path = AIAAIC) -> list[di
     return [r for r in rows if split is None or r.get("split") == split]
 
 
+def _top_two(values: np.ndarray, indptr: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """Per row of the CSR layout ``indptr`` (at least one entry in all) and per column of the
+    non-negative ``values`` ``(nnz, k)``: ``(largest, n_largest, second, is_largest)``, the
+    ``(n, k)`` largest entry, how many entries equal it, the second largest (the largest
+    again when it is tied, 0 for a row of one entry or none), and the ``(nnz, k)`` mask of the
+    entries equal to their row's largest."""
+    n, k = len(indptr) - 1, values.shape[1]
+    lengths = np.diff(indptr)
+    rows = np.repeat(np.arange(n), lengths)
+    nonempty = lengths > 0
+    starts = indptr[:-1][nonempty]
+    largest = np.zeros((n, k))
+    largest[nonempty] = np.maximum.reduceat(values, starts, axis=0)
+    is_largest = values >= largest[rows]
+    n_largest = np.zeros((n, k))
+    n_largest[nonempty] = np.add.reduceat(is_largest.astype(np.float64), starts, axis=0)
+    below = np.zeros((n, k))
+    below[nonempty] = np.maximum.reduceat(np.where(is_largest, 0.0, values), starts, axis=0)
+    return largest, n_largest, np.where(n_largest >= 2, largest, below), is_largest
+
+
 def signal_scores(W: sp.csr_matrix, A: np.ndarray, *, cap_top: bool = True) -> tuple[np.ndarray, np.ndarray]:
     """``(scores, contrib)`` of texts ``W`` ``(n, n_forms)`` (tf-idf) on signals ``A`` ``(n_forms, k)``.
 
@@ -94,16 +115,7 @@ def signal_scores(W: sp.csr_matrix, A: np.ndarray, *, cap_top: bool = True) -> t
     rows = np.repeat(np.arange(n), lengths)
     contrib = W.data[:, None] * A[W.indices]  # (nnz, k)
     if cap_top and W.nnz:
-        nonempty = lengths > 0
-        starts = W.indptr[:-1][nonempty]
-        cmax = np.zeros((n, k))
-        cmax[nonempty] = np.maximum.reduceat(contrib, starts, axis=0)
-        is_max = contrib >= cmax[rows]
-        n_max = np.zeros((n, k))
-        n_max[nonempty] = np.add.reduceat(is_max.astype(np.float64), starts, axis=0)
-        c2 = np.zeros((n, k))
-        c2[nonempty] = np.maximum.reduceat(np.where(is_max, 0.0, contrib), starts, axis=0)
-        c2 = np.where(n_max >= 2, cmax, c2)
+        cmax, n_max, c2, is_max = _top_two(contrib, W.indptr)
         # The largest entry becomes the second largest: tied maxima (n_max >= 2) stay as they are,
         # a lone maximum is scaled down to c2. Scaled per maximal entry: the group sums to
         # (n_max - 1) * cmax + c2.
@@ -152,14 +164,7 @@ def second_word_lift(W: sp.csr_matrix, A: np.ndarray, prior: np.ndarray) -> tupl
         return second, share
     nonempty = lengths > 0
     starts = W.indptr[:-1][nonempty]
-    cmax = np.zeros((n, k))
-    cmax[nonempty] = np.maximum.reduceat(V, starts, axis=0)
-    is_max = cmax[rows] <= V
-    n_max = np.zeros((n, k))
-    n_max[nonempty] = np.add.reduceat(is_max.astype(np.float64), starts, axis=0)
-    c2 = np.zeros((n, k))
-    c2[nonempty] = np.maximum.reduceat(np.where(is_max, 0.0, V), starts, axis=0)
-    second = np.where(n_max >= 2, cmax, c2)
+    second = _top_two(V, W.indptr)[2]
     back = (second[rows] <= V) & (second[rows] > 0)
     count = np.zeros((n, k))
     count[nonempty] = np.add.reduceat(back.astype(np.float64), starts, axis=0)
