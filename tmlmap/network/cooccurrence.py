@@ -96,8 +96,16 @@ def edge_weights(
     keep ``C``'s order: sorted when ``C``'s indices are.
     """
     C = sp.csr_matrix(C)
+    if method not in ("count", "association", "npmi", "jaccard"):
+        raise ValueError(f"unknown weight {method!r}; expected count, association, npmi or jaccard")
     i, j = _rows_of(C), C.indices
-    c = C.data.astype(np.float64)
+    if min_count > 1:
+        # Most pairs share one document: dropping them first leaves the weights a fraction of the entries.
+        frequent = np.flatnonzero(C.data >= min_count)
+        i, j, counts = i[frequent], j[frequent], C.data[frequent]
+    else:
+        counts = C.data
+    c = counts.astype(np.float64)
     s_i = doc_freq[i].astype(np.float64)
     s_j = doc_freq[j].astype(np.float64)
     if method == "count":
@@ -112,14 +120,10 @@ def edge_weights(
             w = np.log(p_ij * n_docs * n_docs / (s_i * s_j)) / -np.log(p_ij)
         w[p_ij >= 1] = 1.0
         keep = w > 0
-    elif method == "jaccard":
+    else:  # jaccard
         w = c / (s_i + s_j - c)
         lift = n_docs * c / (s_i * s_j)
         keep = lift > 1.0
-    else:
-        raise ValueError(f"unknown weight {method!r}; expected count, association, npmi or jaccard")
-    if min_count > 1:
-        keep &= C.data >= min_count
     # The kept entries, still grouped by row: the CSR arrays directly (no COO round trip).
     indptr = np.zeros(C.shape[0] + 1, dtype=C.indptr.dtype)
     np.cumsum(np.bincount(i[keep], minlength=C.shape[0]), out=indptr[1:])
