@@ -36,6 +36,7 @@ U+FB01) are read instead of dropped; words in other scripts are dropped.
 from __future__ import annotations
 
 import json
+import operator
 import os
 import re
 import sys
@@ -46,7 +47,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from tmlmap.helper_process import HelperProcess
+from tmlmap.helper_process import HelperProcess, serve
 from tmlmap.lexicons import RESEARCH_BOILERPLATE
 
 BOUNDARY = -1
@@ -230,6 +231,92 @@ def _tokenize_distinct(
     return (np.concatenate(hashes) if hashes else np.zeros(0, dtype=np.uint64)), counts
 
 
+def _split_texts(texts: Sequence[str]) -> tuple[list[str], np.ndarray]:
+    """The whitespace-separated chunks of the cleaned ``texts``: ``(chunks, per_text)``,
+    every text's ``text.split(" ")`` in order and ``(len(texts),)`` chunks per text.
+
+    A run of whitespace other than one plain space becomes the chunk
+    :data:`_SPACE_CHUNK` (spaCy makes such a run a token of its own). The
+    texts are split as one string joined by single spaces, which gives the
+    same chunks as splitting each text (the joining space is a cut between the
+    last chunk of one text and the first of the next), in one call instead of
+    one per text; a text's chunks are its spaces plus one.
+    """
+    cleaned: list[str] = []
+    for text in texts:
+        text = clean_text(text)
+        if _has_odd_space(text):
+            text = _ODD_SPACE.sub(f" {_SPACE_CHUNK} ", text)
+        cleaned.append(text)
+    if not cleaned:
+        return [], np.zeros(0, dtype=np.int64)
+    per_text = np.fromiter(map(operator.methodcaller("count", " "), cleaned), dtype=np.int64, count=len(cleaned))
+    return " ".join(cleaned).split(" "), per_text + 1  # "" where a lone space led or ended a text: no token
+
+
+def _distinct_chunks(chunks: list[str]) -> tuple[list[str], np.ndarray]:
+    """The distinct ``chunks`` in order of first occurrence, and ``(len(chunks),)`` the index of each chunk
+    into them. ``dict.setdefault`` gives each chunk the position of its first occurrence in one pass;
+    the positions become dense indices with numpy (about twice as fast as a dict built, then looked up)."""
+    first: dict[str, int] = {}
+    first_at = np.fromiter(map(first.setdefault, chunks, range(len(chunks))), dtype=np.int64, count=len(chunks))
+    rank = np.cumsum(first_at == np.arange(len(chunks), dtype=np.int64)) - 1
+    return list(first), rank[first_at]
+
+
+def _tokenize_texts(
+    nlp, texts: Sequence[str], progress: Callable[[int], None] | None, batch_chars: int
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """The tokens of ``texts`` with spaCy run once per distinct chunk, in this process:
+    ``(uniq, inverse, lengths)`` as :func:`_tokenize_chunks` returns them. ``progress(done)``
+    gets the share of the distinct chunks tokenized so far, in [0, 1]."""
+    n = len(texts)
+    parts, chunks_per_text = _split_texts(texts)
+    distinct, chunk_ids = _distinct_chunks(parts)
+    space = distinct.index(_SPACE_CHUNK) if _SPACE_CHUNK in distinct else None
+    del parts
+
+    tokens_per_chunk = np.zeros(len(distinct), dtype=np.int64)
+    todo = [i for i, c in enumerate(distinct) if c and c != _SPACE_CHUNK]
+    report = None if progress is None else lambda done: progress(done / max(len(todo), 1))
+    chunk_tokens, counts_of_todo = _tokenize_distinct(nlp, [distinct[i] for i in todo], batch_chars, report)
+    tokens_per_chunk[todo] = counts_of_todo
+    # Tokens of the distinct chunks, contiguous in chunk order (``todo`` is ascending).
+    if space is not None:
+        at = int(tokens_per_chunk[:space].sum())
+        tokens_per_chunk[space] = 1
+        chunk_tokens = np.insert(chunk_tokens, at, np.uint64(nlp.vocab.strings.add(_SPACE_CHUNK)))
+    chunk_offset = np.zeros(len(distinct) + 1, dtype=np.int64)
+    np.cumsum(tokens_per_chunk, out=chunk_offset[1:])
+    # Sorting the distinct chunks' ~0.3 M tokens, not the corpus's ~5 M.
+    uniq, chunk_token_inverse = np.unique(chunk_tokens, return_inverse=True)
+    # Gather: the corpus's chunk sequence, each chunk replaced by its tokens.
+    counts = tokens_per_chunk[chunk_ids]
+    out_start = np.cumsum(counts) - counts
+    positions = np.arange(int(counts.sum()), dtype=np.int64) + np.repeat(chunk_offset[chunk_ids] - out_start, counts)
+    text_of_chunk = np.repeat(np.arange(n, dtype=np.int64), chunks_per_text)
+    lengths = np.bincount(text_of_chunk, weights=counts, minlength=n).astype(np.int64)
+    return uniq, chunk_token_inverse.reshape(-1)[positions], lengths
+
+
+def _concat_tokens(
+    first: tuple[np.ndarray, np.ndarray, np.ndarray], second: tuple[np.ndarray, np.ndarray, np.ndarray]
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """The ``(uniq, inverse, lengths)`` of two runs of texts, one after the other, as one run gives them."""
+    uniq_a, inverse_a, lengths_a = first
+    uniq_b, inverse_b, lengths_b = second
+    uniq, where = np.unique(np.concatenate([uniq_a, uniq_b]), return_inverse=True)
+    where = where.reshape(-1)
+    inverse = np.concatenate([where[: len(uniq_a)][inverse_a], where[len(uniq_a):][inverse_b]])
+    return uniq, inverse, np.concatenate([lengths_a, lengths_b])
+
+
+def _half_by_characters(texts: Sequence[str]) -> int:
+    """The index that cuts ``texts`` into two runs of about the same number of characters."""
+    sizes = np.cumsum(np.fromiter(map(len, texts), dtype=np.int64, count=len(texts)))
+    return int(np.searchsorted(sizes, sizes[-1] / 2)) + 1 if len(texts) else 0
+
+
 def _tokenize_chunks(
     nlp,
     texts: Sequence[str],
@@ -245,76 +332,46 @@ def _tokenize_chunks(
     spaCy's tokenizer cuts a text at whitespace and tokenizes each chunk on
     its own (prefixes, suffixes, infixes, special cases); a run of
     whitespace other than one space becomes a whitespace token. The v2
-    corpus has ~5.6 M chunks but only ~160 k distinct ones, and spaCy's own
+    corpus has ~4.7 M chunks but only ~156 k distinct ones, and spaCy's own
     cache skips every chunk whose pieces include a special case (``"."``,
     ``"'s"``), so most of its time went into tokenizing the same chunks
-    again. Here the texts are cut with ``str.split`` (an odd whitespace run
-    becomes the chunk ``"\\n"``: one whitespace token), the distinct chunks
-    are tokenized in batches (joined by newlines, so no special case spans
-    two of them), and the corpus's tokens are gathered from theirs with
-    numpy. A whitespace token is a boundary whatever its text, so once
-    :meth:`Normalizer.stream` collapses boundaries the stream equals the one
-    of per-document tokenization: token for token on the whole v2 corpus
-    (28,428 papers), and ``tests/test_normalize.py`` checks it on 1,500 real
-    abstracts and on odd whitespace. The one context spaCy has across chunks
-    is its special-case matcher: a match over two adjacent chunks can block
-    a special case inside one of them (``''deep'' ''fast''`` then splits the
-    second ``''`` in two). Per document that can happen, here it cannot;
-    in the v2 corpus it changed no token, and where it touches only
-    punctuation (as there) the stream is the same anyway.
+    again. Here the texts are cut with ``str.split`` (:func:`_split_texts`),
+    the distinct chunks are tokenized in batches (joined by newlines, so no
+    special case spans two of them), and the corpus's tokens are gathered
+    from theirs with numpy (:func:`_tokenize_texts`). A whitespace token is a
+    boundary whatever its text, so once :meth:`Normalizer.stream` collapses
+    boundaries the stream equals the one of per-document tokenization: token
+    for token on the whole v2 corpus (28,428 papers), and
+    ``tests/test_normalize.py`` checks it on 1,500 real abstracts and on odd
+    whitespace. The one context spaCy has across chunks is its special-case
+    matcher: a match over two adjacent chunks can block a special case inside
+    one of them (``''deep'' ''fast''`` then splits the second ``''`` in two).
+    Per document that can happen, here it cannot; in the v2 corpus it changed
+    no token, and where it touches only punctuation (as there) the stream is
+    the same anyway.
+
+    With a ``helper``, the second half of the texts (by characters) is cut,
+    de-duplicated and tokenized in its process while this one does the
+    first half; the two results are joined (:func:`_concat_tokens`). Each
+    half tokenizes its own distinct chunks (~98 k each: the chunks both
+    halves hold are tokenized twice), which costs less than cutting the
+    whole corpus in one process first. Chunks are tokenized independently,
+    so the result is the one of a single process.
     """
     n = len(texts)
-    parts: list[str] = []
-    chunks_per_text = np.zeros(n, dtype=np.int64)
-    for d, text in enumerate(texts):
-        text = clean_text(text)
-        if _has_odd_space(text):
-            text = _ODD_SPACE.sub(f" {_SPACE_CHUNK} ", text)
-        before = len(parts)
-        parts.extend(text.split(" "))  # "" where a lone space led or ended the text: no token
-        chunks_per_text[d] = len(parts) - before
-    # The distinct chunks in order of first occurrence; every chunk as an index into them.
-    distinct = list(dict.fromkeys(parts))
-    index = {c: i for i, c in enumerate(distinct)}
-    chunk_ids = np.fromiter(map(index.__getitem__, parts), dtype=np.int64, count=len(parts))
-    space = index.get(_SPACE_CHUNK)
-    del parts, index
-
-    tokens_per_chunk = np.zeros(len(distinct), dtype=np.int64)
-    todo = [i for i, c in enumerate(distinct) if c and c != _SPACE_CHUNK]
-    # With a helper, it tokenizes the second half of the distinct chunks while this process does the first.
-    half = len(todo) // 2 if helper is not None else len(todo)
-    if half < len(todo):
+    cut = _half_by_characters(texts) if helper is not None and n >= 2 else n
+    if cut < n:
         assert helper is not None
-        helper.submit([distinct[i] for i in todo[half:]])
-    report = None if progress is None else lambda done: progress(n * done // max(len(todo), 1), n)
-    mine_hashes, mine_counts = _tokenize_distinct(nlp, [distinct[i] for i in todo[:half]], batch_chars, report)
-    hashes = [mine_hashes]
-    tokens_per_chunk[todo[:half]] = mine_counts
-    if half < len(todo):
+        helper.submit(texts[cut:])
+    report = None if progress is None else lambda share: progress(int(cut * share), n)
+    tokens = _tokenize_texts(nlp, texts[:cut], report, batch_chars)
+    if cut < n:
         assert helper is not None
         theirs = helper.result(nlp.vocab.strings)
         if theirs is None:
-            theirs = _tokenize_distinct(nlp, [distinct[i] for i in todo[half:]], batch_chars, None)
-        hashes.append(theirs[0])
-        tokens_per_chunk[todo[half:]] = theirs[1]
-    # Tokens of the distinct chunks, contiguous in chunk order (``todo`` is ascending).
-    chunk_tokens = np.concatenate(hashes)
-    if space is not None:
-        at = int(tokens_per_chunk[:space].sum())
-        tokens_per_chunk[space] = 1
-        chunk_tokens = np.insert(chunk_tokens, at, np.uint64(nlp.vocab.strings.add(_SPACE_CHUNK)))
-    chunk_offset = np.zeros(len(distinct) + 1, dtype=np.int64)
-    np.cumsum(tokens_per_chunk, out=chunk_offset[1:])
-    # Sorting the distinct chunks' ~0.4 M tokens, not the corpus's ~5.6 M.
-    uniq, chunk_token_inverse = np.unique(chunk_tokens, return_inverse=True)
-    # Gather: the corpus's chunk sequence, each chunk replaced by its tokens.
-    counts = tokens_per_chunk[chunk_ids]
-    out_start = np.cumsum(counts) - counts
-    positions = np.arange(int(counts.sum()), dtype=np.int64) + np.repeat(chunk_offset[chunk_ids] - out_start, counts)
-    text_of_chunk = np.repeat(np.arange(n, dtype=np.int64), chunks_per_text)
-    lengths = np.bincount(text_of_chunk, weights=counts, minlength=n).astype(np.int64)
-    return uniq, chunk_token_inverse.reshape(-1)[positions], lengths
+            theirs = _tokenize_texts(nlp, texts[cut:], None, batch_chars)
+        tokens = _concat_tokens(tokens, theirs)
+    return tokens
 
 
 #: ``build_map`` starts a helper for corpora of at least this many texts (it costs ~1.7 s of CPU to start).
@@ -322,19 +379,21 @@ HELPER_MIN_TEXTS = 5_000
 
 
 class TokenizerHelper:
-    """A second process that tokenizes half of a corpus's distinct chunks.
+    """A second process that tokenizes the second half of a corpus's texts.
 
     ``python -m tmlmap.text.normalize --worker`` (a
     :class:`~tmlmap.helper_process.HelperProcess`). It is started by the
     constructor, so spaCy loads there while this process loads its own;
-    :func:`_tokenize_chunks` gives it the second half of the distinct chunks
-    (:meth:`submit`, a JSON file in the helper's private folder) while it
-    tokenizes the first half, then :meth:`result` reads the helper's tokens
-    and adds their spellings to this process's string store. spaCy's hashes
-    are a function of the string and each chunk is tokenized on its own, so
-    the tokens are those of one process (``tests/test_normalize.py`` checks
-    it). When the helper fails, :meth:`result` returns None (with a warning)
-    and the caller tokenizes those chunks itself: the result is the same.
+    :func:`_tokenize_chunks` gives it the second half of the texts
+    (:meth:`submit`, a JSON file in the helper's private folder), cut,
+    de-duplicated and tokenized there as :func:`_tokenize_texts` does here,
+    while this process does the first half; :meth:`result` reads the
+    helper's tokens and adds their spellings to this process's string store.
+    spaCy's hashes are a function of the string and each chunk is tokenized
+    on its own, so the tokens are those of one process
+    (``tests/test_normalize.py`` checks it). When the helper fails,
+    :meth:`result` returns None (with a warning) and the caller tokenizes
+    those texts itself: the result is the same.
     """
 
     def __init__(self) -> None:
@@ -355,62 +414,62 @@ class TokenizerHelper:
         detail = self._helper.kill()
         warnings.warn(f"tokenizer helper process failed ({why}); tokenizing its texts here: {detail}", stacklevel=3)
 
-    def submit(self, chunks: Sequence[str]) -> None:
-        """Start tokenizing ``chunks`` (distinct whitespace-free pieces of text) in the helper."""
+    def submit(self, texts: Sequence[str]) -> None:
+        """Start tokenizing ``texts`` in the helper."""
         if not self._helper.running:
             return
-        job = os.path.join(self._helper.folder, "chunks.json")
+        job = os.path.join(self._helper.folder, "texts.json")
         try:
             with open(job, "w", encoding="utf-8") as fh:
-                json.dump(list(chunks), fh)
+                json.dump(list(texts), fh)
             self._helper.request(job)
             self._job = job
         except OSError as exc:
             self._warn(str(exc))
 
-    def result(self, strings) -> tuple[np.ndarray, np.ndarray] | None:
-        """``(hashes, counts)`` of the submitted chunks as :func:`_tokenize_distinct` gives
+    def result(self, strings) -> tuple[np.ndarray, np.ndarray, np.ndarray] | None:
+        """``(uniq, inverse, lengths)`` of the submitted texts as :func:`_tokenize_texts` gives
         them (their spellings added to the string store ``strings``), or None."""
         if not self._helper.running or self._job is None:
             return None
         try:
             answer = self._helper.answer()
             with np.load(answer + ".npz", allow_pickle=False) as z:
-                hashes, counts = z["hashes"], z["counts"]
+                uniq, inverse, lengths = z["uniq"], z["inverse"].astype(np.int64), z["lengths"]
             with open(answer + ".json", encoding="utf-8") as fh:
                 spellings = json.load(fh)
-            distinct = np.unique(hashes)
-            if len(spellings) != len(distinct) or int(counts.sum()) != len(hashes):
+            if len(spellings) != len(uniq) or int(lengths.sum()) != len(inverse):
                 raise ValueError("the answer's parts differ in size")
-            for h, text in zip(distinct.tolist(), spellings, strict=True):
+            if len(inverse) and not 0 <= inverse.min() <= inverse.max() < len(uniq):
+                raise ValueError("the answer's token indices are out of range")
+            for h, text in zip(uniq.tolist(), spellings, strict=True):
                 if strings.add(text) != h:
                     raise ValueError(f"hash of {text[:40]!r} differs between the processes")
         except (OSError, ValueError, KeyError) as exc:
             self._warn(str(exc))
             return None
-        return hashes, counts
+        return uniq, inverse, lengths
 
     def close(self) -> None:
         self._helper.close()
 
 
 def _worker_main() -> None:  # pragma: no cover - runs in the helper process
-    """The helper of :class:`TokenizerHelper`: one texts file per stdin line, one answer per stdout line."""
+    """The helper of :class:`TokenizerHelper`: one texts file per request, the answer's path prefix back."""
     nlp = _load_tokenizer()
-    for line in sys.stdin:
-        job = line.strip()
-        if not job:
-            continue
+
+    def handle(job: str) -> str:
         with open(job, encoding="utf-8") as fh:
-            chunks = json.load(fh)
-        hashes, counts = _tokenize_distinct(nlp, chunks, 100_000, None)
-        distinct = np.unique(hashes)
+            texts = json.load(fh)
+        uniq, inverse, lengths = _tokenize_texts(nlp, texts, None, 100_000)
         out = job[: -len(".json")] + "-out"
-        np.savez(out + ".npz", hashes=hashes, counts=counts)
+        # int32 halves the file: a half corpus has far fewer than 2**31 distinct tokens.
+        np.savez(out + ".npz", uniq=uniq, inverse=inverse.astype(np.int32), lengths=lengths)
         with open(out + ".json", "w", encoding="utf-8") as fh:
-            json.dump([nlp.vocab.strings[h] for h in distinct.tolist()], fh)
-        sys.stdout.write(out + "\n")
-        sys.stdout.flush()
+            json.dump([nlp.vocab.strings[h] for h in uniq.tolist()], fh)
+        return out
+
+    serve(handle)
 
 
 class SurfaceTable:
