@@ -269,3 +269,42 @@ def test_a_failed_tokenizer_helper_warns_and_the_result_is_the_same(small_papers
         helper.close()
     np.testing.assert_array_equal(single.tokens, stream.tokens)
     np.testing.assert_array_equal(single.surfaces, stream.surfaces)
+
+
+def test_one_pass_split_and_dedup_equal_the_per_text_ones():
+    """The corpus-wide join/split and setdefault de-duplication are optimisations of the obvious loops."""
+    import tmlmap.text.normalize as normalize_module
+
+    texts = TRICKY_TEXTS + ["a b  c", "", " x ", "y\tz", "a a a"]
+    parts, per_text = normalize_module._split_texts(texts)
+    expected: list[str] = []
+    expected_per_text = []
+    for text in texts:
+        text = normalize_module.clean_text(text)
+        if normalize_module._has_odd_space(text):
+            text = normalize_module._ODD_SPACE.sub(" \n ", text)
+        expected.extend(text.split(" "))
+        expected_per_text.append(len(text.split(" ")))
+    assert parts == expected
+    assert per_text.tolist() == expected_per_text
+    distinct, ids = normalize_module._distinct_chunks(parts)
+    assert distinct == list(dict.fromkeys(parts))
+    assert [distinct[i] for i in ids] == parts
+    empty_parts, empty_per_text = normalize_module._split_texts([])
+    assert empty_parts == [] and len(empty_per_text) == 0
+
+
+def test_two_runs_joined_equal_one_run(normalizer):
+    import tmlmap.text.normalize as normalize_module
+
+    nlp = normalizer.nlp
+    texts = TRICKY_TEXTS * 3
+    whole = normalize_module._tokenize_texts(nlp, texts, None, 200)
+    for cut in (1, 5, len(texts) - 1):
+        joined = normalize_module._concat_tokens(normalize_module._tokenize_texts(nlp, texts[:cut], None, 200),
+                                                 normalize_module._tokenize_texts(nlp, texts[cut:], None, 200))
+        for a, b in zip(whole, joined, strict=True):
+            np.testing.assert_array_equal(a, b)
+    assert normalize_module._half_by_characters(["aaaa", "b", "c", "dddd"]) == 2
+    assert normalize_module._half_by_characters(["x"]) == 1
+    assert normalize_module._half_by_characters([]) == 0
