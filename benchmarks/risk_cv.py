@@ -424,6 +424,104 @@ def main() -> None:
             print(f"| {name} | " + " | ".join(cells) + " |")
 
 
+def cv_oof(X, l2):
+    """Pooled out-of-fold logits per label and the per-fold AUCs (for the fold noise of a difference)."""
+    out = {}
+    for lab in LABELS:
+        y = Y[lab].astype(float)
+        oof = np.zeros(len(y))
+        for k in range(5):
+            tr = folds != k
+            th = fit_lr(X[tr], y[tr], [False] * X.shape[1], l2)
+            oof[~tr] = th[0] + X[~tr] @ th[1:]
+        out[lab] = oof
+    return out
+
+
+def fold_aucs(oof, lab):
+    return np.asarray([auc(Y[lab][folds == k], oof[folds == k]) for k in range(5)])
+
+
+def spelling_main() -> None:
+    """Issue 12, spelling-based fingerprints for rare and unseen words (``--spelling``): candidates
+    against the default, with the fold noise of each difference (mean and standard deviation over the
+    5 folds of the per-fold AUC difference) and the pooled AUC."""
+    from tmlmap.risk.model import L2, features, readings
+    from tmlmap.risk.words import spelled_counts, word_fingerprints
+
+    t0 = time.time()
+    wfd = word_fingerprints(M)
+    Z0, Z0d = features(M, wfd, texts)[0], features(M, wfd, ds_texts)[0]
+    base = cv_oof(Z0, L2)
+
+    def zs(wf, txts, unseen=True, unseen_idf=None):
+        Cx, _, keys = spelled_counts(M, txts, wf)
+        if not unseen:
+            Cx, keys = Cx[:, : wf.n_forms], []
+        idf = np.concatenate([wf.idf, np.full(len(keys), wf.unseen_idf if unseen_idf is None else unseen_idf)])
+        Wx = sp.csr_matrix(tfidf(Cx, idf), dtype=np.float64)
+        Wx.sum_duplicates()
+        Wx.sort_indices()
+        return readings(Wx, wf, extra=wf.unseen_rows(keys) if keys else None)[0]
+
+    def run(name, wf, **kw):
+        Z, Zd = zs(wf, texts, **kw), zs(wf, ds_texts, **kw)
+        o = cv_oof(Z, L2)
+        res = cv(Z, [False] * Z.shape[1], L2, Zd)
+        for lab in LABELS:
+            d = fold_aucs(o[lab], lab) - fold_aucs(base[lab], lab)
+            res[lab + "_diff"] = d.mean()
+            res[lab + "_sd"] = d.std(ddof=1)
+        report(name, res)
+
+    report(f"DEFAULT (tmlmap.risk.model.features, L2 {L2:g})", cv(Z0, [False] * Z0.shape[1], L2, Z0d))
+    if "--round3" in sys.argv:
+        for g in (dict(spell_intercept=True), dict(), dict(spell_alpha=0.3), dict(spell_alpha=0.1),
+                  dict(spell_weight=20.0), dict(spell_alpha=0.3, spell_weight=20.0), dict(spell_alpha=0.1, spell_weight=10.0)):
+            wf = compute_word_fingerprints(M, spelling=True, **g)
+            print("# spelling mean (fairness, privacy):", wf.spelling.mean[:2], flush=True)
+            tag = ", ".join(f"{k[6:]} {v}" for k, v in g.items()) or "alpha 1, weight 5"
+            tag += "" if "spell_intercept" in g else ", no intercept"
+            run(f"spelling prior for rare words + unseen words ({tag})", wf)
+            run(f"spelling prior for rare words only ({tag})", wf, unseen=False)
+            run(f"spelling + unseen words weighted as idf 4 ({tag})", wf, unseen_idf=4.0)
+        grid = []
+    elif "--round2" in sys.argv:
+        for g in (dict(spell_alpha=0.1), dict(spell_alpha=0.3, spell_weight=20.0), dict(spell_weight=10.0),
+                  dict(spell_topics_only=True), dict(spell_topics_only=True, spell_alpha=0.3),
+                  dict(spell_topics_only=True, spell_alpha=0.3, spell_weight=20.0)):
+            wf = compute_word_fingerprints(M, spelling=True, spell_intercept=True, **g)
+            tag = ", ".join(f"{k[6:]} {v}" for k, v in g.items())
+            run(f"spelling prior for rare words + unseen words ({tag})", wf)
+            run(f"spelling prior for rare words only ({tag})", wf, unseen=False)
+            run(f"spelling + unseen words weighted as idf 4 ({tag})", wf, unseen_idf=4.0)
+        grid = []
+    else:
+        grid = [dict(), dict(spell_alpha=0.3), dict(spell_alpha=3.0), dict(spell_alpha=10.0),
+            dict(spell_ngrams=(2, 4)), dict(spell_ngrams=(3, 6)), dict(spell_ngrams=(4, 6)),
+            dict(spell_min_df=10), dict(spell_min_df=50),
+            dict(spell_weight=20.0), dict(spell_weight=2.0)]
+    for g in grid:
+        wf = compute_word_fingerprints(M, spelling=True, spell_intercept=True, **g)
+        tag = ", ".join(f"{k[6:]} {v}" for k, v in g.items()) or "alpha 1, n-grams 3-5, min df 20, weight 5"
+        run(f"spelling prior for rare words + unseen words ({tag})", wf)
+        if not g:
+            run(f"spelling prior for rare words only, unseen words left out ({tag})", wf, unseen=False)
+            for u in (4.0, 8.0):
+                run(f"spelling + unseen words weighted as idf {u:g} ({tag})", wf, unseen_idf=u)
+    print(f"# {time.time() - t0:.0f} s", flush=True)
+    print("\n| candidate | fairness (dev CV) | privacy (dev CV) | fairness diff vs default (fold sd) "
+          "| privacy diff (fold sd) | devset dev fairness | devset dev privacy |")
+    print("|---|---|---|---|---|---|---|")
+    for name, r in RESULTS:
+        d = [f"{r[lab + '_diff']:+.3f} ({r[lab + '_sd']:.3f})" if lab + "_diff" in r else "" for lab in LABELS]
+        print(f"| {name} | {r['fairness']:.3f} | {r['privacy']:.3f} | {d[0]} | {d[1]} | "
+              f"{r['fairness_ds']:.3f} | {r['privacy_ds']:.3f} |")
+
+
 RESULTS: list = []
 if __name__ == "__main__":
-    main()
+    if "--spelling" in sys.argv:
+        spelling_main()
+    else:
+        main()

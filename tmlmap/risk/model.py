@@ -45,7 +45,7 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
@@ -301,6 +301,21 @@ class Analysis:
     is_language: np.ndarray
     stream: object
     known_mask: np.ndarray  # (n_positions,) the stream position is a known form
+    new_keys: list[str] = field(default_factory=list)  # words no form is (columns n_forms + j of W)
+    unseen: tuple[np.ndarray, np.ndarray] | None = None  # their (affinity, sharp) rows from spelling
+
+    def word(self, f: int) -> str:
+        """Display name of column ``f`` of ``W`` (a form, or a word no paper uses)."""
+        n0 = self.model.words.n_forms
+        return self.model.words.display[f] if f < n0 else self.new_keys[f - n0]
+
+    def affinity_row(self, f: int) -> np.ndarray:
+        """``(k,)`` fingerprint of column ``f`` of ``W``."""
+        n0 = self.model.words.n_forms
+        if f < n0:
+            return self.model.words.affinity[f]
+        assert self.unseen is not None
+        return self.unseen[0][f - n0]
 
     @property
     def topic(self) -> np.ndarray:
@@ -344,11 +359,16 @@ class Analysis:
         rank = np.empty(len(order), dtype=np.int64)
         rank[order] = np.arange(len(order)) - np.repeat(self.W.indptr[:-1], lengths)
         parts = np.where(rank < MAX_DRIVERS, parts, 0.0)
+        # Words no paper uses (spelling only) cannot point to papers: the evidence is on the forms.
+        n0 = self.model.words.n_forms
+        Wf = self.W[:, :n0].tocsr() if self.W.shape[1] > n0 else self.W
+        parts = np.where(self.W.indices < n0, parts, 0.0)
         Q = sp.csr_matrix((parts, self.W.indices.copy(), self.W.indptr.copy()), shape=self.W.shape)
         Q.eliminate_zeros()
+        Q = Q[:, :n0].tocsr() if Q.shape[1] > n0 else Q
         empty = np.diff(Q.indptr) == 0
         if empty.any():
-            Q = sp.vstack([Q[i] if not empty[i] else self.W[i] for i in range(Q.shape[0])]).tocsr()
+            Q = sp.vstack([Q[i] if not empty[i] else Wf[i] for i in range(Q.shape[0])]).tocsr()
         norms = np.sqrt(np.asarray(Q.multiply(Q).sum(axis=1)).ravel())
         return (sp.diags(np.divide(1.0, norms, out=np.zeros_like(norms), where=norms > 0)) @ Q).tocsr()
 
@@ -360,7 +380,7 @@ class Analysis:
             self._parts_cache = self._parts()
         lo, hi = self.W.indptr[i], self.W.indptr[i + 1]
         P = self._parts_cache[lo:hi]
-        items = [(float(P[r, j]), self.model.words.display[int(self.W.indices[lo + r])], LABELS[j])
+        items = [(float(P[r, j]), self.word(int(self.W.indices[lo + r])), LABELS[j])
                  for r in range(hi - lo) for j in range(2) if P[r, j] > 1e-6]
         items.sort(key=lambda x: (-x[0], x[1], x[2]))
         return [{"term": t, "topic": lab, "contribution": round(v, 5)} for v, t, lab in items[:n]]
@@ -387,8 +407,8 @@ class Analysis:
             col = self.contrib[lo:hi, nt + j]
             best = np.argsort(-col, kind="stable")[:CONTEXT_WORDS]
             # Evidence words: those whose own fingerprint leans to the context (twice the corpus mean).
-            words = [wf.display[int(self.W.indices[lo + b])] for b in best.tolist()
-                     if col[b] > 0 and wf.affinity[int(self.W.indices[lo + b]), nt + j] >= 2 * wf.prior[nt + j]]
+            words = [self.word(int(self.W.indices[lo + b])) for b in best.tolist()
+                     if col[b] > 0 and self.affinity_row(int(self.W.indices[lo + b]))[nt + j] >= 2 * wf.prior[nt + j]]
             out.append({"key": c.key, "name": c.name, "point": c.point, "risk": c.risk,
                         "score": round(lift_, 3), "words": words})
         return out
@@ -452,8 +472,8 @@ class ContextModel:
 
     def analyse(self, texts: Sequence[str], *, with_offsets: bool = False) -> Analysis:
         """Scores, features, risks and evidence arrays of cleaned ``texts``."""
-        Z, W, S, contrib, stream, known_mask, shares = features(self.term_map, self.words, texts,
-                                                                with_offsets=with_offsets, full=True)
+        Z, W, S, contrib, stream, known_mask, shares, new_keys, unseen = features(
+            self.term_map, self.words, texts, with_offsets=with_offsets, full=True)
         n = len(texts)
         k = len(self.words.columns)
         X = Z[:, :k]
@@ -471,7 +491,9 @@ class ContextModel:
         words = stream.tokens != -1
         n_word = np.bincount(doc[words], minlength=n)
         n_known = np.bincount(doc[known_mask], minlength=n)
-        n_distinct = np.diff(W.indptr)
+        in_corpus = W.indices < self.words.n_forms
+        in_corpus[in_corpus] = self.words.known[W.indices[in_corpus]]
+        n_distinct = np.bincount(rows[in_corpus], minlength=n)  # distinct words the corpus uses
         coverage = np.divide(n_known, n_word, out=np.zeros(n), where=n_word > 0)
         conf = (1 - np.exp(-n_distinct / CONF_WORDS_SCALE)) * np.minimum(1.0, coverage / CONF_FULL_COVERAGE)
         letters = np.asarray([_letter_share(t) for t in texts])
@@ -479,7 +501,7 @@ class ContextModel:
         is_lang = (n_known >= 1) & (latin >= MIN_WORD_SHARE) & (letters >= MIN_LETTER_SHARE)
         conf = np.where(is_lang, conf, 0.0)
         return Analysis(self, W, contrib, S, X, Z, parts, risk, pct, n_known, n_distinct, coverage, conf, is_lang, stream,
-                        known_mask)
+                        known_mask, new_keys, unseen)
 
     def shared_words(self, paper: int, q_idx: np.ndarray, q_w: np.ndarray, n: int = 5) -> list[str]:
         """The query's driving words that paper ``paper`` uses, strongest first (at most ``n``)."""
@@ -522,19 +544,40 @@ def _shares(contrib: np.ndarray, S: np.ndarray, W: sp.csr_matrix) -> np.ndarray:
     return np.divide(contrib, S[rows], out=np.zeros_like(contrib), where=S[rows] > 0)
 
 
-def readings(W: sp.csr_matrix, wf: WordFingerprints, *, full: bool = False):
+def _local(W: sp.csr_matrix, wf: WordFingerprints, extra: tuple[np.ndarray, np.ndarray] | None
+           ) -> tuple[sp.csr_matrix, np.ndarray, np.ndarray]:
+    """``(W_local, A, sharp)``: ``W`` on its used columns only (same entry order) and their
+    fingerprint rows; columns from ``wf.n_forms`` on are the rows of ``extra`` (unseen words)."""
+    assert wf.sharp is not None
+    cols, inv = np.unique(W.indices, return_inverse=True)
+    Wl = sp.csr_matrix((W.data, inv.reshape(-1), W.indptr), shape=(W.shape[0], len(cols)))
+    n0 = wf.n_forms
+    old, new = cols[cols < n0], cols[cols >= n0] - n0
+    if len(new) and extra is None:
+        raise ValueError("columns beyond the forms need their fingerprint rows (extra)")
+    A, sharp = wf.affinity[old], wf.sharp[old]
+    if len(new):
+        assert extra is not None
+        A, sharp = np.vstack([A, extra[0][new]]), np.vstack([sharp, extra[1][new]])
+    return Wl, A, sharp
+
+
+def readings(W: sp.csr_matrix, wf: WordFingerprints, *, full: bool = False,
+             extra: tuple[np.ndarray, np.ndarray] | None = None):
     """``Z`` ``(n, 3k)``: the three readings of texts ``W`` (tf-idf, canonical CSR) per signal
     (module docstring; :data:`VIEWS` order). With ``full`` also ``(S, contrib, shares)``: the mean
     reading's scores and per-entry contributions, and per view the ``(nnz, k)`` share of each entry
-    in that view's feature (rows sum to 1 where the feature is positive)."""
+    in that view's feature (rows sum to 1 where the feature is positive). ``extra``: ``(affinity,
+    sharp)`` rows of the columns from ``wf.n_forms`` on (words no paper uses, :func:`features`)."""
     if wf.sharp is None or wf.sharp_prior is None:
         raise ValueError("word fingerprints without concentrated fingerprints (compute_word_fingerprints makes them)")
     W = sp.csr_matrix(W, dtype=np.float64)
     W.sum_duplicates()
     W.sort_indices()
-    S, contrib = _scores(W, wf)
-    second, share2 = second_word_lift(W, wf.affinity, wf.prior)
-    S_sh, c_sh = signal_scores(W, wf.sharp, cap_top=True)  # every signal capped: one word's papers decide nothing
+    W, A, sharp = _local(W, wf, extra)
+    S, contrib = _scores(W, wf, A)
+    second, share2 = second_word_lift(W, A, wf.prior)
+    S_sh, c_sh = signal_scores(W, sharp, cap_top=True)  # every signal capped: one word's papers decide nothing
     Z = np.minimum(np.hstack([lift(S, wf.prior), second, lift(S_sh, wf.sharp_prior)]), MAX_LIFT)
     if not full:
         return Z, None
@@ -545,18 +588,26 @@ def features(term_map, wf: WordFingerprints, texts: Sequence[str], *, with_offse
              full: bool = False):
     """``(n, 3k)`` model inputs ``Z`` of ``texts`` (already cleaned; :func:`readings`) and their tf-idf
     ``W``; with ``full``: ``(Z, W, scores, contrib, stream, known_mask, shares)``."""
-    from tmlmap.risk.words import form_counts
+    from tmlmap.risk.words import form_counts, spelled_counts
     from tmlmap.text.weighting import tfidf
 
-    C, stream = form_counts(term_map, texts, wf.known, with_offsets=with_offsets)
-    W = sp.csr_matrix(tfidf(C, wf.idf), dtype=np.float64)
+    rows = None
+    new_keys: list[str] = []
+    if wf.spelling is not None:
+        C, stream, new_keys = spelled_counts(term_map, texts, wf, with_offsets=with_offsets)
+        idf = np.concatenate([wf.idf, np.full(len(new_keys), wf.unseen_idf)])
+        rows = wf.unseen_rows(new_keys)
+    else:
+        C, stream = form_counts(term_map, texts, wf.known, with_offsets=with_offsets)
+        idf = wf.idf
+    W = sp.csr_matrix(tfidf(C, idf), dtype=np.float64)
     W.sum_duplicates()
     W.sort_indices()
-    Z, extra = readings(W, wf, full=full)
+    Z, extra = readings(W, wf, full=full, extra=rows)
     if not full:
         return Z, W
     S, contrib, shares = extra
     tok = stream.tokens
     known_mask = (tok >= 0) & (tok < len(wf.known))
     known_mask[known_mask] = wf.known[tok[known_mask]]
-    return Z, W, S, contrib, stream, known_mask, shares
+    return Z, W, S, contrib, stream, known_mask, shares, new_keys, rows
