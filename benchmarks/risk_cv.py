@@ -446,13 +446,19 @@ def spelling_main() -> None:
     """Issue 12, spelling-based fingerprints for rare and unseen words (``--spelling``): candidates
     against the default, with the fold noise of each difference (mean and standard deviation over the
     5 folds of the per-fold AUC difference) and the pooled AUC."""
-    from tmlmap.risk.model import L2, features, readings
+    from tmlmap.risk.model import L2, _three, features
     from tmlmap.risk.words import spelled_counts, word_fingerprints
 
     t0 = time.time()
-    wfd = word_fingerprints(M)
-    Z0, Z0d = features(M, wfd, texts)[0], features(M, wfd, ds_texts)[0]
+    wfp = compute_word_fingerprints(M, spelling=False)  # the previous default: paper-only fingerprints
+    Z0, Z0d = features(M, wfp, texts)[0], features(M, wfp, ds_texts)[0]
     base = cv_oof(Z0, L2)
+    # Rounds 1-3 replaced the paper-only readings by the spelled ones; their settings, stated in full.
+    r1 = dict(spell_alpha=1.0, spell_weight=5.0, spell_unseen_idf=None, spell_intercept=True, spell_min_df=20,
+              spell_ngrams=(3, 5), spell_topics_only=False)
+
+    def spell_wf(**g):
+        return compute_word_fingerprints(M, spelling=True, **(r1 | g))
 
     def zs(wf, txts, unseen=True, unseen_idf=None):
         Cx, _, keys = spelled_counts(M, txts, wf)
@@ -462,7 +468,7 @@ def spelling_main() -> None:
         Wx = sp.csr_matrix(tfidf(Cx, idf), dtype=np.float64)
         Wx.sum_duplicates()
         Wx.sort_indices()
-        return readings(Wx, wf, extra=wf.unseen_rows(keys) if keys else None)[0]
+        return _three(Wx, wf, wf.spell_affinity, wf.spell_sharp, wf.unseen_rows(keys) if keys else None)[0]
 
     def run(name, wf, **kw):
         Z, Zd = zs(wf, texts, **kw), zs(wf, ds_texts, **kw)
@@ -474,11 +480,46 @@ def spelling_main() -> None:
             res[lab + "_sd"] = d.std(ddof=1)
         report(name, res)
 
-    report(f"DEFAULT (tmlmap.risk.model.features, L2 {L2:g})", cv(Z0, [False] * Z0.shape[1], L2, Z0d))
-    if "--round3" in sys.argv:
+    report(f"previous default (paper-only readings, L2 {L2:g})", cv(Z0, [False] * Z0.shape[1], L2, Z0d))
+    wfd = word_fingerprints(M)
+    Zn, Znd = features(M, wfd, texts)[0], features(M, wfd, ds_texts)[0]
+    on = cv_oof(Zn, L2)
+    res = cv(Zn, [False] * Zn.shape[1], L2, Znd)
+    for lab in LABELS:
+        d = fold_aucs(on[lab], lab) - fold_aucs(base[lab], lab)
+        res[lab + "_diff"], res[lab + "_sd"] = d.mean(), d.std(ddof=1)
+    report(f"NEW DEFAULT (tmlmap.risk.model.features: paper-only + spelled readings, L2 {L2:g})", res)
+    if "--default" in sys.argv:
+        grid = []
+    elif "--round4" in sys.argv:
+        for g, u in ((dict(spell_alpha=0.1, spell_weight=10.0), 4.0), (dict(spell_alpha=0.3), 4.0),
+                     (dict(spell_alpha=0.3, spell_weight=20.0), 4.0)):
+            wf = spell_wf(spell_intercept=False, **g)
+            tag = ", ".join(f"{k[6:]} {v}" for k, v in g.items()) + f", unseen idf {u:g}, no intercept"
+            Zs, Zsd = zs(wf, texts, unseen_idf=u), zs(wf, ds_texts, unseen_idf=u)
+            Zc, Zcd = np.hstack([Z0, Zs]), np.hstack([Z0d, Zsd])
+            for l2 in (L2, 1e-3):
+                o = cv_oof(Zc, l2)
+                res = cv(Zc, [False] * Zc.shape[1], l2, Zcd)
+                for lab in LABELS:
+                    d = fold_aucs(o[lab], lab) - fold_aucs(base[lab], lab)
+                    res[lab + "_diff"], res[lab + "_sd"] = d.mean(), d.std(ddof=1)
+                report(f"default inputs + spelling inputs side by side ({tag}), L2 {l2:g}", res)
+            # per label: spelling readings for fairness, the default's for privacy
+            o = cv_oof(Zs, L2)
+            rs = cv(Zs, [False] * Zs.shape[1], L2, Zsd)
+            r0 = cv(Z0, [False] * Z0.shape[1], L2, Z0d)
+            res = {"fairness": rs["fairness"], "fairness_ds": rs["fairness_ds"], "privacy": r0["privacy"],
+                   "privacy_ds": r0["privacy_ds"],
+                   "fairness_diff": (fold_aucs(o["fairness"], "fairness") - fold_aucs(base["fairness"], "fairness")).mean(),
+                   "fairness_sd": (fold_aucs(o["fairness"], "fairness") - fold_aucs(base["fairness"], "fairness")).std(ddof=1),
+                   "privacy_diff": 0.0, "privacy_sd": 0.0}
+            report(f"per label: spelling inputs for fairness, the default's for privacy ({tag})", res)
+        grid = []
+    elif "--round3" in sys.argv:
         for g in (dict(spell_intercept=True), dict(), dict(spell_alpha=0.3), dict(spell_alpha=0.1),
                   dict(spell_weight=20.0), dict(spell_alpha=0.3, spell_weight=20.0), dict(spell_alpha=0.1, spell_weight=10.0)):
-            wf = compute_word_fingerprints(M, spelling=True, **g)
+            wf = spell_wf(**({"spell_intercept": False} | g))
             print("# spelling mean (fairness, privacy):", wf.spelling.mean[:2], flush=True)
             tag = ", ".join(f"{k[6:]} {v}" for k, v in g.items()) or "alpha 1, weight 5"
             tag += "" if "spell_intercept" in g else ", no intercept"
@@ -490,7 +531,7 @@ def spelling_main() -> None:
         for g in (dict(spell_alpha=0.1), dict(spell_alpha=0.3, spell_weight=20.0), dict(spell_weight=10.0),
                   dict(spell_topics_only=True), dict(spell_topics_only=True, spell_alpha=0.3),
                   dict(spell_topics_only=True, spell_alpha=0.3, spell_weight=20.0)):
-            wf = compute_word_fingerprints(M, spelling=True, spell_intercept=True, **g)
+            wf = spell_wf(**g)
             tag = ", ".join(f"{k[6:]} {v}" for k, v in g.items())
             run(f"spelling prior for rare words + unseen words ({tag})", wf)
             run(f"spelling prior for rare words only ({tag})", wf, unseen=False)
@@ -502,7 +543,7 @@ def spelling_main() -> None:
             dict(spell_min_df=10), dict(spell_min_df=50),
             dict(spell_weight=20.0), dict(spell_weight=2.0)]
     for g in grid:
-        wf = compute_word_fingerprints(M, spelling=True, spell_intercept=True, **g)
+        wf = spell_wf(**g)
         tag = ", ".join(f"{k[6:]} {v}" for k, v in g.items()) or "alpha 1, n-grams 3-5, min df 20, weight 5"
         run(f"spelling prior for rare words + unseen words ({tag})", wf)
         if not g:

@@ -67,6 +67,8 @@ L2 = 3e-4
 MAX_LIFT = 2.0
 #: The three readings of every signal, in the column order of the model inputs ``Z``.
 VIEWS = ("mean", "second", "sharp")
+#: The same three readings on the spelled fingerprints (:mod:`tmlmap.risk.words`, step 5).
+SPELLED_VIEWS = ("spelled mean", "spelled second", "spelled sharp")
 
 
 def load_aiaaic(split: str | None = "dev", path: str | Path = AIAAIC) -> list[dict]:
@@ -515,7 +517,7 @@ class ContextModel:
 
     def input_names(self) -> list[str]:
         """Names of the model inputs ``Z``: ``"<view>:<signal>"`` (:data:`VIEWS`)."""
-        return [f"{v}:{c}" for v in VIEWS for c in self.words.columns]
+        return [f"{v}:{c}" for v in views(self.words) for c in self.words.columns]
 
     def describe(self) -> dict:
         """The fitted parameters: per label, intercept and the (positive) weight of every input."""
@@ -544,44 +546,80 @@ def _shares(contrib: np.ndarray, S: np.ndarray, W: sp.csr_matrix) -> np.ndarray:
     return np.divide(contrib, S[rows], out=np.zeros_like(contrib), where=S[rows] > 0)
 
 
-def _local(W: sp.csr_matrix, wf: WordFingerprints, extra: tuple[np.ndarray, np.ndarray] | None
-           ) -> tuple[sp.csr_matrix, np.ndarray, np.ndarray]:
-    """``(W_local, A, sharp)``: ``W`` on its used columns only (same entry order) and their
-    fingerprint rows; columns from ``wf.n_forms`` on are the rows of ``extra`` (unseen words)."""
-    assert wf.sharp is not None
+def _local(W: sp.csr_matrix, wf: WordFingerprints, A_all: np.ndarray, sharp_all: np.ndarray,
+           extra: tuple[np.ndarray, np.ndarray] | None) -> tuple[sp.csr_matrix, np.ndarray, np.ndarray]:
+    """``(W_local, A, sharp)``: ``W`` on its used columns only (same entry order) and their rows of
+    ``A_all``, ``sharp_all``; columns from ``wf.n_forms`` on are the rows of ``extra`` (unseen words)."""
     cols, inv = np.unique(W.indices, return_inverse=True)
     Wl = sp.csr_matrix((W.data, inv.reshape(-1), W.indptr), shape=(W.shape[0], len(cols)))
     n0 = wf.n_forms
     old, new = cols[cols < n0], cols[cols >= n0] - n0
     if len(new) and extra is None:
         raise ValueError("columns beyond the forms need their fingerprint rows (extra)")
-    A, sharp = wf.affinity[old], wf.sharp[old]
+    A, sharp = A_all[old], sharp_all[old]
     if len(new):
         assert extra is not None
         A, sharp = np.vstack([A, extra[0][new]]), np.vstack([sharp, extra[1][new]])
     return Wl, A, sharp
 
 
+def _three(W: sp.csr_matrix, wf: WordFingerprints, A_all: np.ndarray, sharp_all: np.ndarray,
+           extra: tuple[np.ndarray, np.ndarray] | None):
+    """The three readings of ``W`` (canonical CSR) on fingerprints ``A_all``, ``sharp_all``:
+    ``(Z (n, 3k), S, contrib, shares)`` (see :func:`readings`)."""
+    assert wf.sharp_prior is not None
+    Wl, A, sharp = _local(W, wf, A_all, sharp_all, extra)
+    S, contrib = _scores(Wl, wf, A)
+    second, share2 = second_word_lift(Wl, A, wf.prior)
+    S_sh, c_sh = signal_scores(Wl, sharp, cap_top=True)  # every signal capped: one word's papers decide nothing
+    Z = np.minimum(np.hstack([lift(S, wf.prior), second, lift(S_sh, wf.sharp_prior)]), MAX_LIFT)
+    return Z, S, contrib, [_shares(contrib, S, Wl), share2, _shares(c_sh, S_sh, Wl)]
+
+
+def views(wf: WordFingerprints) -> tuple[str, ...]:
+    """Names of the readings in the column blocks of the model inputs: :data:`VIEWS`, then, with a
+    spelling map, :data:`SPELLED_VIEWS`."""
+    return VIEWS + (SPELLED_VIEWS if wf.spell_affinity is not None else ())
+
+
 def readings(W: sp.csr_matrix, wf: WordFingerprints, *, full: bool = False,
              extra: tuple[np.ndarray, np.ndarray] | None = None):
-    """``Z`` ``(n, 3k)``: the three readings of texts ``W`` (tf-idf, canonical CSR) per signal
-    (module docstring; :data:`VIEWS` order). With ``full`` also ``(S, contrib, shares)``: the mean
-    reading's scores and per-entry contributions, and per view the ``(nnz, k)`` share of each entry
-    in that view's feature (rows sum to 1 where the feature is positive). ``extra``: ``(affinity,
-    sharp)`` rows of the columns from ``wf.n_forms`` on (words no paper uses, :func:`features`)."""
+    """``Z`` ``(n, 3k)`` (``(n, 6k)`` with a spelling map): the readings of texts ``W`` (tf-idf,
+    canonical CSR) per signal (module docstring; :func:`views` order). With ``full`` also ``(S,
+    contrib, shares)``: the (paper-only) mean reading's scores and per-entry contributions, and per
+    view the ``(nnz, k)`` share of each entry in that view's feature (rows sum to 1 where the
+    feature is positive). ``extra``: ``(affinity, sharp)`` rows of the columns from ``wf.n_forms``
+    on (words no paper uses, :func:`features`).
+
+    With a spelling map the first three readings use only the words with papers (``wf.known``) and
+    the paper-only fingerprints, exactly as without one; the three spelled readings use every
+    column of ``W`` and ``wf.spell_affinity``, ``wf.spell_sharp``, ``extra``.
+    """
     if wf.sharp is None or wf.sharp_prior is None:
         raise ValueError("word fingerprints without concentrated fingerprints (compute_word_fingerprints makes them)")
     W = sp.csr_matrix(W, dtype=np.float64)
     W.sum_duplicates()
     W.sort_indices()
-    W, A, sharp = _local(W, wf, extra)
-    S, contrib = _scores(W, wf, A)
-    second, share2 = second_word_lift(W, A, wf.prior)
-    S_sh, c_sh = signal_scores(W, sharp, cap_top=True)  # every signal capped: one word's papers decide nothing
-    Z = np.minimum(np.hstack([lift(S, wf.prior), second, lift(S_sh, wf.sharp_prior)]), MAX_LIFT)
+    if wf.spell_affinity is None or wf.spell_sharp is None:
+        Z, S, contrib, shares = _three(W, wf, wf.affinity, wf.sharp, extra)
+        return (Z, None) if not full else (Z, (S, contrib, shares))
+    keep = W.indices < wf.n_forms
+    keep[keep] = wf.known[W.indices[keep]]
+    rows = np.repeat(np.arange(W.shape[0]), np.diff(W.indptr))
+    Wp = sp.csr_matrix((W.data[keep], W.indices[keep], np.concatenate([[0], np.cumsum(np.bincount(
+        rows[keep], minlength=W.shape[0]))])), shape=W.shape)
+    Z0, S, c0, sh0 = _three(Wp, wf, wf.affinity, wf.sharp, None)
+    Z1, _, _, sh1 = _three(W, wf, wf.spell_affinity, wf.spell_sharp, extra)
+    Z = np.hstack([Z0, Z1])
     if not full:
         return Z, None
-    return Z, (S, contrib, [_shares(contrib, S, W), share2, _shares(c_sh, S_sh, W)])
+
+    def spread(V: np.ndarray) -> np.ndarray:
+        out = np.zeros((W.nnz, V.shape[1]))
+        out[keep] = V
+        return out
+
+    return Z, (S, spread(c0), [spread(v) for v in sh0] + sh1)
 
 
 def features(term_map, wf: WordFingerprints, texts: Sequence[str], *, with_offsets: bool = False,

@@ -65,20 +65,26 @@ SEED_FLOOR = True
 #: fingerprints (chosen on the AIAAIC dev split: 0.5, 1, 2, 3, 5, 10 % tried).
 SHARP_SHARE = 0.02
 #: Whether words get a spelling prior (module docstring, step 5).
-SPELLING = False
+SPELLING = True
 #: Character n-grams (with word-boundary marks) a word is read by (dev CV: see benchmarks/risk_cv.py).
 SPELL_NGRAMS = (3, 5)
 #: Ridge penalty of the spelling map (dev CV).
-SPELL_ALPHA = 1.0
+SPELL_ALPHA = 0.3
 #: Words used by at least this many papers teach the spelling map (their fingerprints are its targets).
 SPELL_MIN_DF = 20
 #: Hashed n-gram space (collisions are rare at this size; only the n-grams of the training words are kept).
 SPELL_HASH_BITS = 20
+#: Worth of the spelling prior in papers (dev CV: 2, 5, 10, 20 tried): a word in 20 papers is half
+#: its papers, half its spelling.
+SPELL_WEIGHT = 20.0
 #: Whether only the topic columns (not the contexts) get the spelling prior (dev CV).
 SPELL_TOPICS_ONLY = False
 #: Whether the spelling map has an intercept (the mean log-lift of the training words; dev CV) or
 #: shrinks to lift 0, the corpus mean, for a word whose n-grams tell nothing.
 SPELL_INTERCEPT = False
+#: Tf-idf weight of a word no paper uses in the spelled readings (dev CV: 4, 8 and its smooth idf,
+#: 11.3, tried; 4 is the idf of a word in about 1,400 of the 28,428 papers).
+SPELL_UNSEEN_IDF = 4.0
 
 
 @dataclass
@@ -92,9 +98,11 @@ class WordFingerprints:
     ``contexts``: the :class:`~tmlmap.risk.contexts.Context` of each context column.
     ``sharp``: ``(n_forms, k)`` concentrated fingerprints (module docstring, step 4) and
     ``sharp_prior`` ``(k,)`` their corpus share (``None`` when not computed).
-    ``spelling``: the :class:`Spelling` map (module docstring, step 5; ``None`` without it), then
-    every form can count (its spelling gives it a prior) and a word the corpus never uses gets the
-    fingerprints :meth:`unseen_rows` with weight ``unseen_idf`` (the idf of a word in no paper).
+    ``spelling``: the :class:`Spelling` map (module docstring, step 5; ``None`` without it), and
+    ``spell_affinity``, ``spell_sharp`` ``(n_forms, k)``: the fingerprints with the spelling prior
+    (``affinity`` and ``sharp`` stay the paper-only ones). In the spelled readings every form
+    counts and a word the corpus never uses gets :meth:`unseen_rows` with tf-idf weight
+    ``unseen_idf``.
     """
 
     columns: list[str]
@@ -109,6 +117,8 @@ class WordFingerprints:
     sharp_prior: np.ndarray | None = None
     spelling: Spelling | None = None
     unseen_idf: float = 0.0
+    spell_affinity: np.ndarray | None = None
+    spell_sharp: np.ndarray | None = None
 
     @property
     def n_topics(self) -> int:
@@ -202,9 +212,10 @@ def compute_word_fingerprints(
     spell_alpha: float = SPELL_ALPHA,
     spell_ngrams: tuple[int, int] = SPELL_NGRAMS,
     spell_min_df: int = SPELL_MIN_DF,
-    spell_weight: float | None = None,
+    spell_weight: float | None = SPELL_WEIGHT,
     spell_topics_only: bool = SPELL_TOPICS_ONLY,
     spell_intercept: bool = SPELL_INTERCEPT,
+    spell_unseen_idf: float | None = SPELL_UNSEEN_IDF,
 ) -> WordFingerprints:
     """Fingerprints of every form of ``term_map`` for ``topics`` and ``contexts`` (default: all parsed).
 
@@ -212,7 +223,8 @@ def compute_word_fingerprints(
     give them when the user added seed terms). With ``spelling`` the prior of every word is
     its spelling prediction (module docstring, step 5; ``spell_*`` its settings, ``spell_weight``
     its worth in papers, default ``prior_weight``; ``spell_topics_only``: the contexts keep the
-    corpus mean as prior). Raises ValueError when the map has no ``word_docs`` (a map saved before they existed: rebuild it).
+    corpus mean as prior; ``spell_unseen_idf``: the weight of a word no paper uses, ``None`` its
+    smooth idf). Raises ValueError when the map has no ``word_docs`` (a map saved before they existed: rebuild it).
     """
     if term_map.word_docs is None:
         raise ValueError("this map has no word_docs; rebuild it (tmlmap build --force)")
@@ -280,21 +292,25 @@ def compute_word_fingerprints(
             spell.coef[:, len(topics): kk] = spell.coef[:, kk + len(topics):] = 0.0
             spell.lo[len(topics): kk] = spell.lo[kk + len(topics):] = 0.0
             spell.hi[len(topics): kk] = spell.hi[kk + len(topics):] = 0.0
-        A = (acc + m * prior[None, :] * np.exp(L[:, :kk])) / (word_df[:, None] + m)
-        sharp = (acc_sharp + m * sharp_prior[None, :] * np.exp(L[:, kk:])) / (word_df[:, None] + m)
-        A[term_form[in_range], : len(topics)] = T_terms[in_range]
+        A_sp = (acc + m * prior[None, :] * np.exp(L[:, :kk])) / (word_df[:, None] + m)
+        sharp_sp = (acc_sharp + m * sharp_prior[None, :] * np.exp(L[:, kk:])) / (word_df[:, None] + m)
+        A_sp[term_form[in_range], : len(topics)] = T_terms[in_range]
     # Seeds keep at least their seed value for their own context (with seed_floor).
     nt = len(topics)
     for j, c in enumerate(contexts if seed_floor else ()):
         ids = np.asarray([f for f in seeds[c.key] if f < n_forms], dtype=np.int64)
         if len(ids):
             A[ids, nt + j] = np.maximum(A[ids, nt + j], G[ids, j])
+            if spell is not None:
+                A_sp[ids, nt + j] = np.maximum(A_sp[ids, nt + j], G[ids, j])
     display = list(ex.forms[:n_forms])
     for t, f in enumerate(term_form.tolist()):
         if f < n_forms:
             display[f] = term_map.terms[t]
+    unseen_idf = float(smooth_idf(np.zeros(1), n_docs)[0]) if spell_unseen_idf is None else float(spell_unseen_idf)
     return WordFingerprints(list(topics) + [c.key for c in contexts], A, prior, idf, known, seeds, contexts,
-                            display, sharp, sharp_prior, spell, float(smooth_idf(np.zeros(1), n_docs)[0]))
+                            display, sharp, sharp_prior, spell, unseen_idf,
+                            A_sp if spell is not None else None, sharp_sp if spell is not None else None)
 
 
 def _log_ratio(V: np.ndarray, prior: np.ndarray) -> np.ndarray:
