@@ -21,8 +21,16 @@ known forms (:mod:`tmlmap.risk.words`; ``w`` their tf-idf weights):
    share of each word's papers among the 2 % most signal-``k`` papers of the
    corpus; feature: its lift over that share.
 
-Model inputs ``Z`` (:data:`VIEWS` order): ``(n, 3k)`` = [mean | second word |
-concentrated], each capped at :data:`MAX_LIFT` (a 7.4-fold lift). :data:`FEATURES` (the two topics and the strongest fairness and
+4. **Spelled readings** (:data:`SPELLED_VIEWS`): readings 1-3 again on the
+   fingerprints whose prior is the word's spelling (:mod:`tmlmap.risk.words`,
+   step 5), over every word of the text, words no paper uses included ("sexist",
+   "surveil": their fingerprint is their spelling's prediction, weight
+   :data:`~tmlmap.risk.words.SPELL_UNSEEN_IDF`). Readings 1-3 stay exactly as
+   without it (words with papers, paper-only fingerprints); the logistic model
+   weighs both (dev CV: replacing them lost privacy AUC, adding them did not).
+
+Model inputs ``Z`` (:func:`views` order): ``(n, 6k)`` = [mean | second word |
+concentrated | the three spelled], each capped at :data:`MAX_LIFT` (a 7.4-fold lift). :data:`FEATURES` (the two topics and the strongest fairness and
 privacy context, of the mean reading) are reported in ``raw``; they are not
 model inputs.
 
@@ -30,7 +38,7 @@ model inputs.
 ``a_j >= 0`` (monotone: more of any signal never lowers a risk), L2 penalty
 :data:`L2`, fitted by :func:`fit_logistic` on the AIAAIC ``dev`` split only
 (``data/aiaaic.jsonl``): one weight per signal and reading plus an intercept
-per label. Every choice (the readings, ``SHARP_SHARE``, ``L2``, the word prior)
+per label. Every choice (the readings, ``SHARP_SHARE``, ``L2``, the word prior, the spelling map)
 was made by stratified 5-fold cross-validation on the dev split
 (``benchmarks/risk_cv.py``).
 
@@ -292,7 +300,7 @@ class Analysis:
     contrib: np.ndarray  # (nnz, k) per-entry contribution to each signal score
     scores: np.ndarray  # (n, k) signal scores (mean reading)
     X: np.ndarray  # (n, k) lift features of the mean reading (contexts listed from these)
-    Z: np.ndarray  # (n, 3k) model inputs (VIEWS: mean | second word | concentrated)
+    Z: np.ndarray  # (n, 6k) model inputs (views(): mean | second word | concentrated | the three spelled)
     parts: np.ndarray  # (nnz, 2) each entry's additive part of the fairness/privacy logit (minus intercept)
     risk: np.ndarray  # (n, 2)
     percentile: np.ndarray  # (n, 2)

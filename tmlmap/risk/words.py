@@ -32,6 +32,19 @@ a fingerprint from its papers, by the machinery the topics use
    by the same prior weight. A mean profile is diluted by every generic word of
    a paper; this share is not ("racist" in a few papers, all about bias).
 
+5. **Spelling** (``spell_*``; fastText's subword idea, Bojanowski et al. 2017). A word
+   few papers use says little through its papers, one no paper uses nothing, though its
+   spelling relates it to words the map knows well (racist ~ racism, racial; surveil ~
+   surveillance). A ridge regression (:func:`fit_spelling`) from a word's character
+   3-5-grams (with boundary marks, hashed, L2-normalized) to its log-lifts ``log(A[f] /
+   prior)`` and ``log(sharp[f] / sharp_prior)`` is fitted on the forms used by at least
+   :data:`SPELL_MIN_DF` papers (corpus only), without intercept (a word whose n-grams tell
+   nothing predicts the corpus mean). Its prediction replaces the corpus mean as the prior
+   of every form, worth :data:`SPELL_WEIGHT` papers (``spell_affinity``, ``spell_sharp``;
+   map terms keep their map fingerprints for the topics, seeds their floor), and is the
+   fingerprint of a word no form is (:meth:`WordFingerprints.unseen_rows`). The paper-only
+   ``affinity`` and ``sharp`` are kept: the model reads both (:mod:`tmlmap.risk.model`).
+
 Shapes: ``n_forms`` = ``len(term_map.extractor.forms)``; ``affinity`` is
 ``(n_forms, k)`` float64; ``prior`` ``(k,)``.
 """
