@@ -600,8 +600,9 @@ def readings(W: sp.csr_matrix, wf: WordFingerprints, *, full: bool = False,
     on (words no paper uses, :func:`features`).
 
     With a spelling map the first three readings use only the words with papers (``wf.known``) and
-    the paper-only fingerprints, exactly as without one; the three spelled readings use every
-    column of ``W`` and ``wf.spell_affinity``, ``wf.spell_sharp``, ``extra``.
+    the paper-only fingerprints, exactly as without one; the three spelled readings use the columns
+    of ``W`` that ``wf.spell_rare`` marks and every unseen word, with ``wf.spell_affinity``,
+    ``wf.spell_sharp``, ``extra``.
     """
     if wf.sharp is None or wf.sharp_prior is None:
         raise ValueError("word fingerprints without concentrated fingerprints (compute_word_fingerprints makes them)")
@@ -617,17 +618,22 @@ def readings(W: sp.csr_matrix, wf: WordFingerprints, *, full: bool = False,
     Wp = sp.csr_matrix((W.data[keep], W.indices[keep], np.concatenate([[0], np.cumsum(np.bincount(
         rows[keep], minlength=W.shape[0]))])), shape=W.shape)
     Z0, S, c0, sh0 = _three(Wp, wf, wf.affinity, wf.sharp, None)
-    Z1, _, _, sh1 = _three(W, wf, wf.spell_affinity, wf.spell_sharp, extra)
+    rare = W.indices >= wf.n_forms
+    if wf.spell_rare is not None:
+        rare[~rare] = wf.spell_rare[W.indices[~rare]]
+    Wr = sp.csr_matrix((W.data[rare], W.indices[rare], np.concatenate([[0], np.cumsum(np.bincount(
+        rows[rare], minlength=W.shape[0]))])), shape=W.shape)
+    Z1, _, _, sh1 = _three(Wr, wf, wf.spell_affinity, wf.spell_sharp, extra)
     Z = np.hstack([Z0, Z1])
     if not full:
         return Z, None
 
-    def spread(V: np.ndarray) -> np.ndarray:
+    def spread(V: np.ndarray, mask: np.ndarray) -> np.ndarray:
         out = np.zeros((W.nnz, V.shape[1]))
-        out[keep] = V
+        out[mask] = V
         return out
 
-    return Z, (S, spread(c0), [spread(v) for v in sh0] + sh1)
+    return Z, (S, spread(c0, keep), [spread(v, keep) for v in sh0] + [spread(v, rare) for v in sh1])
 
 
 def features(term_map, wf: WordFingerprints, texts: Sequence[str], *, with_offsets: bool = False,
