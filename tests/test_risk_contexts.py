@@ -125,7 +125,7 @@ def test_readings_are_capped_and_monotone(real_map) -> None:
 
     wf = word_fingerprints(real_map)
     k = len(wf.columns)
-    assert readings(sp.csr_matrix((1, wf.affinity.shape[0])), wf)[0].shape == (1, 3 * k)
+    assert readings(sp.csr_matrix((1, wf.affinity.shape[0])), wf)[0].shape == (1, 6 * k)  # 3 readings, twice
     # the strongest forms of one signal, repeated: every input stays within [0, MAX_LIFT]
     top = np.argsort(-wf.affinity[:, 0])[:5]
     W = sp.csr_matrix((np.ones(5), (np.zeros(5, dtype=int), top)), shape=(1, wf.affinity.shape[0]))
