@@ -125,7 +125,7 @@ def test_readings_are_capped_and_monotone(real_map) -> None:
 
     wf = word_fingerprints(real_map)
     k = len(wf.columns)
-    assert readings(sp.csr_matrix((1, wf.affinity.shape[0])), wf)[0].shape == (1, 3 * k)
+    assert readings(sp.csr_matrix((1, wf.affinity.shape[0])), wf)[0].shape == (1, 6 * k)  # 3 readings, twice
     # the strongest forms of one signal, repeated: every input stays within [0, MAX_LIFT]
     top = np.argsort(-wf.affinity[:, 0])[:5]
     W = sp.csr_matrix((np.ones(5), (np.zeros(5, dtype=int), top)), shape=(1, wf.affinity.shape[0]))
@@ -228,13 +228,15 @@ def test_default_is_the_context_model(scorer: RiskScorer) -> None:
 
 def test_description_methods_read_the_contexts_of_every_reading(scorer: RiskScorer, real_map) -> None:
     from tmlmap.risk.evaluate import DESCRIPTION_METHODS, DescriptionMethods
-    from tmlmap.risk.model import VIEWS
+    from tmlmap.risk.model import views
 
     methods = DescriptionMethods(real_map)
     wf = methods.model.words
     k, nt = len(wf.columns), wf.n_topics
     cols = methods._context_columns()
-    assert len(cols) == len(VIEWS) * (k - nt) and not set(cols) & {v * k + t for v in range(3) for t in range(nt)}
+    n_views = len(views(wf))
+    assert n_views == 6  # three readings, paper-only and spelled
+    assert len(cols) == n_views * (k - nt) and not set(cols) & {v * k + t for v in range(n_views) for t in range(nt)}
     out = methods.scores([HIRING, AMBIGUOUS[0]])
     assert set(out) == set(DESCRIPTION_METHODS) and all(v.shape == (2, 2) for v in out.values())
     assert out["contexts"][0, 0] == pytest.approx(scorer.score(HIRING).fairness_risk, abs=1e-4)

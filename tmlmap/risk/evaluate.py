@@ -223,7 +223,7 @@ class DescriptionMethods:
 
     ``contexts``: :class:`~tmlmap.risk.scorer.RiskScorer`'s default;
     ``topic``: its capped map topic score over every word, unfitted;
-    ``contexts_only``: the same logistic form on the context inputs alone (all three readings; fitted on dev);
+    ``contexts_only``: the same logistic form on the context inputs alone (every reading; fitted on dev);
     ``bipartite``/``reference``/``keyword``: the previous scores (raw, ranking only);
     ``tfidf_lr``: tf-idf of word unigrams and bigrams (min_df 2, sublinear tf) and a
     logistic regression (C=10), fitted on the dev split: the bar a reviewer could train.
@@ -250,10 +250,10 @@ class DescriptionMethods:
 
     def _context_columns(self) -> np.ndarray:
         """Indices of the context inputs of every reading in the model inputs ``Z``."""
-        from tmlmap.risk.model import VIEWS
+        from tmlmap.risk.model import views
 
         k, nt = len(self.model.words.columns), self.model.words.n_topics
-        return np.concatenate([np.arange(v * k + nt, (v + 1) * k) for v in range(len(VIEWS))])
+        return np.concatenate([np.arange(v * k + nt, (v + 1) * k) for v in range(len(views(self.model.words)))])
 
     def scores(self, texts: Sequence[str]) -> dict[str, np.ndarray]:
         """``{method: (n, 2)}`` fairness/privacy scores of ``texts``."""

@@ -21,8 +21,16 @@ known forms (:mod:`tmlmap.risk.words`; ``w`` their tf-idf weights):
    share of each word's papers among the 2 % most signal-``k`` papers of the
    corpus; feature: its lift over that share.
 
-Model inputs ``Z`` (:data:`VIEWS` order): ``(n, 3k)`` = [mean | second word |
-concentrated], each capped at :data:`MAX_LIFT` (a 7.4-fold lift). :data:`FEATURES` (the two topics and the strongest fairness and
+4. **Spelled readings** (:data:`SPELLED_VIEWS`): readings 1-3 again on the
+   fingerprints whose prior is the word's spelling (:mod:`tmlmap.risk.words`,
+   step 5), over every word of the text, words no paper uses included ("sexist",
+   "surveil": their fingerprint is their spelling's prediction, weight
+   :data:`~tmlmap.risk.words.SPELL_UNSEEN_IDF`). Readings 1-3 stay exactly as
+   without it (words with papers, paper-only fingerprints); the logistic model
+   weighs both (dev CV: replacing them lost privacy AUC, adding them did not).
+
+Model inputs ``Z`` (:func:`views` order): ``(n, 6k)`` = [mean | second word |
+concentrated | the three spelled], each capped at :data:`MAX_LIFT` (a 7.4-fold lift). :data:`FEATURES` (the two topics and the strongest fairness and
 privacy context, of the mean reading) are reported in ``raw``; they are not
 model inputs.
 
@@ -30,7 +38,7 @@ model inputs.
 ``a_j >= 0`` (monotone: more of any signal never lowers a risk), L2 penalty
 :data:`L2`, fitted by :func:`fit_logistic` on the AIAAIC ``dev`` split only
 (``data/aiaaic.jsonl``): one weight per signal and reading plus an intercept
-per label. Every choice (the readings, ``SHARP_SHARE``, ``L2``, the word prior)
+per label. Every choice (the readings, ``SHARP_SHARE``, ``L2``, the word prior, the spelling map)
 was made by stratified 5-fold cross-validation on the dev split
 (``benchmarks/risk_cv.py``).
 
@@ -45,7 +53,7 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
@@ -67,6 +75,8 @@ L2 = 3e-4
 MAX_LIFT = 2.0
 #: The three readings of every signal, in the column order of the model inputs ``Z``.
 VIEWS = ("mean", "second", "sharp")
+#: The same three readings on the spelled fingerprints (:mod:`tmlmap.risk.words`, step 5).
+SPELLED_VIEWS = ("spelled mean", "spelled second", "spelled sharp")
 
 
 def load_aiaaic(split: str | None = "dev", path: str | Path = AIAAIC) -> list[dict]:
@@ -290,7 +300,7 @@ class Analysis:
     contrib: np.ndarray  # (nnz, k) per-entry contribution to each signal score
     scores: np.ndarray  # (n, k) signal scores (mean reading)
     X: np.ndarray  # (n, k) lift features of the mean reading (contexts listed from these)
-    Z: np.ndarray  # (n, 3k) model inputs (VIEWS: mean | second word | concentrated)
+    Z: np.ndarray  # (n, 6k) model inputs (views(): mean | second word | concentrated | the three spelled)
     parts: np.ndarray  # (nnz, 2) each entry's additive part of the fairness/privacy logit (minus intercept)
     risk: np.ndarray  # (n, 2)
     percentile: np.ndarray  # (n, 2)
@@ -301,6 +311,21 @@ class Analysis:
     is_language: np.ndarray
     stream: object
     known_mask: np.ndarray  # (n_positions,) the stream position is a known form
+    new_keys: list[str] = field(default_factory=list)  # words no form is (columns n_forms + j of W)
+    unseen: tuple[np.ndarray, np.ndarray] | None = None  # their (affinity, sharp) rows from spelling
+
+    def word(self, f: int) -> str:
+        """Display name of column ``f`` of ``W`` (a form, or a word no paper uses)."""
+        n0 = self.model.words.n_forms
+        return self.model.words.display[f] if f < n0 else self.new_keys[f - n0]
+
+    def affinity_row(self, f: int) -> np.ndarray:
+        """``(k,)`` fingerprint of column ``f`` of ``W``."""
+        n0 = self.model.words.n_forms
+        if f < n0:
+            return self.model.words.affinity[f]
+        assert self.unseen is not None
+        return self.unseen[0][f - n0]
 
     @property
     def topic(self) -> np.ndarray:
@@ -344,11 +369,16 @@ class Analysis:
         rank = np.empty(len(order), dtype=np.int64)
         rank[order] = np.arange(len(order)) - np.repeat(self.W.indptr[:-1], lengths)
         parts = np.where(rank < MAX_DRIVERS, parts, 0.0)
+        # Words no paper uses (spelling only) cannot point to papers: the evidence is on the forms.
+        n0 = self.model.words.n_forms
+        Wf = self.W[:, :n0].tocsr() if self.W.shape[1] > n0 else self.W
+        parts = np.where(self.W.indices < n0, parts, 0.0)
         Q = sp.csr_matrix((parts, self.W.indices.copy(), self.W.indptr.copy()), shape=self.W.shape)
         Q.eliminate_zeros()
+        Q = Q[:, :n0].tocsr() if Q.shape[1] > n0 else Q
         empty = np.diff(Q.indptr) == 0
         if empty.any():
-            Q = sp.vstack([Q[i] if not empty[i] else self.W[i] for i in range(Q.shape[0])]).tocsr()
+            Q = sp.vstack([Q[i] if not empty[i] else Wf[i] for i in range(Q.shape[0])]).tocsr()
         norms = np.sqrt(np.asarray(Q.multiply(Q).sum(axis=1)).ravel())
         return (sp.diags(np.divide(1.0, norms, out=np.zeros_like(norms), where=norms > 0)) @ Q).tocsr()
 
@@ -360,7 +390,7 @@ class Analysis:
             self._parts_cache = self._parts()
         lo, hi = self.W.indptr[i], self.W.indptr[i + 1]
         P = self._parts_cache[lo:hi]
-        items = [(float(P[r, j]), self.model.words.display[int(self.W.indices[lo + r])], LABELS[j])
+        items = [(float(P[r, j]), self.word(int(self.W.indices[lo + r])), LABELS[j])
                  for r in range(hi - lo) for j in range(2) if P[r, j] > 1e-6]
         items.sort(key=lambda x: (-x[0], x[1], x[2]))
         return [{"term": t, "topic": lab, "contribution": round(v, 5)} for v, t, lab in items[:n]]
@@ -387,8 +417,8 @@ class Analysis:
             col = self.contrib[lo:hi, nt + j]
             best = np.argsort(-col, kind="stable")[:CONTEXT_WORDS]
             # Evidence words: those whose own fingerprint leans to the context (twice the corpus mean).
-            words = [wf.display[int(self.W.indices[lo + b])] for b in best.tolist()
-                     if col[b] > 0 and wf.affinity[int(self.W.indices[lo + b]), nt + j] >= 2 * wf.prior[nt + j]]
+            words = [self.word(int(self.W.indices[lo + b])) for b in best.tolist()
+                     if col[b] > 0 and self.affinity_row(int(self.W.indices[lo + b]))[nt + j] >= 2 * wf.prior[nt + j]]
             out.append({"key": c.key, "name": c.name, "point": c.point, "risk": c.risk,
                         "score": round(lift_, 3), "words": words})
         return out
@@ -452,8 +482,8 @@ class ContextModel:
 
     def analyse(self, texts: Sequence[str], *, with_offsets: bool = False) -> Analysis:
         """Scores, features, risks and evidence arrays of cleaned ``texts``."""
-        Z, W, S, contrib, stream, known_mask, shares = features(self.term_map, self.words, texts,
-                                                                with_offsets=with_offsets, full=True)
+        Z, W, S, contrib, stream, known_mask, shares, new_keys, unseen = features(
+            self.term_map, self.words, texts, with_offsets=with_offsets, full=True)
         n = len(texts)
         k = len(self.words.columns)
         X = Z[:, :k]
@@ -471,7 +501,9 @@ class ContextModel:
         words = stream.tokens != -1
         n_word = np.bincount(doc[words], minlength=n)
         n_known = np.bincount(doc[known_mask], minlength=n)
-        n_distinct = np.diff(W.indptr)
+        in_corpus = W.indices < self.words.n_forms
+        in_corpus[in_corpus] = self.words.known[W.indices[in_corpus]]
+        n_distinct = np.bincount(rows[in_corpus], minlength=n)  # distinct words the corpus uses
         coverage = np.divide(n_known, n_word, out=np.zeros(n), where=n_word > 0)
         conf = (1 - np.exp(-n_distinct / CONF_WORDS_SCALE)) * np.minimum(1.0, coverage / CONF_FULL_COVERAGE)
         letters = np.asarray([_letter_share(t) for t in texts])
@@ -479,7 +511,7 @@ class ContextModel:
         is_lang = (n_known >= 1) & (latin >= MIN_WORD_SHARE) & (letters >= MIN_LETTER_SHARE)
         conf = np.where(is_lang, conf, 0.0)
         return Analysis(self, W, contrib, S, X, Z, parts, risk, pct, n_known, n_distinct, coverage, conf, is_lang, stream,
-                        known_mask)
+                        known_mask, new_keys, unseen)
 
     def shared_words(self, paper: int, q_idx: np.ndarray, q_w: np.ndarray, n: int = 5) -> list[str]:
         """The query's driving words that paper ``paper`` uses, strongest first (at most ``n``)."""
@@ -493,7 +525,7 @@ class ContextModel:
 
     def input_names(self) -> list[str]:
         """Names of the model inputs ``Z``: ``"<view>:<signal>"`` (:data:`VIEWS`)."""
-        return [f"{v}:{c}" for v in VIEWS for c in self.words.columns]
+        return [f"{v}:{c}" for v in views(self.words) for c in self.words.columns]
 
     def describe(self) -> dict:
         """The fitted parameters: per label, intercept and the (positive) weight of every input."""
@@ -522,41 +554,112 @@ def _shares(contrib: np.ndarray, S: np.ndarray, W: sp.csr_matrix) -> np.ndarray:
     return np.divide(contrib, S[rows], out=np.zeros_like(contrib), where=S[rows] > 0)
 
 
-def readings(W: sp.csr_matrix, wf: WordFingerprints, *, full: bool = False):
-    """``Z`` ``(n, 3k)``: the three readings of texts ``W`` (tf-idf, canonical CSR) per signal
-    (module docstring; :data:`VIEWS` order). With ``full`` also ``(S, contrib, shares)``: the mean
-    reading's scores and per-entry contributions, and per view the ``(nnz, k)`` share of each entry
-    in that view's feature (rows sum to 1 where the feature is positive)."""
+def _local(W: sp.csr_matrix, wf: WordFingerprints, A_all: np.ndarray, sharp_all: np.ndarray,
+           extra: tuple[np.ndarray, np.ndarray] | None) -> tuple[sp.csr_matrix, np.ndarray, np.ndarray]:
+    """``(W_local, A, sharp)``: ``W`` on its used columns only (same entry order) and their rows of
+    ``A_all``, ``sharp_all``; columns from ``wf.n_forms`` on are the rows of ``extra`` (unseen words)."""
+    cols, inv = np.unique(W.indices, return_inverse=True)
+    Wl = sp.csr_matrix((W.data, inv.reshape(-1), W.indptr), shape=(W.shape[0], len(cols)))
+    n0 = wf.n_forms
+    old, new = cols[cols < n0], cols[cols >= n0] - n0
+    if len(new) and extra is None:
+        raise ValueError("columns beyond the forms need their fingerprint rows (extra)")
+    A, sharp = A_all[old], sharp_all[old]
+    if len(new):
+        assert extra is not None
+        A, sharp = np.vstack([A, extra[0][new]]), np.vstack([sharp, extra[1][new]])
+    return Wl, A, sharp
+
+
+def _three(W: sp.csr_matrix, wf: WordFingerprints, A_all: np.ndarray, sharp_all: np.ndarray,
+           extra: tuple[np.ndarray, np.ndarray] | None):
+    """The three readings of ``W`` (canonical CSR) on fingerprints ``A_all``, ``sharp_all``:
+    ``(Z (n, 3k), S, contrib, shares)`` (see :func:`readings`)."""
+    assert wf.sharp_prior is not None
+    Wl, A, sharp = _local(W, wf, A_all, sharp_all, extra)
+    S, contrib = _scores(Wl, wf, A)
+    second, share2 = second_word_lift(Wl, A, wf.prior)
+    S_sh, c_sh = signal_scores(Wl, sharp, cap_top=True)  # every signal capped: one word's papers decide nothing
+    Z = np.minimum(np.hstack([lift(S, wf.prior), second, lift(S_sh, wf.sharp_prior)]), MAX_LIFT)
+    return Z, S, contrib, [_shares(contrib, S, Wl), share2, _shares(c_sh, S_sh, Wl)]
+
+
+def views(wf: WordFingerprints) -> tuple[str, ...]:
+    """Names of the readings in the column blocks of the model inputs: :data:`VIEWS`, then, with a
+    spelling map, :data:`SPELLED_VIEWS`."""
+    return VIEWS + (SPELLED_VIEWS if wf.spell_affinity is not None else ())
+
+
+def readings(W: sp.csr_matrix, wf: WordFingerprints, *, full: bool = False,
+             extra: tuple[np.ndarray, np.ndarray] | None = None):
+    """``Z`` ``(n, 3k)`` (``(n, 6k)`` with a spelling map): the readings of texts ``W`` (tf-idf,
+    canonical CSR) per signal (module docstring; :func:`views` order). With ``full`` also ``(S,
+    contrib, shares)``: the (paper-only) mean reading's scores and per-entry contributions, and per
+    view the ``(nnz, k)`` share of each entry in that view's feature (rows sum to 1 where the
+    feature is positive). ``extra``: ``(affinity, sharp)`` rows of the columns from ``wf.n_forms``
+    on (words no paper uses, :func:`features`).
+
+    With a spelling map the first three readings use only the words with papers (``wf.known``) and
+    the paper-only fingerprints, exactly as without one; the three spelled readings use the columns
+    of ``W`` that ``wf.spell_rare`` marks and every unseen word, with ``wf.spell_affinity``,
+    ``wf.spell_sharp``, ``extra``.
+    """
     if wf.sharp is None or wf.sharp_prior is None:
         raise ValueError("word fingerprints without concentrated fingerprints (compute_word_fingerprints makes them)")
     W = sp.csr_matrix(W, dtype=np.float64)
     W.sum_duplicates()
     W.sort_indices()
-    S, contrib = _scores(W, wf)
-    second, share2 = second_word_lift(W, wf.affinity, wf.prior)
-    S_sh, c_sh = signal_scores(W, wf.sharp, cap_top=True)  # every signal capped: one word's papers decide nothing
-    Z = np.minimum(np.hstack([lift(S, wf.prior), second, lift(S_sh, wf.sharp_prior)]), MAX_LIFT)
+    if wf.spell_affinity is None or wf.spell_sharp is None:
+        Z, S, contrib, shares = _three(W, wf, wf.affinity, wf.sharp, extra)
+        return (Z, None) if not full else (Z, (S, contrib, shares))
+    keep = W.indices < wf.n_forms
+    keep[keep] = wf.known[W.indices[keep]]
+    rows = np.repeat(np.arange(W.shape[0]), np.diff(W.indptr))
+    Wp = sp.csr_matrix((W.data[keep], W.indices[keep], np.concatenate([[0], np.cumsum(np.bincount(
+        rows[keep], minlength=W.shape[0]))])), shape=W.shape)
+    Z0, S, c0, sh0 = _three(Wp, wf, wf.affinity, wf.sharp, None)
+    rare = W.indices >= wf.n_forms
+    if wf.spell_rare is not None:
+        rare[~rare] = wf.spell_rare[W.indices[~rare]]
+    Wr = sp.csr_matrix((W.data[rare], W.indices[rare], np.concatenate([[0], np.cumsum(np.bincount(
+        rows[rare], minlength=W.shape[0]))])), shape=W.shape)
+    Z1, _, _, sh1 = _three(Wr, wf, wf.spell_affinity, wf.spell_sharp, extra)
+    Z = np.hstack([Z0, Z1])
     if not full:
         return Z, None
-    return Z, (S, contrib, [_shares(contrib, S, W), share2, _shares(c_sh, S_sh, W)])
+
+    def spread(V: np.ndarray, mask: np.ndarray) -> np.ndarray:
+        out = np.zeros((W.nnz, V.shape[1]))
+        out[mask] = V
+        return out
+
+    return Z, (S, spread(c0, keep), [spread(v, keep) for v in sh0] + [spread(v, rare) for v in sh1])
 
 
 def features(term_map, wf: WordFingerprints, texts: Sequence[str], *, with_offsets: bool = False,
              full: bool = False):
     """``(n, 3k)`` model inputs ``Z`` of ``texts`` (already cleaned; :func:`readings`) and their tf-idf
     ``W``; with ``full``: ``(Z, W, scores, contrib, stream, known_mask, shares)``."""
-    from tmlmap.risk.words import form_counts
+    from tmlmap.risk.words import form_counts, spelled_counts
     from tmlmap.text.weighting import tfidf
 
-    C, stream = form_counts(term_map, texts, wf.known, with_offsets=with_offsets)
-    W = sp.csr_matrix(tfidf(C, wf.idf), dtype=np.float64)
+    rows = None
+    new_keys: list[str] = []
+    if wf.spelling is not None:
+        C, stream, new_keys = spelled_counts(term_map, texts, wf, with_offsets=with_offsets)
+        idf = np.concatenate([wf.idf, np.full(len(new_keys), wf.unseen_idf)])
+        rows = wf.unseen_rows(new_keys)
+    else:
+        C, stream = form_counts(term_map, texts, wf.known, with_offsets=with_offsets)
+        idf = wf.idf
+    W = sp.csr_matrix(tfidf(C, idf), dtype=np.float64)
     W.sum_duplicates()
     W.sort_indices()
-    Z, extra = readings(W, wf, full=full)
+    Z, extra = readings(W, wf, full=full, extra=rows)
     if not full:
         return Z, W
     S, contrib, shares = extra
     tok = stream.tokens
     known_mask = (tok >= 0) & (tok < len(wf.known))
     known_mask[known_mask] = wf.known[tok[known_mask]]
-    return Z, W, S, contrib, stream, known_mask, shares
+    return Z, W, S, contrib, stream, known_mask, shares, new_keys, rows

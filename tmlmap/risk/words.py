@@ -32,6 +32,19 @@ a fingerprint from its papers, by the machinery the topics use
    by the same prior weight. A mean profile is diluted by every generic word of
    a paper; this share is not ("racist" in a few papers, all about bias).
 
+5. **Spelling** (``spell_*``; fastText's subword idea, Bojanowski et al. 2017). A word
+   few papers use says little through its papers, one no paper uses nothing, though its
+   spelling relates it to words the map knows well (racist ~ racism, racial; surveil ~
+   surveillance). A ridge regression (:func:`fit_spelling`) from a word's character
+   3-5-grams (with boundary marks, hashed, L2-normalized) to its log-lifts ``log(A[f] /
+   prior)`` and ``log(sharp[f] / sharp_prior)`` is fitted on the forms used by at least
+   :data:`SPELL_MIN_DF` papers (corpus only), without intercept (a word whose n-grams tell
+   nothing predicts the corpus mean). Its prediction replaces the corpus mean as the prior
+   of every form, worth :data:`SPELL_WEIGHT` papers (``spell_affinity``, ``spell_sharp``;
+   map terms keep their map fingerprints for the topics, seeds their floor), and is the
+   fingerprint of a word no form is (:meth:`WordFingerprints.unseen_rows`). The paper-only
+   ``affinity`` and ``sharp`` are kept: the model reads both (:mod:`tmlmap.risk.model`).
+
 Shapes: ``n_forms`` = ``len(term_map.extractor.forms)``; ``affinity`` is
 ``(n_forms, k)`` float64; ``prior`` ``(k,)``.
 """
@@ -64,6 +77,32 @@ SEED_FLOOR = True
 #: Share of papers, per signal, that count as "most signal-k papers" for the concentrated
 #: fingerprints (chosen on the AIAAIC dev split: 0.5, 1, 2, 3, 5, 10 % tried).
 SHARP_SHARE = 0.02
+#: Whether words get a spelling prior (module docstring, step 5).
+SPELLING = True
+#: Character n-grams (with word-boundary marks) a word is read by (dev CV: see benchmarks/risk_cv.py).
+SPELL_NGRAMS = (3, 5)
+#: Ridge penalty of the spelling map (dev CV).
+SPELL_ALPHA = 0.3
+#: Words used by at least this many papers teach the spelling map (their fingerprints are its targets).
+SPELL_MIN_DF = 20
+#: Hashed n-gram space (collisions are rare at this size; only the n-grams of the training words are kept).
+SPELL_HASH_BITS = 20
+#: Worth of the spelling prior in papers (dev CV: 2, 5, 10, 20 tried; 20 was 0.01 better on
+#: fairness but took "the county state fair" to fairness 0.44, against the ambiguous-words rule):
+#: a word in 5 papers is half its papers, half its spelling.
+SPELL_WEIGHT = 5.0
+#: Whether only the topic columns (not the contexts) get the spelling prior (dev CV).
+SPELL_TOPICS_ONLY = False
+#: Whether the spelling map has an intercept (the mean log-lift of the training words; dev CV) or
+#: shrinks to lift 0, the corpus mean, for a word whose n-grams tell nothing.
+SPELL_INTERCEPT = False
+#: Tf-idf weight of a word no paper uses in the spelled readings (dev CV: 4, 8 and its smooth idf,
+#: 11.3, tried; 4 is the idf of a word in about 1,400 of the 28,428 papers).
+SPELL_UNSEEN_IDF = 4.0
+#: Whether the spelled readings read every word of a text, or only those the papers say little
+#: about (fewer than SPELL_MIN_DF papers, or none). Dev CV: only those gains nothing (+0.002);
+#: every word, +0.02 fairness.
+SPELL_READ_ALL = True
 
 
 @dataclass
@@ -77,6 +116,11 @@ class WordFingerprints:
     ``contexts``: the :class:`~tmlmap.risk.contexts.Context` of each context column.
     ``sharp``: ``(n_forms, k)`` concentrated fingerprints (module docstring, step 4) and
     ``sharp_prior`` ``(k,)`` their corpus share (``None`` when not computed).
+    ``spelling``: the :class:`Spelling` map (module docstring, step 5; ``None`` without it), and
+    ``spell_affinity``, ``spell_sharp`` ``(n_forms, k)``: the fingerprints with the spelling prior
+    (``affinity`` and ``sharp`` stay the paper-only ones). In the spelled readings every form
+    counts and a word the corpus never uses gets :meth:`unseen_rows` with tf-idf weight
+    ``unseen_idf``.
     """
 
     columns: list[str]
@@ -89,10 +133,27 @@ class WordFingerprints:
     display: list[str] = field(default_factory=list)
     sharp: np.ndarray | None = None
     sharp_prior: np.ndarray | None = None
+    spelling: Spelling | None = None
+    unseen_idf: float = 0.0
+    spell_affinity: np.ndarray | None = None
+    spell_sharp: np.ndarray | None = None
+    spell_rare: np.ndarray | None = None  # (n_forms,) bool: the spelled readings read this form
 
     @property
     def n_topics(self) -> int:
         return len(self.columns) - len(self.contexts)
+
+    @property
+    def n_forms(self) -> int:
+        return len(self.known)
+
+    def unseen_rows(self, keys: Sequence[str]) -> tuple[np.ndarray, np.ndarray]:
+        """``(affinity (m, k), sharp (m, k))`` of words no paper uses, from their spelling alone."""
+        k = len(self.columns)
+        if self.spelling is None or self.sharp_prior is None:
+            raise ValueError("word fingerprints without a spelling map")
+        L = self.spelling.predict(keys)
+        return self.prior[None, :] * np.exp(L[:, :k]), self.sharp_prior[None, :] * np.exp(L[:, k:])
 
 
 def definition_forms(term_map: TermMap, text: str) -> list[int]:
@@ -166,11 +227,25 @@ def compute_word_fingerprints(
     topic_fp: Fingerprints | None = None,
     seed_floor: bool = SEED_FLOOR,
     sharp_share: float = SHARP_SHARE,
+    spelling: bool = SPELLING,
+    spell_alpha: float = SPELL_ALPHA,
+    spell_ngrams: tuple[int, int] = SPELL_NGRAMS,
+    spell_min_df: int = SPELL_MIN_DF,
+    spell_weight: float | None = SPELL_WEIGHT,
+    spell_topics_only: bool = SPELL_TOPICS_ONLY,
+    spell_intercept: bool = SPELL_INTERCEPT,
+    spell_unseen_idf: float | None = SPELL_UNSEEN_IDF,
+    spell_read_all: bool = SPELL_READ_ALL,
 ) -> WordFingerprints:
     """Fingerprints of every form of ``term_map`` for ``topics`` and ``contexts`` (default: all parsed).
 
     ``topic_fp``: bipartite topic fingerprints to use (default: the map's default ones;
-    give them when the user added seed terms). Raises ValueError when the map has no ``word_docs`` (a map saved before they existed: rebuild it).
+    give them when the user added seed terms). With ``spelling`` the prior of every word is
+    its spelling prediction (module docstring, step 5; ``spell_*`` its settings, ``spell_weight``
+    its worth in papers, default ``prior_weight``; ``spell_topics_only``: the contexts keep the
+    corpus mean as prior; ``spell_unseen_idf``: the weight of a word no paper uses, ``None`` its
+    smooth idf; ``spell_read_all``: the spelled readings read every word, else only the words used
+    by fewer than ``spell_min_df`` papers and those no paper uses). Raises ValueError when the map has no ``word_docs`` (a map saved before they existed: rebuild it).
     """
     if term_map.word_docs is None:
         raise ValueError("this map has no word_docs; rebuild it (tmlmap build --force)")
@@ -220,18 +295,51 @@ def compute_word_fingerprints(
     sharp, sharp_prior = concentrated(D, P, has, word_df, sharp_share, prior_weight)
     # Terms keep their map fingerprints for the topics (the same construction over X).
     A[term_form[in_range], : len(topics)] = T_terms[in_range]
+    spell = None
+    if spelling:
+        m = prior_weight if spell_weight is None else spell_weight
+        acc_sharp = sharp * (word_df[:, None] + prior_weight) - prior_weight * sharp_prior[None, :]
+        keys = list(ex.forms[:n_forms])
+        train = np.flatnonzero(word_df >= spell_min_df)
+        Y = np.hstack([_log_ratio(A[train], prior), _log_ratio(sharp[train], sharp_prior)])
+        spell = fit_spelling([keys[i] for i in train], Y, alpha=spell_alpha, ngram_range=spell_ngrams,
+                             intercept=spell_intercept)
+        L = spell.predict(keys)
+        kk = P.shape[1]
+        if spell_topics_only:  # contexts keep the corpus mean as the prior
+            L[:, len(topics): kk] = 0.0
+            L[:, kk + len(topics):] = 0.0
+            spell.mean[len(topics): kk] = spell.mean[kk + len(topics):] = 0.0
+            spell.coef[:, len(topics): kk] = spell.coef[:, kk + len(topics):] = 0.0
+            spell.lo[len(topics): kk] = spell.lo[kk + len(topics):] = 0.0
+            spell.hi[len(topics): kk] = spell.hi[kk + len(topics):] = 0.0
+        A_sp = (acc + m * prior[None, :] * np.exp(L[:, :kk])) / (word_df[:, None] + m)
+        sharp_sp = (acc_sharp + m * sharp_prior[None, :] * np.exp(L[:, kk:])) / (word_df[:, None] + m)
+        A_sp[term_form[in_range], : len(topics)] = T_terms[in_range]
     # Seeds keep at least their seed value for their own context (with seed_floor).
     nt = len(topics)
     for j, c in enumerate(contexts if seed_floor else ()):
         ids = np.asarray([f for f in seeds[c.key] if f < n_forms], dtype=np.int64)
         if len(ids):
             A[ids, nt + j] = np.maximum(A[ids, nt + j], G[ids, j])
+            if spell is not None:
+                A_sp[ids, nt + j] = np.maximum(A_sp[ids, nt + j], G[ids, j])
     display = list(ex.forms[:n_forms])
     for t, f in enumerate(term_form.tolist()):
         if f < n_forms:
             display[f] = term_map.terms[t]
+    unseen_idf = float(smooth_idf(np.zeros(1), n_docs)[0]) if spell_unseen_idf is None else float(spell_unseen_idf)
     return WordFingerprints(list(topics) + [c.key for c in contexts], A, prior, idf, known, seeds, contexts,
-                            display, sharp, sharp_prior)
+                            display, sharp, sharp_prior, spell, unseen_idf,
+                            A_sp if spell is not None else None, sharp_sp if spell is not None else None,
+                            None if spell is None else (np.ones(n_forms, dtype=bool) if spell_read_all
+                                                        else word_df < spell_min_df))
+
+
+def _log_ratio(V: np.ndarray, prior: np.ndarray) -> np.ndarray:
+    """``log(V / prior)`` per column (0 where the prior is 0), ``V`` floored at a tiny share of the prior."""
+    p = np.where(prior > 0, prior, 1.0)[None, :]
+    return np.where(prior[None, :] > 0, np.log(np.maximum(V / p, 1e-6)), 0.0)
 
 
 def concentrated(D: sp.csr_matrix, P: np.ndarray, has: np.ndarray, word_df: np.ndarray, share: float,
@@ -274,3 +382,161 @@ def form_counts(term_map: TermMap, texts: Sequence[str], known: np.ndarray, *, w
     ok[ok] = known[tok[ok]]
     tok[~ok] = BOUNDARY
     return counts_matrix(TokenStream(tok, stream.indptr), n_forms), stream
+
+
+# ---------------------------------------------------------------------------
+# Spelling: fingerprints of rare and unseen words from their character n-grams
+# ---------------------------------------------------------------------------
+
+
+
+@dataclass
+class Spelling:
+    """Ridge map from a word's character n-grams to its log-lifts, fitted on the corpus words only.
+
+    ``ngrams``: sorted hashed n-gram ids of the training words (the columns of ``coef``);
+    ``coef`` ``(len(ngrams), 2k)`` float32 and ``mean`` ``(2k,)``: a word's predicted
+    ``log(A / prior)`` for the ``k`` signals, then ``log(sharp / sharp_prior)``, is
+    ``mean + x @ coef`` with ``x`` its L2-normalized binary n-gram vector, clipped to the
+    range of the targets (``lo``, ``hi``). A word none of whose n-grams a training word
+    has gets ``mean``.
+    """
+
+    ngrams: np.ndarray
+    coef: np.ndarray
+    mean: np.ndarray
+    lo: np.ndarray
+    hi: np.ndarray
+    ngram_range: tuple[int, int] = SPELL_NGRAMS
+    hash_bits: int = SPELL_HASH_BITS
+
+    def features(self, keys: Sequence[str]) -> sp.csr_matrix:
+        """``(len(keys), len(ngrams))`` L2-normalized binary n-gram vectors of ``keys``."""
+        return _ngram_matrix(keys, self.ngram_range, self.hash_bits, self.ngrams)[0]
+
+    def predict(self, keys: Sequence[str]) -> np.ndarray:
+        """``(len(keys), 2k)`` predicted log-lifts (fingerprint columns, then concentrated)."""
+        if not len(keys):
+            return np.zeros((0, len(self.mean)))
+        X = self.features(keys)
+        return np.clip(self.mean[None, :] + np.asarray(X @ self.coef, dtype=np.float64), self.lo, self.hi)
+
+
+def _ngram_matrix(keys: Sequence[str], ngram_range: tuple[int, int], hash_bits: int,
+                  vocab: np.ndarray | None = None) -> tuple[sp.csr_matrix, np.ndarray]:
+    """``(X, vocab)``: binary char n-grams (``char_wb``) of ``keys``, hashed, restricted to ``vocab``
+    (default: the n-grams present), rows L2-normalized."""
+    from sklearn.feature_extraction.text import HashingVectorizer
+
+    hv = HashingVectorizer(analyzer="char_wb", ngram_range=ngram_range, n_features=2 ** hash_bits,
+                           alternate_sign=False, binary=True, norm=None, lowercase=True)
+    H = sp.csr_matrix(hv.transform(list(keys)))
+    H.sum_duplicates()
+    if vocab is None:
+        vocab = np.unique(H.indices)
+    pos = np.searchsorted(vocab, H.indices)
+    pos = np.minimum(pos, max(len(vocab) - 1, 0))
+    ok = vocab[pos] == H.indices if len(vocab) else np.zeros(len(H.indices), dtype=bool)
+    rows = np.repeat(np.arange(H.shape[0]), np.diff(H.indptr))
+    X = sp.csr_matrix((np.ones(int(ok.sum())), (rows[ok], pos[ok])), shape=(H.shape[0], len(vocab)))
+    norms = np.sqrt(np.asarray(X.multiply(X).sum(axis=1)).ravel())
+    X = sp.diags(np.divide(1.0, norms, out=np.zeros_like(norms), where=norms > 0)) @ X
+    return X.tocsr(), vocab
+
+
+def fit_spelling(keys: Sequence[str], Y: np.ndarray, *, alpha: float = SPELL_ALPHA,
+                 ngram_range: tuple[int, int] = SPELL_NGRAMS, hash_bits: int = SPELL_HASH_BITS,
+                 intercept: bool = False) -> Spelling:
+    """Ridge (penalty ``alpha``) from the n-grams of ``keys`` to targets ``Y`` ``(len(keys), m)``
+    (with ``intercept`` the targets' mean is the value of a word without known n-grams, else 0:
+    the prediction shrinks to the corpus mean, lift 0),
+    solved in the dual, ``(X X^T + alpha I) D = Y - mean`` by conjugate gradients (one per target column,
+    vectorized), ``coef = X^T D``."""
+    X, vocab = _ngram_matrix(keys, ngram_range, hash_bits)
+    Y = np.asarray(Y, dtype=np.float64)
+    mean = Y.mean(axis=0) if intercept else np.zeros(Y.shape[1])
+    dual = _block_cg(X, alpha, Y - mean[None, :])
+    coef = np.asarray(X.T @ dual, dtype=np.float32)
+    return Spelling(vocab, coef, mean, Y.min(axis=0), Y.max(axis=0), tuple(ngram_range), hash_bits)
+
+
+def _block_cg(X: sp.csr_matrix, alpha: float, B: np.ndarray, *, tol: float = 1e-8, max_iter: int = 2000
+              ) -> np.ndarray:
+    """``D`` ``(n, m)`` solving ``(X X^T + alpha I) D = B``: conjugate gradients, every column at once."""
+    XT = X.T.tocsr()
+
+    def op(V: np.ndarray) -> np.ndarray:
+        return np.asarray(X @ (XT @ V)) + alpha * V
+
+    D = np.zeros_like(B)
+    R = B.copy()
+    P = R.copy()
+    rs = (R * R).sum(axis=0)
+    stop = tol * np.maximum((B * B).sum(axis=0), 1e-300)
+    for _ in range(max_iter):
+        if (rs <= stop).all():
+            break
+        Q = op(P)
+        step = np.divide(rs, (P * Q).sum(axis=0), out=np.zeros_like(rs), where=rs > stop)
+        D += P * step[None, :]
+        R -= Q * step[None, :]
+        rs_new = (R * R).sum(axis=0)
+        P = R + P * np.divide(rs_new, rs, out=np.zeros_like(rs), where=rs > 0)[None, :]
+        rs = rs_new
+    return D
+
+
+class _GrowingIndex:
+    """A read-only view of a form index that numbers unseen keys from ``offset`` on (``new``)."""
+
+    def __init__(self, base: dict[str, int], offset: int) -> None:
+        self.base, self.offset = base, offset
+        self.new: dict[str, int] = {}
+
+    def get(self, key: str, default: int | None = None) -> int | None:
+        v = self.base.get(key)
+        return v if v is not None else self.new.get(key, default)
+
+    def __len__(self) -> int:
+        return self.offset + len(self.new)
+
+    def __setitem__(self, key: str, value: int) -> None:
+        self.new[key] = value
+
+
+def form_stream_unseen(term_map: TermMap, texts: Sequence[str], n_forms: int, *, with_offsets: bool = False):
+    """``(stream, new_keys)``: the form stream of ``texts`` (as ``extractor.form_stream``), with
+    words the form table lacks numbered ``n_forms + j`` instead of ``UNKNOWN`` (``new_keys[j]``
+    their form keys, in order of first appearance). Phrases and the thesaurus apply to known
+    forms only, exactly as in ``form_stream``."""
+    from tmlmap.text.normalize import UNKNOWN, TokenStream
+    from tmlmap.text.phrases import merge_phrases
+
+    ex = term_map.extractor
+    offset = len(ex.forms)
+    index = _GrowingIndex(ex.form_index, offset)
+    stream = ex.normalizer.stream(list(texts), index, grow=True, with_offsets=with_offsets)  # type: ignore[arg-type]
+    tok = stream.tokens.copy()
+    new = tok >= offset
+    new_ids = tok[new] - offset
+    tok[new] = UNKNOWN
+    stream = TokenStream(tok, stream.indptr, stream.starts, stream.ends, stream.surfaces)
+    for n_ph, accepted, phrase_ids in ex.phrase_passes:
+        stream = merge_phrases(stream, n_ph, accepted, phrase_ids)
+    stream = ex._apply_form_map(stream)
+    tok = stream.tokens.copy()
+    tok[tok >= n_forms] = BOUNDARY  # forms the fingerprints do not cover (none for a map's own fingerprints)
+    unk = np.flatnonzero(tok == UNKNOWN)
+    if len(unk) != len(new_ids):  # pragma: no cover - phrases never join unknown words
+        raise AssertionError("unseen words lost in the phrase passes")
+    tok[unk] = n_forms + new_ids
+    return TokenStream(tok, stream.indptr, stream.starts, stream.ends, stream.surfaces), list(index.new)
+
+
+def spelled_counts(term_map: TermMap, texts: Sequence[str], wf: WordFingerprints, *, with_offsets: bool = False):
+    """``(counts (n, n_forms + m) CSR, stream, new_keys)``: as :func:`form_counts`, every form
+    counting (``wf`` has a spelling map) and the ``m`` words no form is numbered after the forms."""
+    from tmlmap.text.extractor import counts_matrix
+
+    stream, new_keys = form_stream_unseen(term_map, texts, wf.n_forms, with_offsets=with_offsets)
+    return counts_matrix(stream, wf.n_forms + len(new_keys)), stream, new_keys
