@@ -10,10 +10,12 @@ directory is data, never code.
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 import shutil
 import tempfile
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -151,3 +153,56 @@ def load_token_cache(path: str | Path) -> tuple[TokenStream, list[str], list[str
     meta, arrays = got
     stream = TokenStream(arrays["tokens"], arrays["indptr"], surfaces=arrays.get("surfaces"))
     return stream, list(meta["forms"]), list(meta["surfaces"])
+
+
+def content_key(parts: list[Any]) -> str:
+    """A hex SHA-256 of ``parts``: numpy arrays by dtype, shape and bytes, anything else by its ``repr``."""
+    h = hashlib.sha256()
+    for part in parts:
+        if isinstance(part, np.ndarray):
+            arr = np.ascontiguousarray(part)
+            h.update(f"{arr.dtype.str}{arr.shape}".encode())
+            h.update(memoryview(arr).cast("B") if arr.size else b"")
+        elif isinstance(part, bytes):
+            h.update(part)
+        else:
+            h.update(repr(part).encode())
+        h.update(b"\x00")
+    return h.hexdigest()
+
+
+def cached_array(folder: str | Path, prefix: str, key: str, compute: Callable[[], np.ndarray], *,
+                 keep: int = 8) -> np.ndarray:
+    """``compute()``, kept in ``folder/{prefix}-{key[:32]}.npy`` for the next process with the same ``key``
+    (a :func:`content_key` of everything the array depends on).
+
+    A file that is missing, unreadable or not a plain numeric array is computed again (never
+    unpickled); the write is atomic (a temporary file, then ``os.replace``), and only the ``keep``
+    most recently used files of ``prefix`` stay. Failing to write (read-only folder) only costs the
+    next process the time.
+    """
+    folder = Path(folder)
+    path = folder / f"{prefix}-{key[:32]}.npy"
+    try:
+        value = np.load(path, allow_pickle=False)
+        if value.dtype.kind in "fiub":
+            os.utime(path)
+            return value
+    except (OSError, ValueError):
+        pass
+    value = compute()
+    tmp = None
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(prefix=f".{prefix}-", suffix=".npy", dir=folder)
+        with os.fdopen(fd, "wb") as fh:
+            np.save(fh, value, allow_pickle=False)
+        os.replace(tmp, path)
+        tmp = None
+        others = sorted(folder.glob(f"{prefix}-*.npy"), key=lambda p: p.stat().st_mtime, reverse=True)
+        for old in others[keep:]:
+            old.unlink(missing_ok=True)
+    except OSError:
+        if tmp is not None:
+            Path(tmp).unlink(missing_ok=True)
+    return value

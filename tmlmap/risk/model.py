@@ -52,6 +52,7 @@ from __future__ import annotations
 
 import json
 import re
+import sys
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -424,6 +425,37 @@ class Analysis:
         return out
 
 
+def _paper_risks(Wp: sp.csr_matrix, wf: WordFingerprints, models: dict[str, Logistic]) -> np.ndarray:
+    """``(n_docs, 2)`` the sorted fairness and privacy risks of the corpus papers (for percentiles).
+
+    Every paper read six ways takes ~25 s on the v2 corpus, so the result is kept in the map
+    cache folder between processes (:func:`tmlmap.maps.artifacts.cached_array`), keyed by
+    everything it depends on: the papers' weighted words ``Wp``, the word fingerprints, the
+    fitted models, and the source of the modules that compute it.
+    """
+    from tmlmap import config
+    from tmlmap.maps.artifacts import cached_array, content_key
+    from tmlmap.risk import fingerprint, words
+
+    def compute() -> np.ndarray:
+        # In chunks: the (nnz, k) contributions of all papers at once would be large.
+        risks = []
+        for lo in range(0, Wp.shape[0], 2000):
+            Zp = readings(Wp[lo: lo + 2000], wf)[0]
+            risks.append(np.column_stack([models[lab](Zp) for lab in LABELS]))
+        return np.sort(np.vstack(risks), axis=0) if risks else np.zeros((0, 2))
+
+    spelling = wf.spelling
+    parts: list = [Path(m.__file__).read_bytes() for m in (sys.modules[__name__], words, fingerprint)]
+    parts += [Wp.shape, Wp.indptr, Wp.indices, Wp.data, wf.columns, wf.affinity, wf.prior, wf.idf, wf.known,
+              wf.sharp, wf.sharp_prior, wf.spell_affinity, wf.spell_sharp, wf.spell_rare, wf.unseen_idf]
+    if spelling is not None:
+        parts += [spelling.ngrams, spelling.coef, spelling.mean, spelling.lo, spelling.hi]
+    for lab in LABELS:
+        parts += [models[lab].coef, models[lab].intercept]
+    return cached_array(config.cache_dir() / "risk", "paper-risks", content_key(parts), compute)
+
+
 @dataclass
 class ContextModel:
     """Word fingerprints + one non-negative logistic model per label (fitted on AIAAIC dev).
@@ -463,12 +495,7 @@ class ContextModel:
         models = {lab: fit_logistic(Z, np.asarray([int(r[f"{lab}_label"]) for r in dev])) for lab in LABELS}
         D = word_docs_of(term_map)
         Wp = (D @ sp.diags(wf.idf)).tocsr()
-        # Paper risks for percentiles, in chunks (the (nnz, k) contributions of all papers would be large).
-        risks = []
-        for lo in range(0, Wp.shape[0], 2000):
-            Zp = readings(Wp[lo: lo + 2000], wf)[0]
-            risks.append(np.column_stack([models[lab](Zp) for lab in LABELS]))
-        corpus = np.sort(np.vstack(risks), axis=0) if risks else np.zeros((0, 2))
+        corpus = _paper_risks(Wp, wf, models)
         norms = np.sqrt(np.asarray(Wp.multiply(Wp).sum(axis=1)).ravel())
         papers = (sp.diags(np.divide(1.0, norms, out=np.zeros_like(norms), where=norms > 0)) @ Wp).astype(np.float32)
         paper_forms = (D > 0).astype(np.float32).tocsr()
