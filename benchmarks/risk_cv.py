@@ -59,16 +59,21 @@ def fit_lr(X, y, signed, l2):
     return np.concatenate([[m.intercept], m.coef])
 
 
+def out_of_fold(X, y, signed, l2):
+    """Out-of-fold logits of the 5 dev folds."""
+    oof = np.zeros(len(y))
+    for k in range(5):
+        tr = folds != k
+        th = fit_lr(X[tr], y[tr], signed, l2)
+        oof[~tr] = th[0] + X[~tr] @ th[1:]
+    return oof
+
+
 def cv(X, signed, l2, Xds=None):
     out = {}
     for lab in LABELS:
         y = Y[lab].astype(float)
-        oof = np.zeros(len(y))
-        for k in range(5):
-            tr = folds != k
-            th = fit_lr(X[tr], y[tr], signed, l2)
-            oof[~tr] = th[0] + X[~tr] @ th[1:]
-        out[lab] = auc(y, oof)
+        out[lab] = auc(y, out_of_fold(X, y, signed, l2))
         if Xds is not None:
             th = fit_lr(X, y, signed, l2)
             out[lab + "_ds"] = auc(ds_Y[lab], th[0] + Xds @ th[1:])
@@ -426,16 +431,7 @@ def main() -> None:
 
 def cv_oof(X, l2):
     """Pooled out-of-fold logits per label and the per-fold AUCs (for the fold noise of a difference)."""
-    out = {}
-    for lab in LABELS:
-        y = Y[lab].astype(float)
-        oof = np.zeros(len(y))
-        for k in range(5):
-            tr = folds != k
-            th = fit_lr(X[tr], y[tr], [False] * X.shape[1], l2)
-            oof[~tr] = th[0] + X[~tr] @ th[1:]
-        out[lab] = oof
-    return out
+    return {lab: out_of_fold(X, Y[lab].astype(float), [False] * X.shape[1], l2) for lab in LABELS}
 
 
 def fold_aucs(oof, lab):
@@ -481,30 +477,22 @@ def spelling_main() -> None:
         report(name, res)
 
     report(f"previous default (paper-only readings, L2 {L2:g})", cv(Z0, [False] * Z0.shape[1], L2, Z0d))
-    wfd = word_fingerprints(M)
-    Zn, Znd = features(M, wfd, texts)[0], features(M, wfd, ds_texts)[0]
-    on = cv_oof(Zn, L2)
-    res = cv(Zn, [False] * Zn.shape[1], L2, Znd)
-    for lab in LABELS:
-        d = fold_aucs(on[lab], lab) - fold_aucs(base[lab], lab)
-        res[lab + "_diff"], res[lab + "_sd"] = d.mean(), d.std(ddof=1)
-    report(f"NEW DEFAULT (tmlmap.risk.model.features: paper-only + spelled readings, L2 {L2:g})", res)
-    wfa = compute_word_fingerprints(M, spell_read_all=False)
-    Za, Zad = features(M, wfa, texts)[0], features(M, wfa, ds_texts)[0]
-    oa = cv_oof(Za, L2)
-    res = cv(Za, [False] * Za.shape[1], L2, Zad)
-    for lab in LABELS:
-        d = fold_aucs(oa[lab], lab) - fold_aucs(base[lab], lab)
-        res[lab + "_diff"], res[lab + "_sd"] = d.mean(), d.std(ddof=1)
-    report(f"5: the same, spelled readings of the rare (< 20 papers) and unseen words only, L2 {L2:g}", res)
-    wfw = compute_word_fingerprints(M, spell_weight=20.0)
-    Zw, Zwd = features(M, wfw, texts)[0], features(M, wfw, ds_texts)[0]
-    ow = cv_oof(Zw, L2)
-    res = cv(Zw, [False] * Zw.shape[1], L2, Zwd)
-    for lab in LABELS:
-        d = fold_aucs(ow[lab], lab) - fold_aucs(base[lab], lab)
-        res[lab + "_diff"], res[lab + "_sd"] = d.mean(), d.std(ddof=1)
-    report(f"5: the same, spelling prior worth 20 papers (county fair 0.44: rejected), L2 {L2:g}", res)
+    def run_features(name, wf):
+        """CV of the model's own features (``tmlmap.risk.model.features``) on fingerprints ``wf``."""
+        Zf, Zfd = features(M, wf, texts)[0], features(M, wf, ds_texts)[0]
+        o = cv_oof(Zf, L2)
+        res = cv(Zf, [False] * Zf.shape[1], L2, Zfd)
+        for lab in LABELS:
+            d = fold_aucs(o[lab], lab) - fold_aucs(base[lab], lab)
+            res[lab + "_diff"], res[lab + "_sd"] = d.mean(), d.std(ddof=1)
+        report(name, res)
+
+    run_features(f"NEW DEFAULT (tmlmap.risk.model.features: paper-only + spelled readings, L2 {L2:g})",
+                 word_fingerprints(M))
+    run_features(f"5: the same, spelled readings of the rare (< 20 papers) and unseen words only, L2 {L2:g}",
+                 compute_word_fingerprints(M, spell_read_all=False))
+    run_features(f"5: the same, spelling prior worth 20 papers (county fair 0.44: rejected), L2 {L2:g}",
+                 compute_word_fingerprints(M, spell_weight=20.0))
     if "--default" in sys.argv:
         grid = []
     elif "--round4" in sys.argv:
