@@ -508,9 +508,8 @@ def form_stream_unseen(term_map: TermMap, texts: Sequence[str], n_forms: int, *,
     """``(stream, new_keys)``: the form stream of ``texts`` (as ``extractor.form_stream``), with
     words the form table lacks numbered ``n_forms + j`` instead of ``UNKNOWN`` (``new_keys[j]``
     their form keys, in order of first appearance). Phrases and the thesaurus apply to known
-    forms only, exactly as in ``form_stream``."""
+    forms only, by the extractor's own ``join_phrases``, as in ``form_stream``."""
     from tmlmap.text.normalize import UNKNOWN, TokenStream
-    from tmlmap.text.phrases import merge_phrases
 
     ex = term_map.extractor
     offset = len(ex.forms)
@@ -520,10 +519,7 @@ def form_stream_unseen(term_map: TermMap, texts: Sequence[str], n_forms: int, *,
     new = tok >= offset
     new_ids = tok[new] - offset
     tok[new] = UNKNOWN
-    stream = TokenStream(tok, stream.indptr, stream.starts, stream.ends, stream.surfaces)
-    for n_ph, accepted, phrase_ids in ex.phrase_passes:
-        stream = merge_phrases(stream, n_ph, accepted, phrase_ids)
-    stream = ex._apply_form_map(stream)
+    stream = ex.join_phrases(TokenStream(tok, stream.indptr, stream.starts, stream.ends, stream.surfaces))
     tok = stream.tokens.copy()
     tok[tok >= n_forms] = BOUNDARY  # forms the fingerprints do not cover (none for a map's own fingerprints)
     unk = np.flatnonzero(tok == UNKNOWN)

@@ -201,6 +201,10 @@ class TermExtractor:
     def form_stream(self, texts: Sequence[str], *, with_offsets: bool = False) -> TokenStream:
         """New texts as a form stream (phrases joined, thesaurus applied)."""
         stream = self.normalizer.stream(texts, self.form_index, grow=False, with_offsets=with_offsets)
+        return self.join_phrases(stream)
+
+    def join_phrases(self, stream: TokenStream) -> TokenStream:
+        """A normalized stream of new texts with the fitted phrases joined and the thesaurus applied."""
         for n_forms, accepted, phrase_ids in self.phrase_passes:
             stream = merge_phrases(stream, n_forms, accepted, phrase_ids)
         return self._apply_form_map(stream)
