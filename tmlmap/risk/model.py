@@ -372,13 +372,13 @@ class Analysis:
         parts = np.where(rank < MAX_DRIVERS, parts, 0.0)
         # Words no paper uses (spelling only) cannot point to papers: the evidence is on the forms.
         n0 = self.model.words.n_forms
-        Wf = self.W[:, :n0].tocsr() if self.W.shape[1] > n0 else self.W
         parts = np.where(self.W.indices < n0, parts, 0.0)
         Q = sp.csr_matrix((parts, self.W.indices.copy(), self.W.indptr.copy()), shape=self.W.shape)
         Q.eliminate_zeros()
         Q = Q[:, :n0].tocsr() if Q.shape[1] > n0 else Q
         empty = np.diff(Q.indptr) == 0
         if empty.any():
+            Wf = self.W[:, :n0].tocsr() if self.W.shape[1] > n0 else self.W
             Q = sp.vstack([Q[i] if not empty[i] else Wf[i] for i in range(Q.shape[0])]).tocsr()
         norms = np.sqrt(np.asarray(Q.multiply(Q).sum(axis=1)).ravel())
         return (sp.diags(np.divide(1.0, norms, out=np.zeros_like(norms), where=norms > 0)) @ Q).tocsr()
@@ -639,18 +639,20 @@ def readings(W: sp.csr_matrix, wf: WordFingerprints, *, full: bool = False,
     if wf.spell_affinity is None or wf.spell_sharp is None:
         Z, S, contrib, shares = _three(W, wf, wf.affinity, wf.sharp, extra)
         return (Z, None) if not full else (Z, (S, contrib, shares))
+    rows = np.repeat(np.arange(W.shape[0]), np.diff(W.indptr))
+
+    def entries(mask: np.ndarray) -> sp.csr_matrix:
+        """``W`` with only its entries under ``mask`` (same order, same shape)."""
+        indptr = np.concatenate([[0], np.cumsum(np.bincount(rows[mask], minlength=W.shape[0]))])
+        return sp.csr_matrix((W.data[mask], W.indices[mask], indptr), shape=W.shape)
+
     keep = W.indices < wf.n_forms
     keep[keep] = wf.known[W.indices[keep]]
-    rows = np.repeat(np.arange(W.shape[0]), np.diff(W.indptr))
-    Wp = sp.csr_matrix((W.data[keep], W.indices[keep], np.concatenate([[0], np.cumsum(np.bincount(
-        rows[keep], minlength=W.shape[0]))])), shape=W.shape)
-    Z0, S, c0, sh0 = _three(Wp, wf, wf.affinity, wf.sharp, None)
+    Z0, S, c0, sh0 = _three(entries(keep), wf, wf.affinity, wf.sharp, None)
     rare = W.indices >= wf.n_forms
     if wf.spell_rare is not None:
         rare[~rare] = wf.spell_rare[W.indices[~rare]]
-    Wr = sp.csr_matrix((W.data[rare], W.indices[rare], np.concatenate([[0], np.cumsum(np.bincount(
-        rows[rare], minlength=W.shape[0]))])), shape=W.shape)
-    Z1, _, _, sh1 = _three(Wr, wf, wf.spell_affinity, wf.spell_sharp, extra)
+    Z1, _, _, sh1 = _three(entries(rare), wf, wf.spell_affinity, wf.spell_sharp, extra)
     Z = np.hstack([Z0, Z1])
     if not full:
         return Z, None
@@ -665,8 +667,11 @@ def readings(W: sp.csr_matrix, wf: WordFingerprints, *, full: bool = False,
 
 def features(term_map, wf: WordFingerprints, texts: Sequence[str], *, with_offsets: bool = False,
              full: bool = False):
-    """``(n, 3k)`` model inputs ``Z`` of ``texts`` (already cleaned; :func:`readings`) and their tf-idf
-    ``W``; with ``full``: ``(Z, W, scores, contrib, stream, known_mask, shares)``."""
+    """``(n, 3k)`` model inputs ``Z`` of ``texts`` (``(n, 6k)`` with a spelling map; already cleaned;
+    :func:`readings`) and their tf-idf ``W`` (with a spelling map, the words no form is are its
+    columns from ``wf.n_forms`` on); with ``full``: ``(Z, W, scores, contrib, stream, known_mask,
+    shares, new_keys, unseen)``, ``new_keys`` those words and ``unseen`` their ``(affinity, sharp)``
+    rows from spelling (None without a spelling map)."""
     from tmlmap.risk.words import form_counts, spelled_counts
     from tmlmap.text.weighting import tfidf
 

@@ -554,7 +554,7 @@ class Normalizer:
         ``form_index`` maps form keys to ids; with ``grow`` new keys are added
         (fitting), otherwise unseen words become :data:`UNKNOWN`. With
         ``surface``, the stream's ``surfaces`` hold spelling ids of that table.
-        With a ``helper`` (and no offsets) half of the distinct chunks are
+        With a ``helper`` (and no offsets) the second half of the texts is
         tokenized in its process; whether a corpus is worth one
         (:data:`HELPER_MIN_TEXTS`) is the caller's choice, as in ``build_map``.
         """
