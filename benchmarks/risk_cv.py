@@ -564,9 +564,154 @@ def spelling_main() -> None:
               f"{r['fairness_ds']:.3f} | {r['privacy_ds']:.3f} |")
 
 
+def incident_main() -> None:
+    """Issue 12, incident words (``--incident-words``): per-word weights learned from the dev
+    incidents on top of, or jointly with, the map/context model, against the default and the
+    supervised baselines; the same folds, the vocabulary of each fit learned on its training part
+    only. Also prints, per candidate, the mean risk of the hand-written risky and plain
+    descriptions (devset dev part): a vocabulary that learns AIAAIC's entry format moves them."""
+    from scipy.optimize import minimize
+    from sklearn.feature_extraction.text import TfidfVectorizer
+    from sklearn.linear_model import LogisticRegression
+
+    from tmlmap.risk.incident_words import IncidentVocabulary, fit_on_offset
+    from tmlmap.risk.model import features
+    from tmlmap.risk.words import word_fingerprints
+
+    t0 = time.time()
+    wf = word_fingerprints(M)
+    Z, W, *rest = features(M, wf, texts, full=True)
+    keys = rest[5]
+    Zds, Wds, *rest = features(M, wf, ds_texts, full=True)
+    keys_ds = rest[5]
+    display = wf.display[: wf.n_forms]
+    print(f"# features {time.time() - t0:.0f} s", flush=True)
+
+    def joint(Ztr, Vtr, y, l2v, signed):
+        """Map/context weights (non-negative, L2 3e-4) and word weights (L2 ``l2v``) in one fit."""
+        n, p = Ztr.shape
+        Vc = sp.csc_matrix(Vtr)
+        used = np.flatnonzero(np.diff(Vc.indptr) > 0)
+        Vu = sp.csr_matrix(Vc[:, used])
+        pen = np.concatenate([np.full(p, 3e-4), np.full(len(used), l2v)])
+
+        def loss(th):
+            z = th[0] + Ztr @ th[1:p + 1] + Vu @ th[p + 1:]
+            g = 1 / (1 + np.exp(-z)) - y
+            grad = np.concatenate([[g.sum()], Ztr.T @ g, Vu.T @ g]) / n + np.r_[0, 2 * pen * th[1:]]
+            return (np.logaddexp(0, z) - y * z).mean() + pen @ th[1:] ** 2, grad
+
+        th0 = np.zeros(1 + p + len(used))
+        th0[0] = np.log(y.mean() / (1 - y.mean()))
+        bounds = [(None, None)] + [(0, None)] * p + [(None, None) if signed else (0, None)] * len(used)
+        x = minimize(loss, th0, jac=True, method="L-BFGS-B", bounds=bounds).x
+        coef = np.zeros(Vtr.shape[1])
+        coef[used] = x[p + 1:]
+        return x[0], x[1:p + 1], coef
+
+    def vocab_inputs(tr, te_W, te_keys, kind, max_df):
+        """(V_train, V_other) of the training rows and of ``te_W`` for a vocabulary ``kind``."""
+        if kind == "sklearn words (1,2)":
+            tr_texts = [texts[i] for i in tr]  # te_W is raw text for this kind
+            v = TfidfVectorizer(ngram_range=(1, 2), min_df=2, sublinear_tf=True, stop_words="english",
+                                max_df=max_df).fit(tr_texts)
+            return v.transform(tr_texts), v.transform(te_W)
+        voc = IncidentVocabulary.fit(display, W[tr], keys, max_df=max_df)
+        return voc.matrix(W[tr], keys)[0], voc.matrix(te_W, te_keys)[0]
+
+    def candidate(how, kind="map forms + unseen words", l2v=1e-4, max_df=1.0, signed=False, free_b=True):
+        def fit_predict(tr, te_Z, te_W, te_keys, y):
+            if how == "tfidf LR":
+                v = TfidfVectorizer(ngram_range=(1, 2), min_df=2, sublinear_tf=True).fit([texts[i] for i in tr])
+                lr = LogisticRegression(C=10.0, max_iter=3000).fit(v.transform([texts[i] for i in tr]), y)
+                return lr.decision_function(v.transform(te_W))
+            if how == "default":
+                th = fit_lr(Z[tr], y, [False] * Z.shape[1], 3e-4)
+                return th[0] + te_Z @ th[1:]
+            Vtr, Vte = vocab_inputs(tr, te_W, te_keys, kind, max_df)
+            if how == "joint":
+                b, a, d = joint(Z[tr], Vtr, y, l2v, signed)
+                return b + te_Z @ a + Vte @ d
+            th = fit_lr(Z[tr], y, [False] * Z.shape[1], 3e-4)  # "on top": the default, then the words
+            if free_b:
+                shift, d = fit_on_offset(th[0] + Z[tr] @ th[1:], Vtr, y, l2=l2v)
+            else:  # the intercept kept: only the words are fitted
+                shift, d = _offset_fixed(th[0] + Z[tr] @ th[1:], Vtr, y, l2v)
+            return th[0] + shift + te_Z @ th[1:] + Vte @ d
+        return fit_predict
+
+    def _offset_fixed(off, V, y, l2v):
+        n = V.shape[0]
+
+        def loss(w):
+            z = off + V @ w
+            g = 1 / (1 + np.exp(-z)) - y
+            return (np.logaddexp(0, z) - y * z).mean() + l2v * w @ w, V.T @ g / n + 2 * l2v * w
+        return 0.0, minimize(loss, np.zeros(V.shape[1]), jac=True, method="L-BFGS-B",
+                             bounds=[(0, None)] * V.shape[1]).x
+
+    def run(name, fit_predict):
+        t = time.time()
+        res = {}
+        for lab in LABELS:
+            y = Y[lab].astype(float)
+            oof = np.zeros(len(y))
+            for k in range(5):
+                tr, te = np.flatnonzero(folds != k), np.flatnonzero(folds == k)
+                oof[te] = fit_predict(tr, Z[te], _rows_for(fit_predict, te), keys, y[tr])
+            res[lab] = auc(y, oof)
+            z_ds = fit_predict(np.arange(len(y)), Zds, _ds_for(fit_predict), keys_ds, y)
+            p_ds = 1 / (1 + np.exp(-z_ds))
+            res[lab + "_ds"] = auc(ds_Y[lab], z_ds)
+            res[lab + "_pos"] = float(p_ds[ds_Y[lab] == 1].mean())
+            res[lab + "_neg"] = float(p_ds[ds_Y[lab] == 0].mean())
+        RESULTS.append((name, res))
+        print(f"{name:75s} F {res['fairness']:.3f} P {res['privacy']:.3f} | devset F {res['fairness_ds']:.3f} "
+              f"P {res['privacy_ds']:.3f} | risky/plain mean F {res['fairness_pos']:.3f}/{res['fairness_neg']:.3f} "
+              f"P {res['privacy_pos']:.3f}/{res['privacy_neg']:.3f} ({time.time() - t:.0f} s)", flush=True)
+
+    # The sklearn candidates read raw text, the others the tf-idf W of the map's forms.
+    raw_kinds: set = set()
+
+    def _rows_for(fp, te):
+        return [texts[i] for i in te] if fp in raw_kinds else W[te]
+
+    def _ds_for(fp):
+        return ds_texts if fp in raw_kinds else Wds
+
+    def raw(fp):
+        raw_kinds.add(fp)
+        return fp
+
+    run("default (map topic + contexts, six readings)", candidate("default"))
+    run("tf-idf LR baseline (word 1-2 grams, C=10)", raw(candidate("tfidf LR")))
+    for l2v in (1e-3, 3e-4, 1e-4):
+        run(f"joint, signed, sklearn words (1,2), L2 {l2v:g}", raw(candidate("joint", "sklearn words (1,2)", l2v,
+                                                                        signed=True)))
+    for l2v in (3e-4, 2e-4, 1e-4, 5e-5):
+        run(f"joint, signed, map forms + unseen words, L2 {l2v:g}", candidate("joint", l2v=l2v, signed=True))
+    for l2v in (3e-4, 1e-4, 5e-5, 3e-5):
+        run(f"joint, non-negative, map forms + unseen words, L2 {l2v:g}", candidate("joint", l2v=l2v))
+    for mdf in (0.5, 0.2, 0.1, 0.05):
+        run(f"joint, non-negative, L2 1e-4, max_df {mdf:g}", candidate("joint", max_df=mdf))
+    for l2v in (3e-4, 1e-4, 5e-5):
+        for fb in (False, True):
+            run(f"on top, non-negative, max_df 0.2, L2 {l2v:g}, intercept {'refitted' if fb else 'kept'}",
+                candidate("on top", l2v=l2v, max_df=0.2, free_b=fb))
+    print(f"# {time.time() - t0:.0f} s", flush=True)
+    print("\n| candidate | fairness (dev CV) | privacy (dev CV) | devset dev fairness | devset dev privacy "
+          "| mean risk, risky / plain devset texts: fairness | privacy |")
+    print("|---|---|---|---|---|---|---|")
+    for name, r in RESULTS:
+        print(f"| {name} | {r['fairness']:.3f} | {r['privacy']:.3f} | {r['fairness_ds']:.3f} | {r['privacy_ds']:.3f} "
+              f"| {r['fairness_pos']:.3f} / {r['fairness_neg']:.3f} | {r['privacy_pos']:.3f} / {r['privacy_neg']:.3f} |")
+
+
 RESULTS: list = []
 if __name__ == "__main__":
-    if "--spelling" in sys.argv:
+    if "--incident-words" in sys.argv:
+        incident_main()
+    elif "--spelling" in sys.argv:
         spelling_main()
     else:
         main()

@@ -74,7 +74,8 @@ def test_report_dicts() -> None:
                    ["passport"])
     assert tuple(r.to_dict()) == CONTRACT_FIELDS
     full = r.to_full_dict()
-    assert set(full) == set(CONTRACT_FIELDS) | {"contexts", "warnings", "spans", "raw", "unmatched_words"}
+    assert set(full) == set(CONTRACT_FIELDS) | {"contexts", "incident_terms", "warnings", "spans", "raw",
+                                                        "unmatched_words"}
     assert full["unmatched_words"] == ["passport"]
     json.dumps(full)
 
@@ -123,13 +124,15 @@ def test_context_not_keywords(scorer: RiskScorer) -> None:
     risky = [r.fairness_risk for r in scorer.score_many(RISKY)]
     safe = [r.fairness_risk for r in scorer.score_many(SAFE)]
     assert min(risky) > max(safe), (risky, safe)
-    # Calibrated on incidents where about 1 in 5 is about bias (and AIAAIC dev incidents with employment
-    # words are about bias at about that rate, 23 %): the risky texts sit above 0.1, ten times the safe
-    # ones, and in the top 10 % of corpus papers (the hiring text at about p94 since the 2026-12-01 re-fit,
-    # the other two in the top 1 %); the safe ones far below the base rate.
-    assert min(risky) > 0.1 and max(safe) < 0.05, (risky, safe)
+    # Calibrated on incidents where about 1 in 5 is about bias: the risky texts sit at least ten times
+    # above the safe ones and in the top 15 % of corpus papers; the safe ones far below the base rate.
+    # Since the incident words (2026-12-02) absolute levels of short hand-written texts are lower: the
+    # words AIAAIC's write-ups share lift an average incident, the refitted intercept takes it back, and
+    # these texts use few of them (resumes text 0.114 -> 0.060, p94 -> p89; recidivism 0.32 -> 0.17,
+    # loans 0.59 -> 0.38, both still in the top 5 %; measured when written).
+    assert min(risky) > 0.05 and max(safe) < 0.05, (risky, safe)
     assert min(risky) > 10 * max(safe), (risky, safe)
-    assert min(r.fairness_percentile for r in scorer.score_many(RISKY)) > 90
+    assert min(r.fairness_percentile for r in scorer.score_many(RISKY)) > 85
 
 
 @pytest.mark.parametrize(
@@ -150,7 +153,7 @@ def test_huge_input_is_truncated(scorer: RiskScorer) -> None:
     text = ("A bank approves personal loans for applicants using their credit history. " * 14_000)[:1_000_000]
     r = scorer.score(text)
     assert any("truncated" in w for w in r.warnings)
-    assert r.fairness_percentile > 90
+    assert r.fairness_percentile > 80  # p87 with the incident words (p95 before): the loan words still count
 
 
 def test_non_string_rejected(scorer: RiskScorer) -> None:

@@ -8,7 +8,7 @@ with a progress bar on first use, then cached):
   one per row, the text in ``--text-field`` (default ``text``).
 * Output (stdout, or ``--output F.jsonl|F.csv``): the seven contract fields
   ``fairness_risk, privacy_risk, fairness_percentile, privacy_percentile,
-  confidence, top_terms, nearest_papers`` (``--full`` adds ``contexts``, ``warnings``,
+  confidence, top_terms, nearest_papers`` (``--full`` adds ``contexts``, ``incident_terms``, ``warnings``,
   ``spans``, ``raw`` and ``unmatched_words``); risks and percentiles are null,
   with a warning, for text that is not language. Batch output keeps every input field and adds the scores (CSV
   cells of list fields hold JSON). Warnings go to stderr.
@@ -79,6 +79,9 @@ def _print_table(report: RiskReport, label: str = "") -> None:
     for c in report.contexts:
         print(f"  context: {safe_text(c['point'])}: {safe_text(c['name'])} [{c['risk']}, score {c['score']:.2f}]"
               + (f" because of {', '.join(safe_text(w) for w in c['words'])}" if c["words"] else ""))
+    if report.incident_terms:
+        print("  incident words: " + ", ".join(f"{safe_text(t['term'])} ({t['topic']} +{t['contribution']:.2f})"
+                                               for t in report.incident_terms[:6]))
     if report.top_terms:
         print("  top terms:     " + ", ".join(f"{safe_text(t['term'])} ({t['topic']} {t['contribution']:.3f})"
                                              for t in report.top_terms[:6]))

@@ -204,13 +204,16 @@ def evaluate_descriptions(term_map: TermMap, path: str | Path = DEVSET, *,
     return out
 
 
-#: Description methods in table order: the new default, its two halves, the previous default and baselines.
-DESCRIPTION_METHODS = ("contexts", "topic", "contexts_only", "bipartite", "reference", "keyword", "tfidf_lr")
+#: Description methods in table order: the new default, it without the incident words, its two map
+#: halves, the older default and baselines.
+DESCRIPTION_METHODS = ("contexts", "map_contexts", "topic", "contexts_only", "bipartite", "reference", "keyword",
+                       "tfidf_lr")
 METHOD_NAMES = {
-    "contexts": "default (topic + contexts, logistic)",
+    "contexts": "default (map + contexts + incident words)",
+    "map_contexts": "previous default (map + contexts, no incident words)",
     "topic": "map topic score alone",
     "contexts_only": "contexts alone (logistic)",
-    "bipartite": "previous default (bipartite)",
+    "bipartite": "older default (bipartite)",
     "diffusion": "diffusion",
     "reference": "reference (Derzsy)",
     "keyword": "keyword lexicon",
@@ -222,6 +225,7 @@ class DescriptionMethods:
     """Every method compared on descriptions, fitted once (AIAAIC ``dev`` only).
 
     ``contexts``: :class:`~tmlmap.risk.scorer.RiskScorer`'s default;
+    ``map_contexts``: the same model fitted without the incident words (the previous default);
     ``topic``: its capped map topic score over every word, unfitted;
     ``contexts_only``: the same logistic form on the context inputs alone (every reading; fitted on dev);
     ``bipartite``/``reference``/``keyword``: the previous scores (raw, ranking only);
@@ -240,6 +244,7 @@ class DescriptionMethods:
         dev = load_aiaaic("dev", labels)
         texts = [clean_input(r["text"])[0] for r in dev]
         Z = features(term_map, self.model.words, texts)[0]
+        self.map_model = ContextModel.fit(term_map, labels=labels, incident_words=False)
         self.ctx_cols = self._context_columns()
         self.ctx_models = {t: fit_logistic(Z[:, self.ctx_cols], np.asarray([int(r[f"{t}_label"]) for r in dev]))
                            for t in RISK_TOPICS}
@@ -261,6 +266,7 @@ class DescriptionMethods:
         res = self.model.analyse(cleaned)
         out: dict[str, np.ndarray] = {
             "contexts": res.risk,
+            "map_contexts": np.column_stack([self.map_model.models[t](res.Z) for t in RISK_TOPICS]),
             "topic": res.topic,
             "contexts_only": np.column_stack([self.ctx_models[t](res.Z[:, self.ctx_cols]) for t in RISK_TOPICS]),
         }
@@ -288,7 +294,7 @@ def evaluate_aiaaic(term_map: TermMap, *, split: str = "test", labels: str | Pat
     scores = methods.scores(texts)
     table = _rows(y, scores, f"AIAAIC incidents, {split} split")
     brier = []
-    for m in ("contexts", "contexts_only", "tfidf_lr"):
+    for m in ("contexts", "map_contexts", "contexts_only", "tfidf_lr"):
         for j, t in enumerate(RISK_TOPICS):
             p = scores[m][:, j]
             brier.append({"method": m, "topic": t, "brier": float(np.mean((p - y[t]) ** 2)),

@@ -42,6 +42,16 @@ per label. Every choice (the readings, ``SHARP_SHARE``, ``L2``, the word prior, 
 was made by stratified 5-fold cross-validation on the dev split
 (``benchmarks/risk_cv.py``).
 
+**Incident words** (:mod:`tmlmap.risk.incident_words`): on top of that model, one non-negative
+weight per label for every word the dev incidents use (map forms and words no paper uses;
+stop words and words in more than a fifth of the incidents left out), fitted with the
+model's logit as a fixed offset (:meth:`Logistic.with_incident_words`): the map/context
+weights stay as they are, the intercept shifts, and a word the incidents mark ("racist",
+"porn", "facial recognition") raises a risk by its weight, divided by the square root of the
+text's number of such words. Words the incidents never use add nothing, so on other kinds of
+text the map and the contexts do the reading. Reports list these parts (``incident_terms``);
+``top_terms`` adds a word's incident part to its map part.
+
 What a value means: ``fairness_risk = 0.7`` says that among AIAAIC-like
 descriptions of deployed systems with these features, about 70 % were
 incidents about bias or discrimination (the fitted calibration; base rate in
@@ -62,6 +72,7 @@ import scipy.sparse as sp
 
 from tmlmap.config import EMBEDDED_DATA_DIR
 from tmlmap.risk.hygiene import clean_input
+from tmlmap.risk.incident_words import IncidentVocabulary
 from tmlmap.risk.words import WordFingerprints
 
 #: The labelled incidents (AIAAIC, CC BY-SA 4.0; see data/AIAAIC-README.md).
@@ -185,20 +196,42 @@ def second_word_lift(W: sp.csr_matrix, A: np.ndarray, prior: np.ndarray) -> tupl
 
 @dataclass
 class Logistic:
-    """``p = sigmoid(intercept + coef @ x)``; ``coef >= 0``."""
+    """``p = sigmoid(intercept + coef @ x + word_coef @ v)``; ``coef >= 0`` (except ``signed``
+    columns); ``word_coef`` (``>= 0``, :mod:`tmlmap.risk.incident_words`) only when the incident
+    words were fitted on top (:meth:`with_incident_words`)."""
 
     coef: np.ndarray
     intercept: float
     n_fit: int = 0
     n_positive: int = 0
+    word_coef: np.ndarray | None = None
 
-    def __call__(self, X: np.ndarray) -> np.ndarray:
+    def with_incident_words(self, X: np.ndarray, V: sp.spmatrix, y: np.ndarray, **kw) -> Logistic:
+        """This model plus incident-word weights fitted on its logit (:func:`~tmlmap.risk.incident_words.fit_on_offset`):
+        ``coef`` unchanged, the intercept shifted, ``word_coef`` set."""
+        from tmlmap.risk.incident_words import fit_on_offset
+
+        shift, word_coef = fit_on_offset(self.logit(X), V, y, **kw)
+        return Logistic(self.coef.copy(), self.intercept + shift, self.n_fit, self.n_positive, word_coef)
+
+    def logit(self, X: np.ndarray, V: sp.spmatrix | None = None) -> np.ndarray:
+        """``(n,)`` the logit of inputs ``X`` ``(n, p)`` and, for a model with word weights, ``V``."""
         z = self.intercept + np.asarray(X, dtype=np.float64) @ self.coef
-        return 1.0 / (1.0 + np.exp(-z))
+        if self.word_coef is not None:
+            if V is None:
+                raise ValueError("this model has incident-word weights: give V")
+            z = z + np.asarray(V @ self.word_coef).ravel()
+        return z
+
+    def __call__(self, X: np.ndarray, V: sp.spmatrix | None = None) -> np.ndarray:
+        return 1.0 / (1.0 + np.exp(-self.logit(X, V)))
 
     def to_dict(self) -> dict:
-        return {"coef": [round(float(c), 6) for c in self.coef], "intercept": round(self.intercept, 6),
-                "n_fit": self.n_fit, "n_positive": self.n_positive}
+        out = {"coef": [round(float(c), 6) for c in self.coef], "intercept": round(self.intercept, 6),
+               "n_fit": self.n_fit, "n_positive": self.n_positive}
+        if self.word_coef is not None:
+            out["n_word_weights"] = int(np.count_nonzero(self.word_coef))
+        return out
 
 
 def fit_logistic(X: np.ndarray, y: np.ndarray, *, l2: float = L2, signed: Sequence[bool] | None = None) -> Logistic:
@@ -314,6 +347,8 @@ class Analysis:
     known_mask: np.ndarray  # (n_positions,) the stream position is a known form
     new_keys: list[str] = field(default_factory=list)  # words no form is (columns n_forms + j of W)
     unseen: tuple[np.ndarray, np.ndarray] | None = None  # their (affinity, sharp) rows from spelling
+    V: sp.csr_matrix | None = None  # (n, vocabulary) incident-word inputs (None: model without them)
+    word_parts: np.ndarray | None = None  # (nnz, 2) each entry's incident-word part of the logit (signed)
 
     def word(self, f: int) -> str:
         """Display name of column ``f`` of ``W`` (a form, or a word no paper uses)."""
@@ -337,9 +372,22 @@ class Analysis:
         return self.parts
 
     def evidence(self) -> np.ndarray:
-        """``(n, 2)``: ``sum_j a_j z_j`` per label, the logit above the intercept; the
-        ``contribution`` of ``top_terms`` are additive parts of it."""
-        return np.column_stack([self.Z @ self.model.models[lab].coef for lab in LABELS])
+        """``(n, 2)``: ``sum_j a_j z_j`` (+ the incident-word part) per label, the logit above the
+        intercept; the ``contribution`` of ``top_terms`` and ``incident_terms`` are additive parts of it."""
+        return np.column_stack([self.model.models[lab].logit(self.Z, self.V) - self.model.models[lab].intercept
+                                for lab in LABELS])
+
+    def incident_terms(self, i: int, n: int) -> list[dict]:
+        """``[{term, topic, contribution}]``: the largest incident-word parts of text ``i``'s logits
+        (each > 0: the weights are non-negative), largest first (:mod:`tmlmap.risk.incident_words`)."""
+        if n == 0 or self.word_parts is None:
+            return []
+        lo, hi = self.W.indptr[i], self.W.indptr[i + 1]
+        P = self.word_parts[lo:hi]
+        items = [(float(P[r, j]), self.word(int(self.W.indices[lo + r])), LABELS[j])
+                 for r in range(hi - lo) for j in range(2) if abs(P[r, j]) > 1e-6]
+        items.sort(key=lambda x: (-abs(x[0]), x[1], x[2]))
+        return [{"term": t, "topic": lab, "contribution": round(v, 5)} for v, t, lab in items[:n]]
 
     def term_counts(self) -> tuple[np.ndarray, np.ndarray]:
         """``(n_term_hits, n_distinct_terms)`` per text: occurrences and distinct map terms."""
@@ -391,6 +439,8 @@ class Analysis:
             self._parts_cache = self._parts()
         lo, hi = self.W.indptr[i], self.W.indptr[i + 1]
         P = self._parts_cache[lo:hi]
+        if self.word_parts is not None:  # a word's whole part: map readings and its incident weight
+            P = P + self.word_parts[lo:hi]
         items = [(float(P[r, j]), self.word(int(self.W.indices[lo + r])), LABELS[j])
                  for r in range(hi - lo) for j in range(2) if P[r, j] > 1e-6]
         items.sort(key=lambda x: (-x[0], x[1], x[2]))
@@ -425,7 +475,8 @@ class Analysis:
         return out
 
 
-def _paper_risks(Wp: sp.csr_matrix, wf: WordFingerprints, models: dict[str, Logistic]) -> np.ndarray:
+def _paper_risks(Wp: sp.csr_matrix, wf: WordFingerprints, models: dict[str, Logistic],
+                 incident: IncidentVocabulary | None = None) -> np.ndarray:
     """``(n_docs, 2)`` the sorted fairness and privacy risks of the corpus papers (for percentiles).
 
     Every paper read six ways takes ~25 s on the v2 corpus, so the result is kept in the map
@@ -435,24 +486,30 @@ def _paper_risks(Wp: sp.csr_matrix, wf: WordFingerprints, models: dict[str, Logi
     """
     from tmlmap import config
     from tmlmap.maps.artifacts import cached_array, content_key
-    from tmlmap.risk import fingerprint, words
+    from tmlmap.risk import fingerprint, incident_words, words
 
     def compute() -> np.ndarray:
         # In chunks: the (nnz, k) contributions of all papers at once would be large.
         risks = []
         for lo in range(0, Wp.shape[0], 2000):
-            Zp = readings(Wp[lo: lo + 2000], wf)[0]
-            risks.append(np.column_stack([models[lab](Zp) for lab in LABELS]))
+            chunk = sp.csr_matrix(Wp[lo: lo + 2000], dtype=np.float64)
+            chunk.sum_duplicates()
+            chunk.sort_indices()
+            Zp = readings(chunk, wf)[0]
+            Vp = incident.matrix(chunk)[0] if incident is not None else None
+            risks.append(np.column_stack([models[lab](Zp, Vp) for lab in LABELS]))
         return np.sort(np.vstack(risks), axis=0) if risks else np.zeros((0, 2))
 
     spelling = wf.spelling
-    parts: list = [Path(m.__file__).read_bytes() for m in (sys.modules[__name__], words, fingerprint)]
+    parts: list = [Path(m.__file__).read_bytes() for m in (sys.modules[__name__], words, fingerprint, incident_words)]
     parts += [Wp.shape, Wp.indptr, Wp.indices, Wp.data, wf.columns, wf.affinity, wf.prior, wf.idf, wf.known,
               wf.sharp, wf.sharp_prior, wf.spell_affinity, wf.spell_sharp, wf.spell_rare, wf.unseen_idf]
     if spelling is not None:
         parts += [spelling.ngrams, spelling.coef, spelling.mean, spelling.lo, spelling.hi]
     for lab in LABELS:
-        parts += [models[lab].coef, models[lab].intercept]
+        parts += [models[lab].coef, models[lab].intercept, models[lab].word_coef]
+    if incident is not None:
+        parts += [incident.n_forms, incident.keys, incident.keep]
     return cached_array(config.cache_dir() / "risk", "paper-risks", content_key(parts), compute)
 
 
@@ -472,14 +529,20 @@ class ContextModel:
     corpus_sorted: np.ndarray  # (n_docs, 2) sorted paper risks (for percentiles)
     papers_T: sp.csr_matrix  # (n_forms, n_docs) L2-normalized idf-weighted paper vectors, transposed
     paper_forms: sp.csr_matrix  # (n_docs, n_forms) 0/1
+    incident: IncidentVocabulary | None = None  # the incident words' columns (None: fitted without them)
 
     @classmethod
-    def fit(cls, term_map, *, topic_fp=None, labels: str | Path = AIAAIC) -> ContextModel:
-        """Fit on ``term_map`` and the dev split of ``labels`` (raises OSError/ValueError if unusable)."""
+    def fit(cls, term_map, *, topic_fp=None, labels: str | Path = AIAAIC, incident_words: bool = True
+            ) -> ContextModel:
+        """Fit on ``term_map`` and the dev split of ``labels`` (raises OSError/ValueError if unusable).
+
+        ``incident_words``: with the per-word incident weights of :mod:`tmlmap.risk.incident_words`
+        (default); ``False`` gives the map and contexts alone (the evaluation's comparison).
+        """
         from tmlmap.risk.words import compute_word_fingerprints, word_docs_of, word_fingerprints
 
         wf = word_fingerprints(term_map) if topic_fp is None else compute_word_fingerprints(term_map, topic_fp=topic_fp)
-        cache_key = (id(term_map), id(wf), str(labels))
+        cache_key = (id(term_map), id(wf), str(labels), incident_words)
         hit = _MODEL_CACHE.get(cache_key)
         if hit is not None:
             return hit
@@ -491,16 +554,23 @@ class ContextModel:
         }
         dev = load_aiaaic("dev", labels)
         texts = [clean_input(r["text"])[0] for r in dev]
-        Z = features(term_map, wf, texts)[0]
-        models = {lab: fit_logistic(Z, np.asarray([int(r[f"{lab}_label"]) for r in dev])) for lab in LABELS}
+        Z, W, *rest = features(term_map, wf, texts, full=True)
+        y = {lab: np.asarray([int(r[f"{lab}_label"]) for r in dev]) for lab in LABELS}
+        models = {lab: fit_logistic(Z, y[lab]) for lab in LABELS}
+        incident = None
+        if incident_words:
+            new_keys = rest[5]
+            incident = IncidentVocabulary.fit(wf.display[: wf.n_forms], W, new_keys)
+            V = incident.matrix(W, new_keys)[0]
+            models = {lab: models[lab].with_incident_words(Z, V, y[lab]) for lab in LABELS}
         D = word_docs_of(term_map)
         Wp = (D @ sp.diags(wf.idf)).tocsr()
-        corpus = _paper_risks(Wp, wf, models)
+        corpus = _paper_risks(Wp, wf, models, incident)
         norms = np.sqrt(np.asarray(Wp.multiply(Wp).sum(axis=1)).ravel())
         papers = (sp.diags(np.divide(1.0, norms, out=np.zeros_like(norms), where=norms > 0)) @ Wp).astype(np.float32)
         paper_forms = (D > 0).astype(np.float32).tocsr()
         paper_forms.sort_indices()
-        model = cls(term_map, wf, models, groups, corpus, papers.T.tocsr(), paper_forms)
+        model = cls(term_map, wf, models, groups, corpus, papers.T.tocsr(), paper_forms, incident)
         _MODEL_CACHE[cache_key] = model
         import weakref
 
@@ -520,7 +590,16 @@ class ContextModel:
             za = Z * self.models[lab].coef[None, :]
             for v, share in enumerate(shares):
                 parts[:, j] += (share * za[rows, v * k: (v + 1) * k]).sum(axis=1)
-        risk = np.column_stack([self.models[lab](Z) for lab in LABELS]) if n else np.zeros((0, 2))
+        V = word_parts = None
+        if self.incident is not None:
+            V, col, value = self.incident.matrix(W, new_keys)
+            word_parts = np.zeros((W.nnz, 2))
+            ok = col >= 0
+            for j, lab in enumerate(LABELS):
+                wc = self.models[lab].word_coef
+                assert wc is not None
+                word_parts[ok, j] = value[ok] * wc[col[ok]]
+        risk = np.column_stack([self.models[lab](Z, V) for lab in LABELS]) if n else np.zeros((0, 2))
         n_docs = max(self.corpus_sorted.shape[0], 1)
         pct = np.column_stack([100.0 * np.searchsorted(self.corpus_sorted[:, j], risk[:, j], side="right") / n_docs
                                for j in range(2)]) if n else np.zeros((0, 2))
@@ -538,7 +617,7 @@ class ContextModel:
         is_lang = (n_known >= 1) & (latin >= MIN_WORD_SHARE) & (letters >= MIN_LETTER_SHARE)
         conf = np.where(is_lang, conf, 0.0)
         return Analysis(self, W, contrib, S, X, Z, parts, risk, pct, n_known, n_distinct, coverage, conf, is_lang, stream,
-                        known_mask, new_keys, unseen)
+                        known_mask, new_keys, unseen, V, word_parts)
 
     def shared_words(self, paper: int, q_idx: np.ndarray, q_w: np.ndarray, n: int = 5) -> list[str]:
         """The query's driving words that paper ``paper`` uses, strongest first (at most ``n``)."""
@@ -554,12 +633,29 @@ class ContextModel:
         """Names of the model inputs ``Z``: ``"<view>:<signal>"`` (:data:`VIEWS`)."""
         return [f"{v}:{c}" for v in views(self.words) for c in self.words.columns]
 
-    def describe(self) -> dict:
-        """The fitted parameters: per label, intercept and the (positive) weight of every input."""
-        return {lab: {"intercept": round(m.intercept, 4),
-                      "weights": {c: round(float(a), 4) for c, a in zip(self.input_names(), m.coef, strict=True)
-                                  if a > 0},
-                      "n_fit": m.n_fit, "n_positive": m.n_positive} for lab, m in self.models.items()}
+    def incident_word_name(self, col: int) -> str:
+        """Display name of column ``col`` of the incident-word inputs."""
+        assert self.incident is not None
+        return self.words.display[col] if col < self.incident.n_forms else self.incident.name(col)
+
+    def describe(self, n_words: int = 10) -> dict:
+        """The fitted parameters: per label, intercept, the (positive) weight of every input and, with
+        incident words, how many have a weight and the ``n_words`` strongest each way."""
+        out = {}
+        for lab, m in self.models.items():
+            d = {"intercept": round(m.intercept, 4),
+                 "weights": {c: round(float(a), 4) for c, a in zip(self.input_names(), m.coef, strict=True) if a > 0},
+                 "n_fit": m.n_fit, "n_positive": m.n_positive}
+            if m.word_coef is not None:
+                order = np.argsort(-m.word_coef, kind="stable")
+                nz = np.flatnonzero(m.word_coef)
+                d["n_word_weights"] = int(len(nz))
+                d["raising_words"] = {self.incident_word_name(int(c)): round(float(m.word_coef[c]), 4)
+                                      for c in order[:n_words] if m.word_coef[c] > 0}
+                d["lowering_words"] = {self.incident_word_name(int(c)): round(float(m.word_coef[c]), 4)
+                                       for c in order[::-1][:n_words] if m.word_coef[c] < 0}
+            out[lab] = d
+        return out
 
 
 _MODEL_CACHE: dict[tuple, ContextModel] = {}

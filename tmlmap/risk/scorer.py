@@ -145,6 +145,7 @@ class RiskReport:
     raw: dict[str, float] = field(default_factory=dict)
     unmatched_words: list[str] = field(default_factory=list)
     contexts: list[dict[str, Any]] = field(default_factory=list)
+    incident_terms: list[dict[str, Any]] = field(default_factory=list)
 
     def to_dict(self) -> dict[str, Any]:
         """Exactly the JSON contract fields (:data:`CONTRACT_FIELDS`)."""
@@ -159,9 +160,11 @@ class RiskReport:
         }
 
     def to_full_dict(self) -> dict[str, Any]:
-        """The contract fields plus ``contexts``, ``warnings``, ``spans``, ``raw`` scores and ``unmatched_words``."""
+        """The contract fields plus ``contexts``, ``incident_terms``, ``warnings``, ``spans``, ``raw``
+        scores and ``unmatched_words``."""
         d = self.to_dict()
         d["contexts"] = [dict(c) for c in self.contexts]
+        d["incident_terms"] = [dict(t) for t in self.incident_terms]
         d["warnings"] = list(self.warnings)
         d["spans"] = [dict(s) for s in self.spans]
         d["raw"] = dict(self.raw)
@@ -449,6 +452,7 @@ class RiskScorer:
                 nearest_papers=nearest[i] if ok else [],
                 warnings=w, spans=spans, unmatched_words=unmatched,
                 contexts=res.contexts(i) if ok else [],
+                incident_terms=res.incident_terms(i, self.n_top_terms) if ok else [],
                 raw={t: float(evidence[i, j]) for j, t in enumerate(RISK_TOPICS)}
                 | {f"topic_score_{t}": float(res.topic[i, j]) for j, t in enumerate(RISK_TOPICS)}
                 | {f"feature_{k}": round(float(v), 4) for k, v in res.group_features(i).items()}

@@ -1,8 +1,8 @@
-"""Risk page panels that stand alone: the use contexts a description touches.
+"""Risk page panels that stand alone: the use contexts a description touches, and the incident words.
 
 Kept out of :mod:`tmlmap.views.pages.risk` so the page only calls
-:func:`contexts_panel` (and :func:`contexts_markdown` for the downloadable
-report). Every string from the report is escaped (:func:`md_text`).
+:func:`contexts_panel` and :func:`incident_words_panel` (and their ``*_markdown`` for the
+downloadable report). Every string from the report is escaped (:func:`md_text`).
 """
 
 from __future__ import annotations
@@ -55,3 +55,42 @@ def contexts_markdown(report: Any) -> list[str]:
     lines += [f"| {md_text(r['point'])} | {md_text(r['context'])} | {md_text(r['risk'])} | {r['score']:.2f} | "
               f"{md_text(r['evidence words'])} |" for r in rows]
     return lines + [""]
+
+
+INCIDENT_CAPTION = ("Weights learned from the AIAAIC incidents' dev split (CC BY-SA 4.0) on top of the map and "
+                    "the contexts: a word raises a risk as much as it marked fairness or privacy incidents there, "
+                    "never lowers one; words used by more than a fifth of the incidents get none.")
+
+
+def incident_rows(report: Any) -> list[dict[str, Any]]:
+    """The report's incident words as table rows: word, risk, logit points."""
+    return [{"word": t["term"], "risk": t["topic"], "logit points": t["contribution"]}
+            for t in getattr(report, "incident_terms", [])]
+
+
+def incident_words_panel(report: Any) -> None:
+    """The words whose incident weights raise the risks (:mod:`tmlmap.risk.incident_words`)."""
+    import pandas as pd
+    import streamlit as st
+
+    st.subheader("Words from real incidents")
+    rows = incident_rows(report)
+    if not rows:
+        st.caption("No word of the description marked incidents in the AIAAIC dev split.")
+        return
+    st.dataframe(pd.DataFrame(rows), hide_index=True, use_container_width=True,
+                 column_config={"logit points": st.column_config.NumberColumn(
+                     "logit points", help="what the word adds to the risk's log-odds (0.69 = twice the odds)",
+                     format="%.2f")})
+    st.caption(INCIDENT_CAPTION)
+
+
+def incident_words_markdown(report: Any) -> list[str]:
+    """Markdown lines of the incident-words section of the downloadable report."""
+    rows = incident_rows(report)
+    lines = ["## Words from real incidents", ""]
+    if not rows:
+        return lines + ["No word of the description marked incidents in the AIAAIC dev split.", ""]
+    lines += ["| word | risk | logit points |", "|---|---|---|"]
+    lines += [f"| {md_text(r['word'])} | {md_text(r['risk'])} | {float(r['logit points']):.2f} |" for r in rows]
+    return lines + ["", INCIDENT_CAPTION, ""]

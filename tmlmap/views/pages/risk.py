@@ -28,7 +28,13 @@ from tmlmap.risk.model import CONF_FULL_COVERAGE, CONF_WORDS_SCALE
 from tmlmap.risk.scorer import MAX_CHARS, RISK_TOPICS, RiskReport, RiskScorer
 from tmlmap.views import state
 from tmlmap.views.graph_html import GraphOptions, network_html
-from tmlmap.views.risk_panels import contexts_markdown, contexts_panel, format_risk
+from tmlmap.views.risk_panels import (
+    contexts_markdown,
+    contexts_panel,
+    format_risk,
+    incident_words_markdown,
+    incident_words_panel,
+)
 from tmlmap.views.widgets import (
     OTHER_TOPIC_COLOUR,
     RISK_COLOURS,
@@ -145,6 +151,7 @@ def _markdown_report(description: str, report: RiskReport, extra: dict[str, list
         lines += ["## Words the map has no term for (no effect on the scores)", "",
                   ", ".join(md_text(w) for w in report.unmatched_words), ""]
     lines += contexts_markdown(report)
+    lines += incident_words_markdown(report)
     lines += ["## Top contributing terms", "", "| term | topic | contribution |", "|---|---|---|"]
     lines += [f"| {md_text(t['term'])} | {md_text(t['topic'])} | {float(t['contribution']):.3f} |"
               for t in report.top_terms]
@@ -281,6 +288,7 @@ if result is not None:
         st.caption("Not in the map, so no effect on the scores (the corpus never uses these words, or uses "
                    "them in too few or too many papers): " + ", ".join(md_text(w) for w in report.unmatched_words))
     contexts_panel(report)
+    incident_words_panel(report)
 
     st.subheader("Top contributing terms")
     terms_df = pd.DataFrame(points, columns=["term", "topic", "points", "share of the raw score"])
