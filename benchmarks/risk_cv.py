@@ -619,10 +619,12 @@ def incident_main() -> None:
         voc = IncidentVocabulary.fit(display, W[tr], keys, max_df=max_df)
         return voc.matrix(W[tr], keys)[0], voc.matrix(te_W, te_keys)[0]
 
-    def candidate(how, kind="map forms + unseen words", l2v=1e-4, max_df=1.0, signed=False, free_b=True):
+    def candidate(how, kind="map forms + unseen words", l2v=1e-4, max_df=1.0, signed=False, free_b=True,
+                  shift_l2=0.0):
         def fit_predict(tr, te_Z, te_W, te_keys, y):
-            if how == "tfidf LR":
-                v = TfidfVectorizer(ngram_range=(1, 2), min_df=2, sublinear_tf=True).fit([texts[i] for i in tr])
+            if how in ("tfidf LR", "char LR"):
+                kw = dict(ngram_range=(1, 2)) if how == "tfidf LR" else dict(analyzer="char_wb", ngram_range=(2, 5))
+                v = TfidfVectorizer(min_df=2, sublinear_tf=True, **kw).fit([texts[i] for i in tr])
                 lr = LogisticRegression(C=10.0, max_iter=3000).fit(v.transform([texts[i] for i in tr]), y)
                 return lr.decision_function(v.transform(te_W))
             if how == "default":
@@ -633,22 +635,28 @@ def incident_main() -> None:
                 b, a, d = joint(Z[tr], Vtr, y, l2v, signed)
                 return b + te_Z @ a + Vte @ d
             th = fit_lr(Z[tr], y, [False] * Z.shape[1], 3e-4)  # "on top": the default, then the words
-            if free_b:
+            if free_b and not shift_l2:
                 shift, d = fit_on_offset(th[0] + Z[tr] @ th[1:], Vtr, y, l2=l2v)
-            else:  # the intercept kept: only the words are fitted
-                shift, d = _offset_fixed(th[0] + Z[tr] @ th[1:], Vtr, y, l2v)
+            else:  # the intercept kept (or its shift penalised): fitted here
+                shift, d = _offset_fixed(th[0] + Z[tr] @ th[1:], Vtr, y, l2v, shift_l2 if free_b else None)
             return th[0] + shift + te_Z @ th[1:] + Vte @ d
         return fit_predict
 
-    def _offset_fixed(off, V, y, l2v):
+    def _offset_fixed(off, V, y, l2v, shift_l2):
+        """Word weights on the offset ``off``, with no intercept shift (``shift_l2`` None) or one
+        penalised by ``shift_l2``."""
         n = V.shape[0]
+        lb = 0.0 if shift_l2 is None else shift_l2
 
-        def loss(w):
-            z = off + V @ w
+        def loss(th):
+            z = off + th[0] + V @ th[1:]
             g = 1 / (1 + np.exp(-z)) - y
-            return (np.logaddexp(0, z) - y * z).mean() + l2v * w @ w, V.T @ g / n + 2 * l2v * w
-        return 0.0, minimize(loss, np.zeros(V.shape[1]), jac=True, method="L-BFGS-B",
-                             bounds=[(0, None)] * V.shape[1]).x
+            grad = np.concatenate([[g.sum() if shift_l2 is not None else 0.0], V.T @ g]) / n
+            grad += np.r_[2 * lb * th[0], 2 * l2v * th[1:]]
+            return (np.logaddexp(0, z) - y * z).mean() + l2v * th[1:] @ th[1:] + lb * th[0] ** 2, grad
+        x = minimize(loss, np.zeros(1 + V.shape[1]), jac=True, method="L-BFGS-B",
+                     bounds=[(None, None)] + [(0, None)] * V.shape[1]).x
+        return x[0], x[1:]
 
     def run(name, fit_predict):
         t = time.time()
@@ -685,6 +693,7 @@ def incident_main() -> None:
 
     run("default (map topic + contexts, six readings)", candidate("default"))
     run("tf-idf LR baseline (word 1-2 grams, C=10)", raw(candidate("tfidf LR")))
+    run("tf-idf LR on character 2-5 grams (within words, C=10)", raw(candidate("char LR")))
     for l2v in (1e-3, 3e-4, 1e-4):
         run(f"joint, signed, sklearn words (1,2), L2 {l2v:g}", raw(candidate("joint", "sklearn words (1,2)", l2v,
                                                                         signed=True)))
@@ -698,6 +707,9 @@ def incident_main() -> None:
         for fb in (False, True):
             run(f"on top, non-negative, max_df 0.2, L2 {l2v:g}, intercept {'refitted' if fb else 'kept'}",
                 candidate("on top", l2v=l2v, max_df=0.2, free_b=fb))
+    for lb in (0.003, 0.01, 0.03):
+        run(f"on top, non-negative, max_df 0.2, L2 1e-4, intercept shift penalised {lb:g}",
+            candidate("on top", l2v=1e-4, max_df=0.2, shift_l2=lb))
     print(f"# {time.time() - t0:.0f} s", flush=True)
     print("\n| candidate | fairness (dev CV) | privacy (dev CV) | devset dev fairness | devset dev privacy "
           "| mean risk, risky / plain devset texts: fairness | privacy |")

@@ -272,6 +272,10 @@ def test_map_risk_and_papers_in_chromium(app_url: str, capsys: pytest.CaptureFix
                 "e => e.scrollIntoView({block: 'start'})")
             page.wait_for_timeout(400)
             page.screenshot(path=str(ARTIFACTS / "risk-evidence.png"))
+            page.get_by_role("heading", name="Words from real incidents").evaluate(
+                "e => e.scrollIntoView({block: 'start'})")
+            page.wait_for_timeout(400)
+            page.screenshot(path=str(ARTIFACTS / "risk-incidents.png"))
             page.get_by_role("heading", name="This description on the map").evaluate(
                 "e => e.scrollIntoView({block: 'start'})")
             page.wait_for_timeout(400)

@@ -38,12 +38,13 @@ def test_score_text_json_has_exactly_the_contract_fields(cli_env, capsys) -> Non
 def test_score_full_and_table(cli_env, capsys) -> None:
     assert main(["score", "--text", "Predicting recidivism of defendants", "--full"]) == 0
     out = json.loads(capsys.readouterr().out)
-    assert {"contexts", "warnings", "spans", "raw", "unmatched_words"} <= set(out)
+    assert {"contexts", "incident_terms", "warnings", "spans", "raw", "unmatched_words"} <= set(out)
     text = "We screen job applicants' CVs and rank candidates for interviews at qwzrtx"
     assert main(["score", "--text", text, "--format", "table"]) == 0
     table = capsys.readouterr().out
     assert "fairness risk" in table
     assert "context: Annex III 4(a)" in table
+    assert "incident words: rank (fairness +" in table  # "rank" marked fairness incidents
     assert "; shares " in table  # each evidence paper says which words it shares
     assert "words the map cannot read: qwzrtx" in table  # a word no paper uses
 

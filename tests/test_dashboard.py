@@ -342,6 +342,8 @@ def test_risk_scores_a_description(env: Path) -> None:
     downloads = {d.proto.label for d in at.get("download_button")}
     assert {"Download the report (JSON)", "Download the report (Markdown)"} <= downloads
     assert any("nearest" in s.value.lower() for s in at.subheader)
+    assert any(s.value == "Words from real incidents" for s in at.subheader)
+    assert any(c.value.startswith("Weights learned from the AIAAIC") for c in at.caption)
     unmatched = [c.value for c in at.caption if c.value.startswith("Not in the map")]
     assert len(unmatched) == 1, "the words the map has no term for"
     listed = unmatched[0].split("papers): ", 1)[1].replace("\\", "").split(", ")

@@ -163,3 +163,16 @@ def test_incident_words_raise_aiaaic_dev_fit_without_moving_calibration(scorer: 
         y = np.array([r[f"{lab}_label"] for r in dev])
         assert auc(y, with_words[:, j]) > auc(y, plain[:, j]) + 0.03
         assert abs(with_words[:, j].mean() - y.mean()) < 0.02
+
+
+def test_dashboard_incident_rows_and_markdown_escape_the_report() -> None:
+    from tmlmap.risk.scorer import RiskReport
+    from tmlmap.views.risk_panels import incident_rows, incident_words_markdown
+
+    rep = RiskReport(0.3, 0.2, 97.0, 50.0, 0.6, incident_terms=[
+        {"term": "racist <b>", "topic": "fairness", "contribution": 1.234},
+        {"term": "dox|x", "topic": "privacy", "contribution": 0.5}])
+    assert incident_rows(rep)[0] == {"word": "racist <b>", "risk": "fairness", "logit points": 1.234}
+    md = "\n".join(incident_words_markdown(rep))
+    assert "| fairness | 1.23 |" in md and "<b>" not in md and "dox|x" not in md
+    assert "No word of the description" in "\n".join(incident_words_markdown(RiskReport(0.1, 0.1, 1.0, 1.0, 0.5)))

@@ -411,8 +411,8 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--output", metavar="F", help="write results to F (.jsonl or .csv) instead of stdout")
     p.add_argument("--format", choices=("json", "table"), default="json", help="stdout format (default json)")
     p.add_argument("--full", action="store_true",
-                   help="also output the use contexts, warnings, term spans, raw scores and the words the map "
-                        "cannot read")
+                   help="also output the use contexts, the incident words, warnings, term spans, raw scores and the "
+                        "words the map cannot read")
     p.add_argument("--seeds", metavar="F.json",
                    help='extra seed terms per topic, e.g. {"fairness": ["welfare", "benefit claims"]}')
     p.add_argument("--quiet", action="store_true", help="no progress bar")

@@ -3,7 +3,8 @@
 Data flow: :class:`tmlmap.maps.TermMap` -> topic fingerprints of every term
 (:func:`fingerprints`) -> fingerprints of every corpus word for the topics and the
 use contexts (:mod:`tmlmap.risk.words`, :mod:`tmlmap.risk.contexts`) -> the
-calibrated model (:mod:`tmlmap.risk.model`) -> :class:`RiskScorer` (one text or
+calibrated model (:mod:`tmlmap.risk.model`, with the incident words of
+:mod:`tmlmap.risk.incident_words` on top) -> :class:`RiskScorer` (one text or
 many) -> :class:`RiskReport`;
 :mod:`tmlmap.risk.batch` scores files, :mod:`tmlmap.risk.evaluate` measures it all.
 """

@@ -4,9 +4,10 @@ The default, ``method="contexts"`` (:mod:`tmlmap.risk.model`): every word of the
 text (map terms and every other corpus word, :mod:`tmlmap.risk.words`) is read
 against the two topics and the use contexts of the EU AI Act / GDPR
 (:mod:`tmlmap.risk.contexts`); a non-negative logistic model fitted on the
-AIAAIC dev split turns them into ``fairness_risk`` / ``privacy_risk``
-(``None`` for text that is not language); ``contexts`` lists the contexts the
-text touches; ``nearest_papers`` are ranked on the risk-driving words and
+AIAAIC dev split, with the incident words on top (:mod:`tmlmap.risk.incident_words`),
+turns them into ``fairness_risk`` / ``privacy_risk`` (``None`` for text that is not
+language); ``contexts`` lists the contexts the text touches, ``incident_terms`` the
+words the incidents marked; ``nearest_papers`` are ranked on the risk-driving words and
 carry ``shared_terms``. Input hygiene (:func:`clean_input`) and the report
 fields are shared by all methods.
 

@@ -148,7 +148,7 @@ def _markdown_report(description: str, report: RiskReport, extra: dict[str, list
     if report.warnings:
         lines += ["## Warnings", ""] + [f"- {md_text(w)}" for w in report.warnings] + [""]
     if report.unmatched_words:
-        lines += ["## Words the map has no term for (no effect on the scores)", "",
+        lines += ["## Words no corpus paper uses (read only through their spelling and the incident words)", "",
                   ", ".join(md_text(w) for w in report.unmatched_words), ""]
     lines += contexts_markdown(report)
     lines += incident_words_markdown(report)
@@ -285,8 +285,8 @@ if result is not None:
                                 css="line-height:1.9;border:1px solid #e6e6e6;border-radius:6px;"
                                     "padding:10px"), unsafe_allow_html=True)
     if report.unmatched_words:
-        st.caption("Not in the map, so no effect on the scores (the corpus never uses these words, or uses "
-                   "them in too few or too many papers): " + ", ".join(md_text(w) for w in report.unmatched_words))
+        st.caption("Not in the map's papers, so they count only through their spelling and the incident words "
+                   "(the corpus never uses these words, or uses them in one paper only; no evidence papers): " + ", ".join(md_text(w) for w in report.unmatched_words))
     contexts_panel(report)
     incident_words_panel(report)
 
