@@ -244,10 +244,12 @@ class DescriptionMethods:
         dev = load_aiaaic("dev", labels)
         texts = [clean_input(r["text"])[0] for r in dev]
         Z = features(term_map, self.model.words, texts)[0]
-        self.map_model = ContextModel.fit(term_map, labels=labels, incident_words=False)
         self.ctx_cols = self._context_columns()
-        self.ctx_models = {t: fit_logistic(Z[:, self.ctx_cols], np.asarray([int(r[f"{t}_label"]) for r in dev]))
-                           for t in RISK_TOPICS}
+        y = {t: np.asarray([int(r[f"{t}_label"]) for r in dev]) for t in RISK_TOPICS}
+        self.ctx_models = {t: fit_logistic(Z[:, self.ctx_cols], y[t]) for t in RISK_TOPICS}
+        # The default without its incident words: the same fit on every input (the default's
+        # map/context weights are these, its intercept shifted; see ContextModel.fit).
+        self.map_models = {t: fit_logistic(Z, y[t]) for t in RISK_TOPICS}
         self.vectorizer = TfidfVectorizer(ngram_range=(1, 2), min_df=2, sublinear_tf=True)
         V = self.vectorizer.fit_transform(texts)
         self.lr = {t: LogisticRegression(C=10.0, max_iter=2000).fit(V, [int(r[f"{t}_label"]) for r in dev])
@@ -266,7 +268,7 @@ class DescriptionMethods:
         res = self.model.analyse(cleaned)
         out: dict[str, np.ndarray] = {
             "contexts": res.risk,
-            "map_contexts": np.column_stack([self.map_model.models[t](res.Z) for t in RISK_TOPICS]),
+            "map_contexts": np.column_stack([self.map_models[t](res.Z) for t in RISK_TOPICS]),
             "topic": res.topic,
             "contexts_only": np.column_stack([self.ctx_models[t](res.Z[:, self.ctx_cols]) for t in RISK_TOPICS]),
         }

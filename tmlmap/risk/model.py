@@ -529,20 +529,16 @@ class ContextModel:
     corpus_sorted: np.ndarray  # (n_docs, 2) sorted paper risks (for percentiles)
     papers_T: sp.csr_matrix  # (n_forms, n_docs) L2-normalized idf-weighted paper vectors, transposed
     paper_forms: sp.csr_matrix  # (n_docs, n_forms) 0/1
-    incident: IncidentVocabulary | None = None  # the incident words' columns (None: fitted without them)
+    incident: IncidentVocabulary | None = None  # the incident words' columns (None: a model without them)
 
     @classmethod
-    def fit(cls, term_map, *, topic_fp=None, labels: str | Path = AIAAIC, incident_words: bool = True
-            ) -> ContextModel:
-        """Fit on ``term_map`` and the dev split of ``labels`` (raises OSError/ValueError if unusable).
-
-        ``incident_words``: with the per-word incident weights of :mod:`tmlmap.risk.incident_words`
-        (default); ``False`` gives the map and contexts alone (the evaluation's comparison).
-        """
+    def fit(cls, term_map, *, topic_fp=None, labels: str | Path = AIAAIC) -> ContextModel:
+        """Fit on ``term_map`` and the dev split of ``labels`` (raises OSError/ValueError if unusable):
+        the map/context model, then the incident words on top (:mod:`tmlmap.risk.incident_words`)."""
         from tmlmap.risk.words import compute_word_fingerprints, word_docs_of, word_fingerprints
 
         wf = word_fingerprints(term_map) if topic_fp is None else compute_word_fingerprints(term_map, topic_fp=topic_fp)
-        cache_key = (id(term_map), id(wf), str(labels), incident_words)
+        cache_key = (id(term_map), id(wf), str(labels))
         hit = _MODEL_CACHE.get(cache_key)
         if hit is not None:
             return hit
@@ -556,13 +552,10 @@ class ContextModel:
         texts = [clean_input(r["text"])[0] for r in dev]
         Z, W, *rest = features(term_map, wf, texts, full=True)
         y = {lab: np.asarray([int(r[f"{lab}_label"]) for r in dev]) for lab in LABELS}
-        models = {lab: fit_logistic(Z, y[lab]) for lab in LABELS}
-        incident = None
-        if incident_words:
-            new_keys = rest[5]
-            incident = IncidentVocabulary.fit(wf.display[: wf.n_forms], W, new_keys)
-            V = incident.matrix(W, new_keys)[0]
-            models = {lab: models[lab].with_incident_words(Z, V, y[lab]) for lab in LABELS}
+        new_keys = rest[5]
+        incident = IncidentVocabulary.fit(wf.display[: wf.n_forms], W, new_keys)
+        V = incident.matrix(W, new_keys)[0]
+        models = {lab: fit_logistic(Z, y[lab]).with_incident_words(Z, V, y[lab]) for lab in LABELS}
         D = word_docs_of(term_map)
         Wp = (D @ sp.diags(wf.idf)).tocsr()
         corpus = _paper_risks(Wp, wf, models, incident)

@@ -45,16 +45,25 @@ def contexts_panel(report: Any) -> None:
                "the map carries the seeds to the words of the description.")
 
 
+def _markdown_section(title: str, empty: str, columns: list[str], cells: list[list[str]],
+                      after: str = "") -> list[str]:
+    """Markdown lines of one report section: a heading, then ``empty`` or a table of ``cells``
+    (already escaped) and the ``after`` paragraph."""
+    lines = [f"## {title}", ""]
+    if not cells:
+        return lines + [empty, ""]
+    lines += ["| " + " | ".join(columns) + " |", "|" + "---|" * len(columns)]
+    lines += ["| " + " | ".join(row) + " |" for row in cells]
+    return lines + [""] + ([after, ""] if after else [])
+
+
 def contexts_markdown(report: Any) -> list[str]:
     """Markdown lines of the contexts section of the downloadable report."""
-    rows = context_rows(report)
-    lines = ["## Use contexts (EU AI Act, GDPR)", ""]
-    if not rows:
-        return lines + ["None of the listed high-risk use contexts.", ""]
-    lines += ["| point | context | risk | score | evidence words |", "|---|---|---|---|---|"]
-    lines += [f"| {md_text(r['point'])} | {md_text(r['context'])} | {md_text(r['risk'])} | {r['score']:.2f} | "
-              f"{md_text(r['evidence words'])} |" for r in rows]
-    return lines + [""]
+    return _markdown_section(
+        "Use contexts (EU AI Act, GDPR)", "None of the listed high-risk use contexts.",
+        ["point", "context", "risk", "score", "evidence words"],
+        [[md_text(r["point"]), md_text(r["context"]), md_text(r["risk"]), f"{r['score']:.2f}",
+          md_text(r["evidence words"])] for r in context_rows(report)])
 
 
 INCIDENT_CAPTION = ("Weights learned from the AIAAIC incidents' dev split (CC BY-SA 4.0) on top of the map and "
@@ -87,10 +96,8 @@ def incident_words_panel(report: Any) -> None:
 
 def incident_words_markdown(report: Any) -> list[str]:
     """Markdown lines of the incident-words section of the downloadable report."""
-    rows = incident_rows(report)
-    lines = ["## Words from real incidents", ""]
-    if not rows:
-        return lines + ["No word of the description marked incidents in the AIAAIC dev split.", ""]
-    lines += ["| word | risk | logit points |", "|---|---|---|"]
-    lines += [f"| {md_text(r['word'])} | {md_text(r['risk'])} | {float(r['logit points']):.2f} |" for r in rows]
-    return lines + ["", INCIDENT_CAPTION, ""]
+    return _markdown_section(
+        "Words from real incidents", "No word of the description marked incidents in the AIAAIC dev split.",
+        ["word", "risk", "logit points"],
+        [[md_text(r["word"]), md_text(r["risk"]), f"{float(r['logit points']):.2f}"] for r in incident_rows(report)],
+        INCIDENT_CAPTION)
