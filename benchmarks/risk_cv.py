@@ -620,7 +620,7 @@ def incident_main() -> None:
         return voc.matrix(W[tr], keys)[0], voc.matrix(te_W, te_keys)[0]
 
     def candidate(how, kind="map forms + unseen words", l2v=1e-4, max_df=1.0, signed=False, free_b=True,
-                  shift_l2=0.0):
+                  shift_l2=0.0, extra=None, w_extra=1.0):
         def fit_predict(tr, te_Z, te_W, te_keys, y):
             if how in ("tfidf LR", "char LR"):
                 kw = dict(ngram_range=(1, 2)) if how == "tfidf LR" else dict(analyzer="char_wb", ngram_range=(2, 5))
@@ -631,6 +631,12 @@ def incident_main() -> None:
                 th = fit_lr(Z[tr], y, [False] * Z.shape[1], 3e-4)
                 return th[0] + te_Z @ th[1:]
             Vtr, Vte = vocab_inputs(tr, te_W, te_keys, kind, max_df)
+            if extra is not None:  # more columns read off the raw text (te_keys tells which texts te_W are)
+                other = ds_texts if te_keys is keys_ds else [texts[i] for i in np.flatnonzero(np.isin(
+                    np.arange(len(texts)), tr, invert=True))]
+                v = TfidfVectorizer(min_df=2, max_df=0.2, sublinear_tf=True, **extra).fit([texts[i] for i in tr])
+                Vtr = sp.hstack([Vtr, w_extra * v.transform([texts[i] for i in tr])]).tocsr()
+                Vte = sp.hstack([Vte, w_extra * v.transform(other)]).tocsr()
             if how == "joint":
                 b, a, d = joint(Z[tr], Vtr, y, l2v, signed)
                 return b + te_Z @ a + Vte @ d
@@ -710,6 +716,11 @@ def incident_main() -> None:
     for lb in (0.003, 0.01, 0.03):
         run(f"on top, non-negative, max_df 0.2, L2 1e-4, intercept shift penalised {lb:g}",
             candidate("on top", l2v=1e-4, max_df=0.2, shift_l2=lb))
+    for what, extra in (("word bigrams", dict(ngram_range=(2, 2), stop_words="english")),
+                        ("character 3-5 grams", dict(analyzer="char_wb", ngram_range=(3, 5)))):
+        for w in (1.0, 0.5):
+            run(f"the default + {what} of the raw text (x{w:g}, max_df 0.2)",
+                candidate("on top", max_df=0.2, extra=extra, w_extra=w))
     print(f"# {time.time() - t0:.0f} s", flush=True)
     print("\n| candidate | fairness (dev CV) | privacy (dev CV) | devset dev fairness | devset dev privacy "
           "| mean risk, risky / plain devset texts: fairness | privacy |")
