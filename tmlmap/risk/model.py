@@ -348,7 +348,7 @@ class Analysis:
     new_keys: list[str] = field(default_factory=list)  # words no form is (columns n_forms + j of W)
     unseen: tuple[np.ndarray, np.ndarray] | None = None  # their (affinity, sharp) rows from spelling
     V: sp.csr_matrix | None = None  # (n, vocabulary) incident-word inputs (None: model without them)
-    word_parts: np.ndarray | None = None  # (nnz, 2) each entry's incident-word part of the logit (signed)
+    word_parts: np.ndarray | None = None  # (nnz, 2) each entry's incident-word part of the logit (>= 0)
 
     def word(self, f: int) -> str:
         """Display name of column ``f`` of ``W`` (a form, or a word no paper uses)."""
@@ -383,10 +383,14 @@ class Analysis:
         if n == 0 or self.word_parts is None:
             return []
         lo, hi = self.W.indptr[i], self.W.indptr[i + 1]
-        P = self.word_parts[lo:hi]
+        return self._ranked_terms(lo, self.word_parts[lo:hi], n)
+
+    def _ranked_terms(self, lo: int, P: np.ndarray, n: int) -> list[dict]:
+        """``[{term, topic, contribution}]``: the ``n`` largest positive entries of ``P`` (the rows of
+        ``W`` from entry ``lo`` on, one column per label), largest first, ties by term and label."""
         items = [(float(P[r, j]), self.word(int(self.W.indices[lo + r])), LABELS[j])
-                 for r in range(hi - lo) for j in range(2) if abs(P[r, j]) > 1e-6]
-        items.sort(key=lambda x: (-abs(x[0]), x[1], x[2]))
+                 for r in range(len(P)) for j in range(2) if P[r, j] > 1e-6]
+        items.sort(key=lambda x: (-x[0], x[1], x[2]))
         return [{"term": t, "topic": lab, "contribution": round(v, 5)} for v, t, lab in items[:n]]
 
     def term_counts(self) -> tuple[np.ndarray, np.ndarray]:
@@ -441,10 +445,7 @@ class Analysis:
         P = self._parts_cache[lo:hi]
         if self.word_parts is not None:  # a word's whole part: map readings and its incident weight
             P = P + self.word_parts[lo:hi]
-        items = [(float(P[r, j]), self.word(int(self.W.indices[lo + r])), LABELS[j])
-                 for r in range(hi - lo) for j in range(2) if P[r, j] > 1e-6]
-        items.sort(key=lambda x: (-x[0], x[1], x[2]))
-        return [{"term": t, "topic": lab, "contribution": round(v, 5)} for v, t, lab in items[:n]]
+        return self._ranked_terms(lo, P, n)
 
     def group_features(self, i: int) -> dict[str, float]:
         """The four summaries of :data:`FEATURES` for text ``i`` (computed for all texts once)."""
@@ -633,7 +634,7 @@ class ContextModel:
 
     def describe(self, n_words: int = 10) -> dict:
         """The fitted parameters: per label, intercept, the (positive) weight of every input and, with
-        incident words, how many have a weight and the ``n_words`` strongest each way."""
+        incident words, how many have a weight and the ``n_words`` strongest (none is negative)."""
         out = {}
         for lab, m in self.models.items():
             d = {"intercept": round(m.intercept, 4),
@@ -645,8 +646,6 @@ class ContextModel:
                 d["n_word_weights"] = int(len(nz))
                 d["raising_words"] = {self.incident_word_name(int(c)): round(float(m.word_coef[c]), 4)
                                       for c in order[:n_words] if m.word_coef[c] > 0}
-                d["lowering_words"] = {self.incident_word_name(int(c)): round(float(m.word_coef[c]), 4)
-                                       for c in order[::-1][:n_words] if m.word_coef[c] < 0}
             out[lab] = d
         return out
 
