@@ -84,6 +84,29 @@ def test_fit_on_offset_gives_marking_words_positive_weight_and_never_negative() 
         fit_on_offset(np.zeros(n), V, y, l2=0)
 
 
+def test_penalised_log_loss_matches_its_definition_and_a_numerical_gradient() -> None:
+    from scipy.optimize import check_grad
+
+    from tmlmap.risk.model import penalised_log_loss
+
+    rng = np.random.default_rng(2)
+    X = sp.csr_matrix(rng.random((50, 4)) * (rng.random((50, 4)) < 0.5))
+    y = (rng.random(50) < 0.4).astype(float)
+    off = rng.standard_normal(50)
+
+    def loss(th):
+        return penalised_log_loss(th, off + th[0] + X @ th[1:], y, X, 0.1)
+
+    th = rng.standard_normal(5)
+    z = off + th[0] + X @ th[1:]
+    p = 1 / (1 + np.exp(-z))
+    want = -(y * np.log(p) + (1 - y) * np.log(1 - p)).mean() + 0.1 * (th[1:] ** 2).sum()
+    assert loss(th)[0] == pytest.approx(want)
+    assert check_grad(lambda t: loss(t)[0], lambda t: loss(t)[1], th) < 1e-5
+    # Dense inputs give the same as sparse ones.
+    assert penalised_log_loss(th, z, y, X.toarray(), 0.1)[1] == pytest.approx(loss(th)[1])
+
+
 def test_with_incident_words_keeps_the_map_weights() -> None:
     rng = np.random.default_rng(1)
     X = rng.random((300, 3))
@@ -155,9 +178,14 @@ def test_incident_words_raise_aiaaic_dev_fit_without_moving_calibration(scorer: 
 
     dev = load_aiaaic("dev")
     texts = [clean_input(r["text"])[0] for r in dev]
-    res = scorer.context_model.analyse(texts)
+    cm = scorer.context_model
+    res = cm.analyse(texts)
+    # The evaluation fits its comparison models on the inputs kept from the fit: they are these.
+    assert cm.fit_inputs is not None and cm.fit_labels is not None
+    assert np.array_equal(cm.fit_inputs, res.Z)
     for j, lab in enumerate(("fairness", "privacy")):
         y = np.array([r[f"{lab}_label"] for r in dev])
+        assert np.array_equal(cm.fit_labels[lab], y)
         plain = fit_logistic(res.Z, y)
         m = scorer.context_model.models[lab]
         assert np.array_equal(m.coef, plain.coef) and m.intercept < plain.intercept

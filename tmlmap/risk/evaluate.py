@@ -237,23 +237,22 @@ class DescriptionMethods:
         from sklearn.feature_extraction.text import TfidfVectorizer
         from sklearn.linear_model import LogisticRegression
 
-        from tmlmap.risk.model import ContextModel, features, fit_logistic, load_aiaaic
+        from tmlmap.risk.model import ContextModel, fit_logistic, load_aiaaic
 
         self.term_map = term_map
         self.model = ContextModel.fit(term_map, labels=labels)
         dev = load_aiaaic("dev", labels)
         texts = [clean_input(r["text"])[0] for r in dev]
-        Z = features(term_map, self.model.words, texts)[0]
+        Z, y = self.model.fit_inputs, self.model.fit_labels  # the dev inputs the default was fitted on
+        assert Z is not None and y is not None
         self.ctx_cols = self._context_columns()
-        y = {t: np.asarray([int(r[f"{t}_label"]) for r in dev]) for t in RISK_TOPICS}
         self.ctx_models = {t: fit_logistic(Z[:, self.ctx_cols], y[t]) for t in RISK_TOPICS}
         # The default without its incident words: the same fit on every input (the default's
         # map/context weights are these, its intercept shifted; see ContextModel.fit).
         self.map_models = {t: fit_logistic(Z, y[t]) for t in RISK_TOPICS}
         self.vectorizer = TfidfVectorizer(ngram_range=(1, 2), min_df=2, sublinear_tf=True)
         V = self.vectorizer.fit_transform(texts)
-        self.lr = {t: LogisticRegression(C=10.0, max_iter=2000).fit(V, [int(r[f"{t}_label"]) for r in dev])
-                   for t in RISK_TOPICS}
+        self.lr = {t: LogisticRegression(C=10.0, max_iter=2000).fit(V, y[t]) for t in RISK_TOPICS}
 
     def _context_columns(self) -> np.ndarray:
         """Indices of the context inputs of every reading in the model inputs ``Z``."""

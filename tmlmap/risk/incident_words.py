@@ -129,6 +129,8 @@ def fit_on_offset(offset: np.ndarray, V: sp.spmatrix, y: np.ndarray, *, l2: floa
     (L-BFGS-B). Columns no text uses get weight 0."""
     from scipy.optimize import minimize
 
+    from tmlmap.risk.model import penalised_log_loss  # model imports this module
+
     offset = np.asarray(offset, dtype=np.float64)
     y = np.asarray(y, dtype=np.float64)
     n, q = V.shape
@@ -141,12 +143,7 @@ def fit_on_offset(offset: np.ndarray, V: sp.spmatrix, y: np.ndarray, *, l2: floa
     Vu = sp.csr_matrix(Vc[:, used])
 
     def loss(theta: np.ndarray) -> tuple[float, np.ndarray]:
-        z = offset + theta[0] + Vu @ theta[1:]
-        ll = np.logaddexp(0.0, z) - y * z
-        g = 1.0 / (1.0 + np.exp(-z)) - y
-        grad = np.concatenate([[g.sum()], Vu.T @ g]) / n
-        grad[1:] += 2 * l2 * theta[1:]
-        return float(ll.mean() + l2 * theta[1:] @ theta[1:]), grad
+        return penalised_log_loss(theta, offset + theta[0] + Vu @ theta[1:], y, Vu, l2)
 
     bounds = [(None, None)] + [(0.0, None)] * len(used)
     res = minimize(loss, np.zeros(1 + len(used)), jac=True, method="L-BFGS-B", bounds=bounds)

@@ -234,6 +234,20 @@ class Logistic:
         return out
 
 
+def penalised_log_loss(theta: np.ndarray, z: np.ndarray, y: np.ndarray, X, l2: float
+                       ) -> tuple[float, np.ndarray]:
+    """``(loss, gradient)`` of a logistic model at ``theta`` = ``[intercept, weights (q,)]``: the mean
+    log loss of logits ``z`` ``(n,)`` against ``y`` ``(n,)`` 0/1 plus ``l2 * |weights|^2``, the logits
+    being ``intercept + X @ weights`` (+ any fixed offset), ``X`` ``(n, q)`` dense or sparse. Shared by
+    :func:`fit_logistic` and :func:`~tmlmap.risk.incident_words.fit_on_offset`."""
+    n = len(y)
+    ll = np.logaddexp(0.0, z) - y * z
+    g = 1.0 / (1.0 + np.exp(-z)) - y
+    grad = np.concatenate([[g.sum()], X.T @ g]) / n
+    grad[1:] += 2 * l2 * theta[1:]
+    return float(ll.mean() + l2 * theta[1:] @ theta[1:]), grad
+
+
 def fit_logistic(X: np.ndarray, y: np.ndarray, *, l2: float = L2, signed: Sequence[bool] | None = None) -> Logistic:
     """Logistic regression with non-negative weights (L-BFGS-B), ``X`` ``(n, p)``, ``y`` ``(n,)`` 0/1.
 
@@ -251,12 +265,7 @@ def fit_logistic(X: np.ndarray, y: np.ndarray, *, l2: float = L2, signed: Sequen
     n, p = X.shape
 
     def loss(theta: np.ndarray) -> tuple[float, np.ndarray]:
-        z = theta[0] + X @ theta[1:]
-        ll = np.logaddexp(0.0, z) - y * z
-        g = 1.0 / (1.0 + np.exp(-z)) - y
-        grad = np.concatenate([[g.sum()], X.T @ g]) / n
-        grad[1:] += 2 * l2 * theta[1:]
-        return float(ll.mean() + l2 * theta[1:] @ theta[1:]), grad
+        return penalised_log_loss(theta, theta[0] + X @ theta[1:], y, X, l2)
 
     base = np.clip(y.mean(), 1e-6, 1 - 1e-6)
     theta0 = np.concatenate([[np.log(base / (1 - base))], np.zeros(p)])
@@ -531,6 +540,10 @@ class ContextModel:
     papers_T: sp.csr_matrix  # (n_forms, n_docs) L2-normalized idf-weighted paper vectors, transposed
     paper_forms: sp.csr_matrix  # (n_docs, n_forms) 0/1
     incident: IncidentVocabulary | None = None  # the incident words' columns (None: a model without them)
+    # The dev inputs ``Z`` ``(n_dev, p)`` and labels the models were fitted on: evaluation fits its
+    # comparison models on the same inputs without reading the dev split a second time.
+    fit_inputs: np.ndarray | None = None
+    fit_labels: dict[str, np.ndarray] | None = None
 
     @classmethod
     def fit(cls, term_map, *, topic_fp=None, labels: str | Path = AIAAIC) -> ContextModel:
@@ -564,7 +577,7 @@ class ContextModel:
         papers = (sp.diags(np.divide(1.0, norms, out=np.zeros_like(norms), where=norms > 0)) @ Wp).astype(np.float32)
         paper_forms = (D > 0).astype(np.float32).tocsr()
         paper_forms.sort_indices()
-        model = cls(term_map, wf, models, groups, corpus, papers.T.tocsr(), paper_forms, incident)
+        model = cls(term_map, wf, models, groups, corpus, papers.T.tocsr(), paper_forms, incident, Z, y)
         _MODEL_CACHE[cache_key] = model
         import weakref
 
