@@ -151,11 +151,18 @@ def test_evaluate_command_wiring(monkeypatch: pytest.MonkeyPatch, tmp_path: Path
     rows = [{"evaluation": "x", "topic": t, "method": m, "auc": 0.5, "ci_low": 0.4, "ci_high": 0.6, "n": 10,
              "n_positive": 5} for t in ("fairness", "privacy") for m in ("bipartite", "diffusion", "reference", "keyword")]
     monkeypatch.setattr(cli_risk, "_load_map", lambda args, settings=None: (None, None))
-    monkeypatch.setattr(ev, "run_evaluation", lambda *a, **k: {"date": "today", "machine": "here", "rows": rows})
+    paired = [{"topic": "privacy", "method": "tfidf_lr", "difference": -0.017, "ci_low": -0.04, "ci_high": 0.01,
+               "n": 541}]
+    monkeypatch.setattr(ev, "run_evaluation", lambda *a, **k: {"date": "today", "machine": "here", "rows": rows,
+                                                                "paired": paired})
     md = tmp_path / "EVAL.md"
     assert main(["evaluate", "--markdown", str(md), "--quiet"]) == 0
-    assert "| x | fairness | 10 (5) | 0.500 [0.40, 0.60]" in capsys.readouterr().out
-    assert "today" in md.read_text(encoding="utf-8")
+    out = capsys.readouterr().out
+    assert "| x | fairness | 10 (5) | 0.500 [0.40, 0.60]" in out
+    line = "| privacy | tf-idf LR baseline | -0.017 [-0.040, +0.010] | 541 |"
+    assert line in out
+    text = md.read_text(encoding="utf-8")
+    assert "today" in text and line in text
 
 
 def test_export_formats(monkeypatch: pytest.MonkeyPatch, tmp_path: Path, capsys) -> None:

@@ -17,6 +17,7 @@ from tmlmap.risk.evaluate import (
     TWML_VENUES,
     auc,
     auc_ci,
+    auc_difference,
     evaluate_devset,
     evaluate_papers,
     keyword_label,
@@ -33,6 +34,26 @@ def test_auc_matches_sklearn_with_ties() -> None:
     assert math.isnan(auc(np.ones(3, bool), np.arange(3)))
     lo, hi = auc_ci(y, s, n_boot=200)
     assert lo <= auc(y, s) <= hi
+
+
+def test_auc_difference_is_paired() -> None:
+    rng = np.random.default_rng(3)
+    y = rng.integers(0, 2, 300).astype(bool)
+    base = rng.normal(size=300) + 0.8 * y
+    # The same scores: no difference, and no spread either.
+    assert auc_difference(y, base, base, n_boot=200) == (0.0, 0.0, 0.0)
+    # A small, consistent improvement on the same texts: the paired interval excludes 0 while
+    # the two methods' own intervals overlap.
+    better = base + 0.3 * y
+    d, lo, hi = auc_difference(y, better, base, n_boot=300)
+    assert d == pytest.approx(auc(y, better) - auc(y, base)) and 0 < lo <= d <= hi
+    assert auc_ci(y, better, n_boot=300)[0] < auc_ci(y, base, n_boot=300)[1]
+    # Swapping the methods flips the sign; one class only gives NaN; lengths must match.
+    d2, lo2, hi2 = auc_difference(y, base, better, n_boot=300)
+    assert (d2, lo2, hi2) == pytest.approx((-d, -hi, -lo))
+    assert all(math.isnan(v) for v in auc_difference(np.ones(4, bool), np.arange(4), np.arange(4)))
+    with pytest.raises(ValueError, match="length"):
+        auc_difference(y, base[:-1], base)
 
 
 @pytest.mark.parametrize(

@@ -242,6 +242,31 @@ def test_description_methods_read_the_contexts_of_every_reading(scorer: RiskScor
     assert out["contexts"][0, 0] == pytest.approx(scorer.score(HIRING).fairness_risk, abs=1e-4)
 
 
+def test_aiaaic_evaluation_pairs_the_default_with_each_comparison(real_map, tmp_path) -> None:
+    """On a labels file of 80 dev incidents (the evaluation's own input format), the paired rows
+    are the differences of the AUC rows, each inside its own interval."""
+    from tmlmap.risk.evaluate import (
+        PAIRED_METHODS,
+        DescriptionMethods,
+        evaluate_aiaaic,
+        paired_table,
+    )
+    from tmlmap.risk.model import load_aiaaic
+
+    rows = [dict(r, split="sample") for r in load_aiaaic("dev")[:80]]
+    path = tmp_path / "sample.jsonl"
+    path.write_text("".join(json.dumps(r) + "\n" for r in rows), encoding="utf-8")
+    out = evaluate_aiaaic(real_map, split="sample", labels=path, methods=DescriptionMethods(real_map), n_worst=2)
+    aucs = {(r["topic"], r["method"]): r["auc"] for r in out["rows"]}
+    assert [(r["topic"], r["method"]) for r in out["paired"]] == [
+        (t, m) for t in ("fairness", "privacy") for m in PAIRED_METHODS]
+    for r in out["paired"]:
+        assert r["difference"] == pytest.approx(aucs[(r["topic"], "contexts")] - aucs[(r["topic"], r["method"])])
+        assert r["ci_low"] <= r["difference"] <= r["ci_high"] and r["n"] == 80
+    table = paired_table(out["paired"])
+    assert table.count("\n") == 1 + len(out["paired"]) and "tf-idf LR baseline" in table
+
+
 def test_contexts_in_the_full_report_only(scorer: RiskScorer) -> None:
     rep = scorer.score(HIRING)
     assert tuple(rep.to_dict()) == CONTRACT_FIELDS

@@ -219,6 +219,7 @@ def cmd_evaluate(args: argparse.Namespace) -> int:
         brier_table,
         calibration_table,
         description_table,
+        paired_table,
         results_table,
         run_evaluation,
         worst_table,
@@ -234,21 +235,21 @@ def cmd_evaluate(args: argparse.Namespace) -> int:
         return 2
     finally:
         progress.close()
+    sections = (("descriptions", description_table), ("brier", brier_table), ("paired", paired_table),
+                ("worst", worst_table), ("calibration", calibration_table))
     if args.format == "json":
         json.dump(results, sys.stdout, indent=2)
         print()
     else:
         print(f"AUC (95% bootstrap interval); {results['date']}; {results['machine']}")
         print(results_table(results["rows"]))
-        for key, fmt in (("descriptions", description_table), ("brier", brier_table), ("worst", worst_table),
-                         ("calibration", calibration_table)):
+        for key, fmt in sections:
             if results.get(key):
                 print()
                 print(fmt(results[key]))
     if args.markdown:
         text = f"Measured {results['date']} on {results['machine']}.\n\n{results_table(results['rows'])}\n"
-        for key, fmt in (("descriptions", description_table), ("brier", brier_table), ("worst", worst_table),
-                         ("calibration", calibration_table)):
+        for key, fmt in sections:
             if results.get(key):
                 text += f"\n{fmt(results[key])}\n"
         Path(args.markdown).write_text(text, encoding="utf-8")

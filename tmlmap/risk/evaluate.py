@@ -96,20 +96,46 @@ def auc(labels: np.ndarray, scores: np.ndarray) -> float:
     return float((r[y].sum() - n_pos * (n_pos + 1) / 2) / (n_pos * n_neg))
 
 
+def _resamples(y: np.ndarray, n_boot: int, seed: int):
+    """``n_boot`` bootstrap index arrays of ``y`` (bool), stratified by class (empty if one class)."""
+    pos, neg = np.flatnonzero(y), np.flatnonzero(~y)
+    if len(pos) == 0 or len(neg) == 0:
+        return
+    rng = np.random.default_rng(seed)
+    for _ in range(n_boot):
+        yield np.concatenate([rng.choice(pos, len(pos)), rng.choice(neg, len(neg))])
+
+
 def auc_ci(labels: np.ndarray, scores: np.ndarray, *, n_boot: int = 1000, seed: int = 0) -> tuple[float, float]:
     """Percentile-bootstrap 95% interval of :func:`auc` (stratified by class)."""
     y = np.asarray(labels, dtype=bool)
     s = np.asarray(scores, dtype=np.float64)
-    pos, neg = np.flatnonzero(y), np.flatnonzero(~y)
-    if len(pos) == 0 or len(neg) == 0:
+    vals = [auc(y[idx], s[idx]) for idx in _resamples(y, n_boot, seed)]
+    if not vals:
         return float("nan"), float("nan")
-    rng = np.random.default_rng(seed)
-    vals = np.empty(n_boot)
-    for b in range(n_boot):
-        idx = np.concatenate([rng.choice(pos, len(pos)), rng.choice(neg, len(neg))])
-        vals[b] = auc(y[idx], s[idx])
     lo, hi = np.percentile(vals, [2.5, 97.5])
     return float(lo), float(hi)
+
+
+def auc_difference(labels: np.ndarray, scores_a: np.ndarray, scores_b: np.ndarray, *, n_boot: int = 1000,
+                   seed: int = 0) -> tuple[float, float, float]:
+    """``(difference, low, high)``: ``auc(a) - auc(b)`` on the same texts and its paired
+    percentile-bootstrap 95 % interval (both scores on each resample, stratified by class).
+
+    Two methods' own intervals overlap far more often than their difference is unclear: their
+    errors are correlated, since they score the same texts. The paired interval answers "is ``a``
+    better than ``b`` on texts like these" (it excludes 0 when it is, at this level).
+    """
+    y = np.asarray(labels, dtype=bool)
+    a = np.asarray(scores_a, dtype=np.float64)
+    b = np.asarray(scores_b, dtype=np.float64)
+    if not (len(y) == len(a) == len(b)):
+        raise ValueError(f"labels and scores differ in length: {len(y)}, {len(a)}, {len(b)}")
+    vals = [auc(y[idx], a[idx]) - auc(y[idx], b[idx]) for idx in _resamples(y, n_boot, seed)]
+    if not vals:
+        return float("nan"), float("nan"), float("nan")
+    lo, hi = np.percentile(vals, [2.5, 97.5])
+    return auc(y, a) - auc(y, b), float(lo), float(hi)
 
 
 def _method_scores(term_map: TermMap, texts: Sequence[str]) -> dict[str, np.ndarray]:
@@ -208,6 +234,8 @@ def evaluate_descriptions(term_map: TermMap, path: str | Path = DEVSET, *,
 #: halves, the older default and baselines.
 DESCRIPTION_METHODS = ("contexts", "map_contexts", "topic", "contexts_only", "bipartite", "reference", "keyword",
                        "tfidf_lr")
+#: The methods the default is compared with pair by pair on the AIAAIC split (paired bootstrap).
+PAIRED_METHODS = ("tfidf_lr", "map_contexts", "contexts_only")
 METHOD_NAMES = {
     "contexts": "default (map + contexts + incident words)",
     "map_contexts": "previous default (map + contexts, no incident words)",
@@ -300,6 +328,10 @@ def evaluate_aiaaic(term_map: TermMap, *, split: str = "test", labels: str | Pat
             p = scores[m][:, j]
             brier.append({"method": m, "topic": t, "brier": float(np.mean((p - y[t]) ** 2)),
                           "mean_risk": float(p.mean()), "observed_rate": float(y[t].mean()), "n": len(rows)})
+    paired = [{"topic": t, "method": m, **dict(zip(("difference", "ci_low", "ci_high"),
+                                                   auc_difference(y[t], scores["contexts"][:, j], scores[m][:, j]),
+                                                   strict=True)), "n": len(rows)}
+              for j, t in enumerate(RISK_TOPICS) for m in PAIRED_METHODS]
     worst = []
     for j, t in enumerate(RISK_TOPICS):
         p = scores["contexts"][:, j]
@@ -307,7 +339,16 @@ def evaluate_aiaaic(term_map: TermMap, *, split: str = "test", labels: str | Pat
         for i in np.argsort(-err, kind="stable")[:n_worst].tolist():
             worst.append({"topic": t, "id": rows[i]["id"], "label": int(y[t][i]), "risk": round(float(p[i]), 3),
                           "text": texts[i][:160]})
-    return {"rows": table, "brier": brier, "worst": worst}
+    return {"rows": table, "brier": brier, "paired": paired, "worst": worst}
+
+
+def paired_table(rows: Sequence[dict[str, Any]]) -> str:
+    """Markdown table of the paired AUC differences of :func:`evaluate_aiaaic` (default minus method)."""
+    lines = ["| topic | default minus | AUC difference (paired 95 % bootstrap) | n |", "|---|---|---|---|"]
+    for r in rows:
+        lines.append(f"| {r['topic']} | {METHOD_NAMES.get(r['method'], r['method'])} | {r['difference']:+.3f} "
+                     f"[{r['ci_low']:+.3f}, {r['ci_high']:+.3f}] | {r['n']} |")
+    return "\n".join(lines)
 
 
 def brier_table(rows: Sequence[dict[str, Any]]) -> str:
@@ -449,5 +490,6 @@ def run_evaluation(
     aiaaic = evaluate_aiaaic(term_map, methods=methods)
     descriptions = evaluate_descriptions(term_map, devset, methods=methods)
     return {"date": datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC"), "machine": machine_info(), "rows": rows,
-            "descriptions": aiaaic["rows"] + descriptions, "brier": aiaaic["brier"], "worst": aiaaic["worst"],
+            "descriptions": aiaaic["rows"] + descriptions, "brier": aiaaic["brier"], "paired": aiaaic["paired"],
+            "worst": aiaaic["worst"],
             "calibration": evaluate_calibration(term_map, devset)}
