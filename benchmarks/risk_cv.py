@@ -2,7 +2,7 @@
 
 Usage::
 
-    python benchmarks/risk_cv.py [--markdown]
+    python benchmarks/risk_cv.py [--markdown | --spelling | --incident-words | --privacy-frontier]
 
 Only the AIAAIC **dev** split (``data/aiaaic.jsonl``, 1,260 incidents) is read; the
 test split is never loaded here. Folds: stratified 5-fold on the (fairness, privacy)
@@ -730,10 +730,202 @@ def incident_main() -> None:
               f"| {r['fairness_pos']:.3f} / {r['fairness_neg']:.3f} | {r['privacy_pos']:.3f} / {r['privacy_neg']:.3f} |")
 
 
+def frontier_main() -> None:
+    """Issue 12, privacy (``--privacy-frontier``): what else was tried for privacy after the
+    incident words, on the same folds, with the devset as the transfer check. Each row is the
+    default with one change (or a stack/ensemble with the tf-idf baseline); then the paired
+    bootstrap of the default minus the baseline on the out-of-fold scores."""
+    from scipy.optimize import minimize
+    from sklearn.feature_extraction.text import TfidfVectorizer
+    from sklearn.linear_model import LogisticRegression
+
+    from tmlmap.risk.contexts import SOURCE_RISK
+    from tmlmap.risk.evaluate import auc_difference
+    from tmlmap.risk.incident_words import IncidentVocabulary
+    from tmlmap.risk.model import features, penalised_log_loss
+    from tmlmap.risk.words import word_fingerprints
+
+    t0 = time.time()
+    wf = word_fingerprints(M)
+    Z, W, *rest = features(M, wf, texts, full=True)
+    keys = rest[5]
+    Zds, Wds, *rest = features(M, wf, ds_texts, full=True)
+    keys_ds = rest[5]
+    nf = wf.n_forms
+    display = wf.display[:nf]
+    lift_of = wf.affinity / wf.prior[None, :]
+    label_cols = {lab: [j for j, c in enumerate(wf.columns) if c == lab or (
+        j >= wf.n_topics and SOURCE_RISK.get(wf.contexts[j - wf.n_topics].source) == lab)] for lab in LABELS}
+    print(f"# features {time.time() - t0:.0f} s", flush=True)
+
+    # Map neighbours of the forms the incidents and the devset use: cosine of their paper sets.
+    D = sp.csc_matrix(word_docs_of(M))
+    used = np.unique(np.concatenate([W.indices[W.indices < nf], Wds.indices[Wds.indices < nf]]))
+    Du = D[:, used]
+    dfu = np.maximum(np.asarray(Du.sum(axis=0)).ravel(), 1.0)
+    cos = (Du.T @ Du).toarray() / np.sqrt(np.outer(dfu, dfu))
+    np.fill_diagonal(cos, 0.0)
+
+    def neighbours(k):
+        idx = np.argsort(-cos, axis=1)[:, :k]
+        val = np.take_along_axis(cos, idx, 1)
+        val /= np.maximum(val.sum(axis=1, keepdims=True), 1e-12)
+        return sp.csr_matrix((val.ravel(), (np.repeat(used, k), used[idx.ravel()])), shape=(nf, nf))
+
+    def fit_words(off, V, y, lower, scale):
+        """``(shift, offset scale, weights)``: words on the offset, each weight >= ``lower`` (per column)."""
+        Vc = sp.csc_matrix(V)
+        cols = np.flatnonzero(np.diff(Vc.indptr) > 0)
+        Vu = sp.csr_matrix(Vc[:, cols])
+        X = sp.hstack([sp.csr_matrix(off[:, None]), Vu]).tocsr() if scale else Vu
+
+        def loss(th):
+            z = th[0] + (X @ th[1:] if scale else off + Vu @ th[1:])
+            f, g = penalised_log_loss(th, z, y, X, 1e-4)
+            if scale:  # the offset's weight is not penalised
+                f -= 1e-4 * th[1] ** 2
+                g[1] -= 2e-4 * th[1]
+            return f, g
+        lo = [None if np.isinf(v) else v for v in lower[cols]]
+        bounds = [(None, None)] + ([(0.0, None)] if scale else []) + [(v, None) for v in lo]
+        th0 = np.zeros(len(bounds))
+        if scale:
+            th0[1] = 1.0
+        x = minimize(loss, th0, jac=True, method="L-BFGS-B", bounds=bounds).x
+        w = np.zeros(V.shape[1])
+        w[cols] = x[2:] if scale else x[1:]
+        return x[0], (x[1] if scale else 1.0), w
+
+    def words(lower="nonneg", scale=False, expand=None, beta=0.0):
+        def fit_predict(lab, tr, te_Z, te_W, te_keys, te_texts, y):
+            th = fit_lr(Z[tr], y, [False] * Z.shape[1], 3e-4)
+            voc = IncidentVocabulary.fit(display, W[tr], keys)
+            Vtr, Vte = voc.matrix(W[tr], keys)[0], voc.matrix(te_W, te_keys)[0]
+            if expand is not None:  # each form also counts beta times, spread over its map neighbours
+                def grow(V):
+                    E = sp.csr_matrix(V[:, :nf] @ expand).multiply(voc.keep[:nf][None, :]).tocsr()
+                    E.resize(V.shape)
+                    return (V + beta * E).tocsr()
+                Vtr, Vte = grow(Vtr), grow(Vte)
+            q = Vtr.shape[1]
+            if lower == "nonneg":
+                lb = np.zeros(q)
+            elif lower == "signed":
+                lb = np.full(q, -np.inf)
+            elif lower.startswith("protect"):  # words the map reads as this label's stay >= 0
+                lb = np.full(q, -np.inf)
+                lb[:nf][(lift_of[:, label_cols[lab]] > float(lower.split()[1])).any(axis=1)] = 0.0
+            else:
+                lb = np.full(q, -float(lower))
+            b, a, w = fit_words(th[0] + Z[tr] @ th[1:], Vtr, y, lb, scale)
+            return b + a * (th[0] + te_Z @ th[1:]) + Vte @ w
+        return fit_predict
+
+    def per_word_shift(q):
+        """The intercept kept; instead, ``c <= 0`` per incident-vocabulary word the text uses, up to
+        the ``q`` quantile of the training texts' count (None: no cap): a text using none of the
+        incidents' words keeps the map/context model's risk."""
+        def fit_predict(lab, tr, te_Z, te_W, te_keys, te_texts, y):
+            th = fit_lr(Z[tr], y, [False] * Z.shape[1], 3e-4)
+            voc = IncidentVocabulary.fit(display, W[tr], keys)
+            Vtr, Vte = voc.matrix(W[tr], keys)[0], voc.matrix(te_W, te_keys)[0]
+            m_tr = np.diff(Vtr.indptr).astype(float)
+            cap = np.inf if q is None else np.quantile(m_tr, q)
+            u_tr, u_te = np.minimum(m_tr, cap), np.minimum(np.diff(Vte.indptr), cap)
+            X = sp.hstack([sp.csr_matrix(u_tr[:, None]), Vtr]).tocsr()
+            off = th[0] + Z[tr] @ th[1:]
+
+            def loss(t):
+                f, g = penalised_log_loss(np.r_[0.0, t], off + X @ t, y, X, 1e-4)
+                f -= 1e-4 * t[0] ** 2  # c is not penalised
+                g[1] -= 2e-4 * t[0]
+                return f, g[1:]
+            t = minimize(loss, np.zeros(X.shape[1]), jac=True, method="L-BFGS-B",
+                         bounds=[(None, 0.0)] + [(0.0, None)] * Vtr.shape[1]).x
+            return th[0] + te_Z @ th[1:] + t[0] * u_te + Vte @ t[1:]
+        return fit_predict
+
+    def baseline(lab, tr, te_Z, te_W, te_keys, te_texts, y, C=10.0):
+        v = TfidfVectorizer(min_df=2, sublinear_tf=True, ngram_range=(1, 2)).fit([texts[i] for i in tr])
+        lr = LogisticRegression(C=C, max_iter=3000).fit(v.transform([texts[i] for i in tr]), y)
+        return lr.decision_function(v.transform(te_texts))
+
+    def stack(C):
+        def fit_predict(lab, tr, te_Z, te_W, te_keys, te_texts, y):
+            th = fit_lr(Z[tr], y, [False] * Z.shape[1], 3e-4)
+            v = TfidfVectorizer(min_df=2, sublinear_tf=True, ngram_range=(1, 2)).fit([texts[i] for i in tr])
+            # the map/context logit as one more input, scaled down so its penalty is negligible
+            Xtr = sp.hstack([v.transform([texts[i] for i in tr]), (th[0] + Z[tr] @ th[1:])[:, None] / 10]).tocsr()
+            Xte = sp.hstack([v.transform(te_texts), (th[0] + te_Z @ th[1:])[:, None] / 10]).tocsr()
+            return LogisticRegression(C=C, max_iter=3000).fit(Xtr, y).decision_function(Xte)
+        return fit_predict
+
+    def ensemble(lab, tr, te_Z, te_W, te_keys, te_texts, y):
+        """Mean of the default's and the baseline's logits, each standardised on the training part."""
+        out = []
+        for f in (words(), baseline):
+            z_tr = f(lab, tr, Z[tr], W[tr], keys, [texts[i] for i in tr], y)
+            out.append((f(lab, tr, te_Z, te_W, te_keys, te_texts, y) - z_tr.mean()) / z_tr.std())
+        return (out[0] + out[1]) / 2
+
+    oofs: dict = {}
+
+    def run(name, fit_predict):
+        t = time.time()
+        res = {}
+        for lab in LABELS:
+            y = Y[lab].astype(float)
+            oof = np.zeros(len(y))
+            for k in range(5):
+                tr, te = np.flatnonzero(folds != k), np.flatnonzero(folds == k)
+                oof[te] = fit_predict(lab, tr, Z[te], W[te], keys, [texts[i] for i in te], y[tr])
+            oofs[(name, lab)] = oof
+            res[lab] = auc(y, oof)
+            z_ds = fit_predict(lab, np.arange(len(y)), Zds, Wds, keys_ds, ds_texts, y)
+            res[lab + "_ds"] = auc(ds_Y[lab], z_ds)
+            p_ds = 1 / (1 + np.exp(-z_ds))
+            res[lab + "_pos"] = float(p_ds[ds_Y[lab] == 1].mean())
+        RESULTS.append((name, res))
+        print(f"{name:70s} F {res['fairness']:.3f} P {res['privacy']:.3f} | devset F {res['fairness_ds']:.3f} "
+              f"P {res['privacy_ds']:.3f} | risky mean F {res['fairness_pos']:.3f} P {res['privacy_pos']:.3f} "
+              f"({time.time() - t:.0f} s)", flush=True)
+
+    run("default (incident words on the map/context logit)", words())
+    run("tf-idf LR baseline (word 1-2 grams, C=10)", baseline)
+    for k, beta in ((5, 0.3), (20, 0.3), (20, 1.0)):
+        run(f"words also spread over their {k} map neighbours (x{beta:g})", words(expand=neighbours(k), beta=beta))
+    run("offset weight fitted (not fixed at 1)", words(scale=True))
+    run("signed word weights", words("signed"))
+    for b in ("0.5", "1"):
+        run(f"word weights >= -{b}", words(b))
+    for thr in ("1.5", "3"):
+        run(f"signed, except words the map reads as the label (lift > {thr})", words(f"protect {thr}"))
+    run("signed word weights, offset weight fitted", words("signed", scale=True))
+    run("intercept kept; a shift per incident-vocabulary word the text uses", per_word_shift(None))
+    for q in (0.5, 0.9):
+        run(f"the same, the count capped at its {q:g} quantile", per_word_shift(q))
+    for C in (3.0, 10.0):
+        run(f"stack: the baseline's LR with the map/context logit as an input (C={C:g})", stack(C))
+    run("ensemble: mean of the default's and the baseline's standardised logits", ensemble)
+    print(f"# {time.time() - t0:.0f} s", flush=True)
+    print("\n| candidate | fairness (dev CV) | privacy (dev CV) | devset dev fairness | devset dev privacy "
+          "| mean risk of the risky devset texts: fairness / privacy |")
+    print("|---|---|---|---|---|---|")
+    for name, r in RESULTS:
+        print(f"| {name} | {r['fairness']:.3f} | {r['privacy']:.3f} | {r['fairness_ds']:.3f} | {r['privacy_ds']:.3f} "
+              f"| {r['fairness_pos']:.3f} / {r['privacy_pos']:.3f} |")
+    print("\n| label | default minus the tf-idf baseline, dev CV (paired 95 % bootstrap) |\n|---|---|")
+    for lab in LABELS:
+        d, lo, hi = auc_difference(Y[lab], oofs[(RESULTS[0][0], lab)], oofs[(RESULTS[1][0], lab)])
+        print(f"| {lab} | {d:+.3f} [{lo:+.3f}, {hi:+.3f}] |")
+
+
 RESULTS: list = []
 if __name__ == "__main__":
     if "--incident-words" in sys.argv:
         incident_main()
+    elif "--privacy-frontier" in sys.argv:
+        frontier_main()
     elif "--spelling" in sys.argv:
         spelling_main()
     else:

@@ -218,6 +218,14 @@ def scorer(real_map, real_store) -> RiskScorer:
     return RiskScorer(real_map, real_store)
 
 
+@pytest.fixture(scope="module")
+def methods(real_map):
+    """Every evaluation method, fitted once for the tests below (about 25 s)."""
+    from tmlmap.risk.evaluate import DescriptionMethods
+
+    return DescriptionMethods(real_map)
+
+
 def test_default_is_the_context_model(scorer: RiskScorer) -> None:
     assert scorer.method == "contexts" and scorer.context_model is not None
     params = scorer.context_model.describe()
@@ -226,11 +234,10 @@ def test_default_is_the_context_model(scorer: RiskScorer) -> None:
         assert all(w >= 0 for w in params[lab]["weights"].values())
 
 
-def test_description_methods_read_the_contexts_of_every_reading(scorer: RiskScorer, real_map) -> None:
-    from tmlmap.risk.evaluate import DESCRIPTION_METHODS, DescriptionMethods
+def test_description_methods_read_the_contexts_of_every_reading(scorer: RiskScorer, methods) -> None:
+    from tmlmap.risk.evaluate import DESCRIPTION_METHODS
     from tmlmap.risk.model import views
 
-    methods = DescriptionMethods(real_map)
     wf = methods.model.words
     k, nt = len(wf.columns), wf.n_topics
     cols = methods._context_columns()
@@ -242,21 +249,16 @@ def test_description_methods_read_the_contexts_of_every_reading(scorer: RiskScor
     assert out["contexts"][0, 0] == pytest.approx(scorer.score(HIRING).fairness_risk, abs=1e-4)
 
 
-def test_aiaaic_evaluation_pairs_the_default_with_each_comparison(real_map, tmp_path) -> None:
+def test_aiaaic_evaluation_pairs_the_default_with_each_comparison(real_map, methods, tmp_path) -> None:
     """On a labels file of 80 dev incidents (the evaluation's own input format), the paired rows
     are the differences of the AUC rows, each inside its own interval."""
-    from tmlmap.risk.evaluate import (
-        PAIRED_METHODS,
-        DescriptionMethods,
-        evaluate_aiaaic,
-        paired_table,
-    )
+    from tmlmap.risk.evaluate import PAIRED_METHODS, evaluate_aiaaic, paired_table
     from tmlmap.risk.model import load_aiaaic
 
     rows = [dict(r, split="sample") for r in load_aiaaic("dev")[:80]]
     path = tmp_path / "sample.jsonl"
     path.write_text("".join(json.dumps(r) + "\n" for r in rows), encoding="utf-8")
-    out = evaluate_aiaaic(real_map, split="sample", labels=path, methods=DescriptionMethods(real_map), n_worst=2)
+    out = evaluate_aiaaic(real_map, split="sample", labels=path, methods=methods, n_worst=2)
     aucs = {(r["topic"], r["method"]): r["auc"] for r in out["rows"]}
     assert [(r["topic"], r["method"]) for r in out["paired"]] == [
         (t, m) for t in ("fairness", "privacy") for m in PAIRED_METHODS]
