@@ -742,7 +742,8 @@ def frontier_main() -> None:
     from tmlmap.risk.contexts import SOURCE_RISK
     from tmlmap.risk.evaluate import auc_difference
     from tmlmap.risk.incident_words import IncidentVocabulary
-    from tmlmap.risk.model import features, penalised_log_loss
+    from tmlmap.risk.logistic import penalised_log_loss
+    from tmlmap.risk.model import features
     from tmlmap.risk.words import word_fingerprints
 
     t0 = time.time()

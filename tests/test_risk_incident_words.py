@@ -87,7 +87,7 @@ def test_fit_on_offset_gives_marking_words_positive_weight_and_never_negative() 
 def test_penalised_log_loss_matches_its_definition_and_a_numerical_gradient() -> None:
     from scipy.optimize import check_grad
 
-    from tmlmap.risk.model import penalised_log_loss
+    from tmlmap.risk.logistic import penalised_log_loss
 
     rng = np.random.default_rng(2)
     X = sp.csr_matrix(rng.random((50, 4)) * (rng.random((50, 4)) < 0.5))

@@ -39,6 +39,8 @@ from dataclasses import dataclass
 import numpy as np
 import scipy.sparse as sp
 
+from tmlmap.risk.logistic import penalised_log_loss
+
 #: L2 penalty of the incident-word weights, per example (dev CV: 3e-4, 1e-4, 5e-5 tried; the
 #: largest within 0.005 AUC of the best on both labels).
 INCIDENT_L2 = 1e-4
@@ -128,8 +130,6 @@ def fit_on_offset(offset: np.ndarray, V: sp.spmatrix, y: np.ndarray, *, l2: floa
     ``(n,)`` the fixed logit of the model underneath, ``V`` ``(n, q)`` sparse, ``y`` ``(n,)`` 0/1
     (L-BFGS-B). Columns no text uses get weight 0."""
     from scipy.optimize import minimize
-
-    from tmlmap.risk.model import penalised_log_loss  # model imports this module
 
     offset = np.asarray(offset, dtype=np.float64)
     y = np.asarray(y, dtype=np.float64)

@@ -73,6 +73,7 @@ import scipy.sparse as sp
 from tmlmap.config import EMBEDDED_DATA_DIR
 from tmlmap.risk.hygiene import clean_input
 from tmlmap.risk.incident_words import IncidentVocabulary
+from tmlmap.risk.logistic import penalised_log_loss
 from tmlmap.risk.words import WordFingerprints
 
 #: The labelled incidents (AIAAIC, CC BY-SA 4.0; see data/AIAAIC-README.md).
@@ -232,20 +233,6 @@ class Logistic:
         if self.word_coef is not None:
             out["n_word_weights"] = int(np.count_nonzero(self.word_coef))
         return out
-
-
-def penalised_log_loss(theta: np.ndarray, z: np.ndarray, y: np.ndarray, X, l2: float
-                       ) -> tuple[float, np.ndarray]:
-    """``(loss, gradient)`` of a logistic model at ``theta`` = ``[intercept, weights (q,)]``: the mean
-    log loss of logits ``z`` ``(n,)`` against ``y`` ``(n,)`` 0/1 plus ``l2 * |weights|^2``, the logits
-    being ``intercept + X @ weights`` (+ any fixed offset), ``X`` ``(n, q)`` dense or sparse. Shared by
-    :func:`fit_logistic` and :func:`~tmlmap.risk.incident_words.fit_on_offset`."""
-    n = len(y)
-    ll = np.logaddexp(0.0, z) - y * z
-    g = 1.0 / (1.0 + np.exp(-z)) - y
-    grad = np.concatenate([[g.sum()], X.T @ g]) / n
-    grad[1:] += 2 * l2 * theta[1:]
-    return float(ll.mean() + l2 * theta[1:] @ theta[1:]), grad
 
 
 def fit_logistic(X: np.ndarray, y: np.ndarray, *, l2: float = L2, signed: Sequence[bool] | None = None) -> Logistic:
