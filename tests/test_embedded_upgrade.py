@@ -249,3 +249,78 @@ def test_dashboard_says_what_the_upgrade_added(tmp_path: Path, monkeypatch: pyte
     assert "Upgraded the embedded corpus from version 1" in shown, shown
     assert "80 papers added" in shown
     assert {m.label: m.value for m in at.metric}["Papers"] == "381"
+
+
+def test_database_read_by_an_older_importer_is_read_again(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                                                          small_papers: list[Paper]) -> None:
+    """The same embedded file, stored by an importer that kept control characters (as before
+    commit bee4864), is imported again once: the stored text becomes what a fresh install holds,
+    the user's own papers stay, and the map's corpus fingerprint follows the text."""
+    import dataclasses
+
+    papers = [dataclasses.replace(p, abstract=(p.abstract[:40] + "evalua\x02tion " + p.abstract[40:]) if i == 3
+                                  else p.abstract) for i, p in enumerate(small_papers[:60])]
+    file = write_jsonl(tmp_path / "embedded.jsonl.gz", papers)
+    monkeypatch.setattr(config, "EMBEDDED_CORPUS", file)
+    fresh_db, old_db = tmp_path / "fresh.sqlite", tmp_path / "old.sqlite"
+    with CorpusStore.open(fresh_db) as fresh:
+        assert fresh.last_sync is not None and fresh.last_sync.kind == "bootstrap"
+        assert fresh.get_meta("embedded_corpus")["import_version"] == config.EMBEDDED_IMPORT_VERSION
+        cleaned = fresh.get(papers[3].id).abstract
+        assert "\x02" not in cleaned and "evalua tion" in cleaned
+        fp_fresh = fresh.fingerprint()
+    with CorpusStore.open(old_db) as old:  # then made to look as the older importer left it
+        old.upsert([papers[3], *user_papers(duplicate_of=papers[10])[:1]])
+        meta = old.get_meta("embedded_corpus")
+        del meta["import_version"]
+        old.set_meta("embedded_corpus", meta)
+        assert "\x02" in old.get(papers[3].id).abstract and old.fingerprint() != fp_fresh
+        assert old.embedded_pending() == "reimport"
+
+    announced: list[str] = []
+    with CorpusStore.open(old_db, announce=announced.append) as store:
+        sync = store.last_sync
+        assert announced == ["reimport"] and sync is not None and sync.kind == "reimport"
+        assert (sync.stats.updated, sync.stats.unchanged, sync.n_added) == (1, 59, 0)
+        assert store.get(papers[3].id).abstract == cleaned
+        assert store.get("user-own-1") is not None and store.count() == 61
+        message = sync.message()
+        assert "again with this version's importer: 1 paper updated, 59 unchanged" in message
+        assert "the map is rebuilt once" in message
+        assert store.get_meta("embedded_corpus")["import_version"] == config.EMBEDDED_IMPORT_VERSION
+        assert store.get_meta("embedded_upgrade")["message"] == message
+    with CorpusStore.open(old_db, announce=announced.append) as store:  # once only
+        assert store.last_sync is None and announced == ["reimport"]
+        assert store.embedded_pending() is None
+
+    # A database the current importer filled but which recorded no version: read again, no change.
+    with CorpusStore(fresh_db) as fresh:
+        meta = fresh.get_meta("embedded_corpus")
+        del meta["import_version"]
+        fresh.set_meta("embedded_corpus", meta)
+    with CorpusStore.open(fresh_db) as fresh:
+        assert fresh.last_sync is not None and fresh.last_sync.stats.updated == 0
+        assert fresh.fingerprint() == fp_fresh and "the map stays as it is" in fresh.last_sync.message()
+
+
+def test_cli_says_what_the_reimport_did(tmp_path: Path, small_papers: list[Paper]) -> None:
+    file = write_jsonl(tmp_path / "embedded.jsonl.gz", small_papers[:20])
+    db = tmp_path / "corpus.sqlite"
+    code = ("import sys; from pathlib import Path; from tmlmap import config; "
+            f"config.EMBEDDED_CORPUS = Path({str(file)!r}); "
+            "from tmlmap.cli import main; sys.exit(main(sys.argv[1:]))")
+
+    def info() -> subprocess.CompletedProcess:
+        return subprocess.run([sys.executable, "-c", code, "--db", str(db), "info"],
+                              capture_output=True, text=True, timeout=300, cwd=REPO, env=os.environ.copy())
+
+    assert info().returncode == 0
+    with CorpusStore(db) as store:  # as a database filled before import versions were recorded
+        meta = store.get_meta("embedded_corpus")
+        del meta["import_version"]
+        store.set_meta("embedded_corpus", meta)
+    r = info()
+    assert r.returncode == 0, r.stderr
+    assert "reads the embedded corpus differently: importing it again" in r.stderr
+    assert "0 papers updated, 20 unchanged" in r.stderr and "the map stays as it is" in r.stderr
+    assert "reads the embedded corpus" not in info().stderr  # once only

@@ -71,7 +71,10 @@ def open_store(args: argparse.Namespace | None = None, *, bootstrap: bool = True
                             "(a few seconds)..."),
               "upgrade": ("Upgrading the corpus database",
                           "The embedded corpus has a new version: importing it into the "
-                          "database (your own papers are kept)...")}
+                          "database (your own papers are kept)..."),
+              "reimport": ("Re-reading the embedded corpus",
+                           "This version of tmlmap reads the embedded corpus differently: "
+                           "importing it again (your own papers are kept)...")}
     state: dict[str, Any] = {}
 
     def announce(kind: str) -> None:

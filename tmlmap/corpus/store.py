@@ -154,8 +154,9 @@ class SchemaError(RuntimeError):
 class EmbeddedSync:
     """What :meth:`CorpusStore.sync_embedded` did with the embedded corpus file.
 
-    ``kind``: ``"bootstrap"`` (empty database, first run) or ``"upgrade"`` (a
-    database synced with another version of the file). ``version`` /
+    ``kind``: ``"bootstrap"`` (empty database, first run), ``"upgrade"`` (a
+    database synced with another version of the file) or ``"reimport"`` (the same file,
+    stored by an older reading of it: :data:`tmlmap.config.EMBEDDED_IMPORT_VERSION`). ``version`` /
     ``previous_version``: release numbers from
     :data:`tmlmap.config.EMBEDDED_CORPUS_VERSIONS` (``None`` when unknown, e.g.
     a locally changed file). ``added``: ``(venue, year, n_papers)`` of the rows
@@ -196,6 +197,15 @@ class EmbeddedSync:
         if self.kind == "bootstrap":
             return (f"Imported the embedded corpus ({name(self.version)}): "
                     f"{self.n_added:,} papers.")
+        if self.kind == "reimport":
+            changed = self.stats.updated + self.n_added
+            return (f"Read the embedded corpus ({name(self.version)}) again with this version's importer: "
+                    f"{self.stats.updated:,} paper{'' if self.stats.updated == 1 else 's'} updated, "
+                    f"{self.stats.unchanged:,} unchanged"
+                    + (f", {self.n_added:,} added" if self.n_added else "")
+                    + f". Now {self.total:,} papers"
+                    + ("; the map is rebuilt once for the changed papers." if changed else
+                       "; the map stays as it is."))
         text = (f"Upgraded the embedded corpus from {name(self.previous_version)} to "
                 f"{name(self.version)}: {self.n_added:,} papers added"
                 + (f" ({parts})" if parts else "")
@@ -559,12 +569,14 @@ class CorpusStore:
         return store
 
     def embedded_pending(self, path: str | os.PathLike[str] | None = None) -> str | None:
-        """What :meth:`sync_embedded` would do: ``"bootstrap"``, ``"upgrade"`` or ``None``.
+        """What :meth:`sync_embedded` would do: ``"bootstrap"``, ``"upgrade"``, ``"reimport"`` or ``None``.
 
         ``"bootstrap"``: the database is empty. ``"upgrade"``: it was built from
         the embedded corpus (meta ``bootstrapped_from`` or ``embedded_corpus``)
         and the file's SHA-256 differs from the one it was last synced with
-        (databases from before version 2 recorded none). A database never built
+        (databases from before version 2 recorded none). ``"reimport"``: the same
+        file, last read by an older importer (its recorded ``import_version``, 1 when
+        none, is not :data:`tmlmap.config.EMBEDDED_IMPORT_VERSION`). A database never built
         from the embedded corpus (e.g. ``tmlmap import --no-embedded``) is left alone.
         """
         file = Path(path) if path is not None else config.EMBEDDED_CORPUS
@@ -576,9 +588,11 @@ class CorpusStore:
         if not isinstance(synced, dict):
             return "upgrade" if self.get_meta("bootstrapped_from") else None
         st_ = file.stat()
-        if synced.get("size") == st_.st_size and synced.get("mtime_ns") == st_.st_mtime_ns:
-            return None  # same file as last time: skip hashing it
-        return None if synced.get("sha256") == file_sha256(file) else "upgrade"
+        same = ((synced.get("size") == st_.st_size and synced.get("mtime_ns") == st_.st_mtime_ns)
+                or synced.get("sha256") == file_sha256(file))  # same size and time: skip hashing it
+        if not same:
+            return "upgrade"
+        return None if synced.get("import_version", 1) == config.EMBEDDED_IMPORT_VERSION else "reimport"
 
     def sync_embedded(self, path: str | os.PathLike[str] | None = None, *,
                       progress: Progress | None = None,
@@ -605,7 +619,7 @@ class CorpusStore:
         sha = file_sha256(file)
         synced = self.get_meta("embedded_corpus")
         previous = (synced.get("version") if isinstance(synced, dict)
-                    else 1 if kind == "upgrade" else None)  # untracked = built before version 2
+                    else 1 if kind != "bootstrap" else None)  # untracked = built before version 2
         with self._lock:
             max_docid = int(self.conn.execute(
                 "SELECT coalesce(max(docid), 0) FROM papers").fetchone()[0])
@@ -624,7 +638,8 @@ class CorpusStore:
             total=total, at=_now())
         self.set_meta("embedded_corpus", {
             "file": file.name, "sha256": sha, "version": result.version,
-            "size": st_.st_size, "mtime_ns": st_.st_mtime_ns, "synced_at": result.at})
+            "size": st_.st_size, "mtime_ns": st_.st_mtime_ns, "synced_at": result.at,
+            "import_version": config.EMBEDDED_IMPORT_VERSION})
         if kind == "bootstrap":
             self.set_meta("bootstrapped_from", file.name)
         else:

@@ -171,10 +171,12 @@ def get_store() -> CorpusStore:
         if active_corpus() != config.DEFAULT_CORPUS:
             store = CorpusStore.open(path, bootstrap=False)  # a named corpus: only its owner's papers
         elif pending is not None:
-            label = ("**First start: importing the embedded corpus** (once; then the map is "
-                     "built, see below)" if pending == "bootstrap"
-                     else "**The embedded corpus has a new version: importing it** "
-                          "(your own papers are kept)")
+            label = {"bootstrap": "**First start: importing the embedded corpus** (once; then the map is "
+                                  "built, see below)",
+                     "upgrade": "**The embedded corpus has a new version: importing it** "
+                                "(your own papers are kept)",
+                     "reimport": "**This version reads the embedded corpus differently: importing it "
+                                 "again** (your own papers are kept)"}[pending]
             # a placeholder, emptied when done: no "Imported..." box left at the top of the page
             box = st.empty()
             with box.container(border=True):
@@ -192,7 +194,7 @@ def get_store() -> CorpusStore:
             store = CorpusStore.open(path, progress=progress)
             box.empty()
             sync = store.last_sync
-            if sync is not None and sync.kind == "upgrade":
+            if sync is not None and sync.kind in ("upgrade", "reimport"):
                 st.info(sync.message())  # what the upgrade added stays readable, not a toast
             else:
                 st.toast(sync.message() if sync is not None else
