@@ -324,3 +324,26 @@ def test_cli_says_what_the_reimport_did(tmp_path: Path, small_papers: list[Paper
     assert "reads the embedded corpus differently: importing it again" in r.stderr
     assert "0 papers updated, 20 unchanged" in r.stderr and "the map stays as it is" in r.stderr
     assert "reads the embedded corpus" not in info().stderr  # once only
+
+
+def test_dashboard_says_what_the_reimport_did(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                                              small_papers: list[Paper]) -> None:
+    import html
+
+    from streamlit.testing.v1 import AppTest
+
+    file = write_jsonl(tmp_path / "embedded.jsonl.gz", small_papers[:40])
+    monkeypatch.setattr(config, "EMBEDDED_CORPUS", file)
+    db = tmp_path / "dash.sqlite"
+    with CorpusStore.open(db) as store:  # filled before import versions were recorded
+        meta = store.get_meta("embedded_corpus")
+        del meta["import_version"]
+        store.set_meta("embedded_corpus", meta)
+    monkeypatch.setenv("TMLMAP_DB", str(db))
+    at = AppTest.from_file(str(REPO / "app.py"), default_timeout=180)
+    at.switch_page("tmlmap/views/pages/corpus.py")
+    at.run()
+    assert not at.exception, [e.value for e in at.exception]
+    shown = " ".join(html.unescape(i.value) for i in at.info)
+    assert "again with this version's importer: 0 papers updated, 40 unchanged" in shown, shown
+    assert {m.label: m.value for m in at.metric}["Papers"] == "40"
