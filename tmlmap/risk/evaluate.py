@@ -26,7 +26,7 @@ from __future__ import annotations
 import json
 import platform
 import re
-from collections.abc import Callable, Collection, Sequence
+from collections.abc import Callable, Collection, Iterator, Sequence
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -96,7 +96,7 @@ def auc(labels: np.ndarray, scores: np.ndarray) -> float:
     return float((r[y].sum() - n_pos * (n_pos + 1) / 2) / (n_pos * n_neg))
 
 
-def _resamples(y: np.ndarray, n_boot: int, seed: int):
+def _resamples(y: np.ndarray, n_boot: int, seed: int) -> Iterator[np.ndarray]:
     """``n_boot`` bootstrap index arrays of ``y`` (bool), stratified by class (empty if one class)."""
     pos, neg = np.flatnonzero(y), np.flatnonzero(~y)
     if len(pos) == 0 or len(neg) == 0:
@@ -328,10 +328,11 @@ def evaluate_aiaaic(term_map: TermMap, *, split: str = "test", labels: str | Pat
             p = scores[m][:, j]
             brier.append({"method": m, "topic": t, "brier": float(np.mean((p - y[t]) ** 2)),
                           "mean_risk": float(p.mean()), "observed_rate": float(y[t].mean()), "n": len(rows)})
-    paired = [{"topic": t, "method": m, **dict(zip(("difference", "ci_low", "ci_high"),
-                                                   auc_difference(y[t], scores["contexts"][:, j], scores[m][:, j]),
-                                                   strict=True)), "n": len(rows)}
-              for j, t in enumerate(RISK_TOPICS) for m in PAIRED_METHODS]
+    paired = []
+    for j, t in enumerate(RISK_TOPICS):
+        for m in PAIRED_METHODS:
+            diff, lo, hi = auc_difference(y[t], scores["contexts"][:, j], scores[m][:, j])
+            paired.append({"topic": t, "method": m, "difference": diff, "ci_low": lo, "ci_high": hi, "n": len(rows)})
     worst = []
     for j, t in enumerate(RISK_TOPICS):
         p = scores["contexts"][:, j]
