@@ -564,6 +564,34 @@ def spelling_main() -> None:
               f"{r['fairness_ds']:.3f} | {r['privacy_ds']:.3f} |")
 
 
+def cross_validate(name, fit_predict, Z, W, keys, Zds, Wds, keys_ds, oofs=None) -> dict:
+    """Out-of-fold AUC per label of ``fit_predict(lab, tr, te_Z, te_W, te_keys, te_texts, y)`` (logits
+    of the test rows, fitted on rows ``tr``), its AUC on the devset's dev part fitted on all of dev,
+    and the mean risk of the devset's risky and plain texts; appended to ``RESULTS`` and printed.
+    ``oofs``: a dict that also keeps the out-of-fold logits, by ``(name, label)``."""
+    t = time.time()
+    res = {}
+    for lab in LABELS:
+        y = Y[lab].astype(float)
+        oof = np.zeros(len(y))
+        for k in range(5):
+            tr, te = np.flatnonzero(folds != k), np.flatnonzero(folds == k)
+            oof[te] = fit_predict(lab, tr, Z[te], W[te], keys, [texts[i] for i in te], y[tr])
+        if oofs is not None:
+            oofs[(name, lab)] = oof
+        res[lab] = auc(y, oof)
+        z_ds = fit_predict(lab, np.arange(len(y)), Zds, Wds, keys_ds, ds_texts, y)
+        p_ds = 1 / (1 + np.exp(-z_ds))
+        res[lab + "_ds"] = auc(ds_Y[lab], z_ds)
+        res[lab + "_pos"] = float(p_ds[ds_Y[lab] == 1].mean())
+        res[lab + "_neg"] = float(p_ds[ds_Y[lab] == 0].mean())
+    RESULTS.append((name, res))
+    print(f"{name:75s} F {res['fairness']:.3f} P {res['privacy']:.3f} | devset F {res['fairness_ds']:.3f} "
+          f"P {res['privacy_ds']:.3f} | risky/plain mean F {res['fairness_pos']:.3f}/{res['fairness_neg']:.3f} "
+          f"P {res['privacy_pos']:.3f}/{res['privacy_neg']:.3f} ({time.time() - t:.0f} s)", flush=True)
+    return res
+
+
 def incident_main() -> None:
     """Issue 12, incident words (``--incident-words``): per-word weights learned from the dev
     incidents on top of, or jointly with, the map/context model, against the default and the
@@ -665,33 +693,12 @@ def incident_main() -> None:
         return x[0], x[1:]
 
     def run(name, fit_predict):
-        t = time.time()
-        res = {}
-        for lab in LABELS:
-            y = Y[lab].astype(float)
-            oof = np.zeros(len(y))
-            for k in range(5):
-                tr, te = np.flatnonzero(folds != k), np.flatnonzero(folds == k)
-                oof[te] = fit_predict(tr, Z[te], _rows_for(fit_predict, te), keys, y[tr])
-            res[lab] = auc(y, oof)
-            z_ds = fit_predict(np.arange(len(y)), Zds, _ds_for(fit_predict), keys_ds, y)
-            p_ds = 1 / (1 + np.exp(-z_ds))
-            res[lab + "_ds"] = auc(ds_Y[lab], z_ds)
-            res[lab + "_pos"] = float(p_ds[ds_Y[lab] == 1].mean())
-            res[lab + "_neg"] = float(p_ds[ds_Y[lab] == 0].mean())
-        RESULTS.append((name, res))
-        print(f"{name:75s} F {res['fairness']:.3f} P {res['privacy']:.3f} | devset F {res['fairness_ds']:.3f} "
-              f"P {res['privacy_ds']:.3f} | risky/plain mean F {res['fairness_pos']:.3f}/{res['fairness_neg']:.3f} "
-              f"P {res['privacy_pos']:.3f}/{res['privacy_neg']:.3f} ({time.time() - t:.0f} s)", flush=True)
+        def adapted(lab, tr, te_Z, te_W, te_keys, te_texts, y):
+            return fit_predict(tr, te_Z, te_texts if fit_predict in raw_kinds else te_W, te_keys, y)
+        cross_validate(name, adapted, Z, W, keys, Zds, Wds, keys_ds)
 
     # The sklearn candidates read raw text, the others the tf-idf W of the map's forms.
     raw_kinds: set = set()
-
-    def _rows_for(fp, te):
-        return [texts[i] for i in te] if fp in raw_kinds else W[te]
-
-    def _ds_for(fp):
-        return ds_texts if fp in raw_kinds else Wds
 
     def raw(fp):
         raw_kinds.add(fp)
@@ -872,24 +879,7 @@ def frontier_main() -> None:
     oofs: dict = {}
 
     def run(name, fit_predict):
-        t = time.time()
-        res = {}
-        for lab in LABELS:
-            y = Y[lab].astype(float)
-            oof = np.zeros(len(y))
-            for k in range(5):
-                tr, te = np.flatnonzero(folds != k), np.flatnonzero(folds == k)
-                oof[te] = fit_predict(lab, tr, Z[te], W[te], keys, [texts[i] for i in te], y[tr])
-            oofs[(name, lab)] = oof
-            res[lab] = auc(y, oof)
-            z_ds = fit_predict(lab, np.arange(len(y)), Zds, Wds, keys_ds, ds_texts, y)
-            res[lab + "_ds"] = auc(ds_Y[lab], z_ds)
-            p_ds = 1 / (1 + np.exp(-z_ds))
-            res[lab + "_pos"] = float(p_ds[ds_Y[lab] == 1].mean())
-        RESULTS.append((name, res))
-        print(f"{name:70s} F {res['fairness']:.3f} P {res['privacy']:.3f} | devset F {res['fairness_ds']:.3f} "
-              f"P {res['privacy_ds']:.3f} | risky mean F {res['fairness_pos']:.3f} P {res['privacy_pos']:.3f} "
-              f"({time.time() - t:.0f} s)", flush=True)
+        cross_validate(name, fit_predict, Z, W, keys, Zds, Wds, keys_ds, oofs)
 
     run("default (incident words on the map/context logit)", words())
     run("tf-idf LR baseline (word 1-2 grams, C=10)", baseline)
