@@ -564,6 +564,18 @@ def spelling_main() -> None:
               f"{r['fairness_ds']:.3f} | {r['privacy_ds']:.3f} |")
 
 
+def dev_features():
+    """``(wf, Z, W, keys, Zds, Wds, keys_ds)``: the default's word fingerprints, and the model inputs,
+    tf-idf and unseen-word keys of AIAAIC dev and of the devset's dev part."""
+    from tmlmap.risk.model import features
+    from tmlmap.risk.words import word_fingerprints
+
+    wf = word_fingerprints(M)
+    Z, W, *rest = features(M, wf, texts, full=True)
+    Zds, Wds, *rest_ds = features(M, wf, ds_texts, full=True)
+    return wf, Z, W, rest[5], Zds, Wds, rest_ds[5]
+
+
 def cross_validate(name, fit_predict, Z, W, keys, Zds, Wds, keys_ds, oofs=None) -> dict:
     """Out-of-fold AUC per label of ``fit_predict(lab, tr, te_Z, te_W, te_keys, te_texts, y)`` (logits
     of the test rows, fitted on rows ``tr``), its AUC on the devset's dev part fitted on all of dev,
@@ -603,15 +615,9 @@ def incident_main() -> None:
     from sklearn.linear_model import LogisticRegression
 
     from tmlmap.risk.incident_words import IncidentVocabulary, fit_on_offset
-    from tmlmap.risk.model import features
-    from tmlmap.risk.words import word_fingerprints
 
     t0 = time.time()
-    wf = word_fingerprints(M)
-    Z, W, *rest = features(M, wf, texts, full=True)
-    keys = rest[5]
-    Zds, Wds, *rest = features(M, wf, ds_texts, full=True)
-    keys_ds = rest[5]
+    wf, Z, W, keys, Zds, Wds, keys_ds = dev_features()
     display = wf.display[: wf.n_forms]
     print(f"# features {time.time() - t0:.0f} s", flush=True)
 
@@ -750,15 +756,9 @@ def frontier_main() -> None:
     from tmlmap.risk.evaluate import auc_difference
     from tmlmap.risk.incident_words import IncidentVocabulary
     from tmlmap.risk.logistic import penalised_log_loss
-    from tmlmap.risk.model import features
-    from tmlmap.risk.words import word_fingerprints
 
     t0 = time.time()
-    wf = word_fingerprints(M)
-    Z, W, *rest = features(M, wf, texts, full=True)
-    keys = rest[5]
-    Zds, Wds, *rest = features(M, wf, ds_texts, full=True)
-    keys_ds = rest[5]
+    wf, Z, W, keys, Zds, Wds, keys_ds = dev_features()
     nf = wf.n_forms
     display = wf.display[:nf]
     lift_of = wf.affinity / wf.prior[None, :]
