@@ -528,7 +528,7 @@ class ContextModel:
     paper_forms: sp.csr_matrix  # (n_docs, n_forms) 0/1
     incident: IncidentVocabulary | None = None  # the incident words' columns (None: a model without them)
     # The dev inputs ``Z`` ``(n_dev, p)`` and labels the models were fitted on: evaluation fits its
-    # comparison models on the same inputs without reading the dev split a second time.
+    # comparison models on the same inputs without computing the dev features a second time.
     fit_inputs: np.ndarray | None = None
     fit_labels: dict[str, np.ndarray] | None = None
 
