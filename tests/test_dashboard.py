@@ -402,9 +402,12 @@ def test_risk_evidence_is_explained_in_the_score_units_and_on_the_map(env: Path)
     ringed = {n["term"] for n in nodes if n.get("borderWidth") == 3}
     assert ringed and ringed <= set(best) and len(nodes) > len(ringed)
     # nearest papers: full width, with why they are near
-    near = [t.value for t in at.table if "why (shared map terms)" in t.value.columns]
-    assert near and near[0]["why (shared map terms)"].str.len().gt(0).any()
-    assert {"title", "venue", "year", "similarity", "link"} <= set(near[0].columns)  # titles wrap: st.table
+    why = "why (the description's driving words it uses)"
+    near = [t.value for t in at.table if why in t.value.columns]
+    assert near and near[0][why].str.len().gt(0).all()  # the report's shared_terms, for every paper
+    assert {"title", "venue", "year", "share of the driving words", "link"} <= set(near[0].columns)  # wrap: st.table
+    shares = near[0]["share of the driving words"].astype(float)
+    assert shares.between(0, 1).all() and shares.is_monotonic_decreasing
     assert all(v == "" or re.fullmatch(r"\[open\]\(https?://\S+\)", v) for v in near[0]["link"])
     for text in texts(at):  # the table's cells are markdown: corpus titles stay inert
         assert not RAW_MARKUP.search(text), text

@@ -60,6 +60,7 @@ the dev split about 19 % for fairness and 29 % for privacy).
 
 from __future__ import annotations
 
+import functools
 import json
 import re
 import sys
@@ -612,6 +613,11 @@ class ContextModel:
         conf = np.where(is_lang, conf, 0.0)
         return Analysis(self, W, contrib, S, X, Z, parts, risk, pct, n_known, n_distinct, coverage, conf, is_lang, stream,
                         known_mask, new_keys, unseen, V, word_parts)
+
+    @functools.cached_property
+    def forms_papers(self) -> sp.csr_matrix:
+        """``(n_forms, n_docs)`` 0/1: which papers use each word (:mod:`tmlmap.risk.evidence`)."""
+        return self.paper_forms.T.tocsr()
 
     def shared_words(self, paper: int, q_idx: np.ndarray, q_w: np.ndarray, n: int = 5) -> list[str]:
         """The query's driving words that paper ``paper`` uses, strongest first (at most ``n``)."""

@@ -7,7 +7,8 @@ against the two topics and the use contexts of the EU AI Act / GDPR
 AIAAIC dev split, with the incident words on top (:mod:`tmlmap.risk.incident_words`),
 turns them into ``fairness_risk`` / ``privacy_risk`` (``None`` for text that is not
 language); ``contexts`` lists the contexts the text touches, ``incident_terms`` the
-words the incidents marked; ``nearest_papers`` are ranked on the risk-driving words and
+words the incidents marked; ``nearest_papers`` are the papers using most of the risk-driving
+words (:mod:`tmlmap.risk.evidence`) and
 carry ``shared_terms``. Input hygiene (:func:`clean_input`) and the report
 fields are shared by all methods.
 
@@ -88,6 +89,7 @@ import scipy.sparse as sp
 
 from tmlmap.config import EMBEDDED_DATA_DIR
 from tmlmap.lexicons import TOPICS
+from tmlmap.risk.evidence import coverage_ranking
 from tmlmap.risk.fingerprint import BACKGROUND, Fingerprints, compute_fingerprints, fingerprints
 from tmlmap.risk.hygiene import MAX_CHARS, clean_input, decode_markup  # noqa: F401 - the scorer's public names too
 from tmlmap.risk.model import AIAAIC, Analysis, ContextModel
@@ -486,29 +488,19 @@ class RiskScorer:
                     unmatched.append(word)
         return spans, unmatched
 
-    def _nearest_on_drivers(self, res: Analysis, chunk: int = 512) -> list[list[dict[str, Any]]]:
-        """Nearest papers by cosine on the words that drive the risk (see :meth:`ContextModel.drivers`)."""
+    def _nearest_on_drivers(self, res: Analysis) -> list[list[dict[str, Any]]]:
+        """Evidence papers: those using most of the words that drive the risk, weighted by their part
+        of the logits (:func:`tmlmap.risk.evidence.coverage_ranking`, :meth:`ContextModel.drivers`);
+        ``similarity`` is the share of that driving weight the paper uses."""
         cm = self.context_model
         assert cm is not None
         Q = res.drivers()
+        ranked = coverage_ranking(Q, cm.forms_papers, cm.papers_T, self.n_nearest)
         out: list[list[dict[str, Any]]] = []
-        k = self.n_nearest
-        for lo in range(0, Q.shape[0], chunk):
-            Qc = Q[lo: lo + chunk]
-            S = (Qc @ cm.papers_T).tocsr()  # sparse: only papers sharing a driving word
-            S.sum_duplicates()
-            for r in range(S.shape[0]):
-                s_lo, s_hi = S.indptr[r], S.indptr[r + 1]
-                sims, docs = S.data[s_lo:s_hi], S.indices[s_lo:s_hi]
-                if len(sims) > k:
-                    keep = np.argpartition(-sims, k - 1)[:k]
-                    sims, docs = sims[keep], docs[keep]
-                order = np.lexsort((docs, -sims))
-                q_lo, q_hi = Qc.indptr[r], Qc.indptr[r + 1]
-                q_idx, q_w = Qc.indices[q_lo:q_hi], Qc.data[q_lo:q_hi]
-                row = [self._paper(int(docs[j]), float(sims[j])) | {"shared_terms": cm.shared_words(int(docs[j]), q_idx, q_w)}
-                       for j in order.tolist() if sims[j] > 0]
-                out.append(row)
+        for r, (docs, cov) in enumerate(ranked):
+            q_idx, q_w = Q.indices[Q.indptr[r]: Q.indptr[r + 1]], Q.data[Q.indptr[r]: Q.indptr[r + 1]]
+            out.append([self._paper(int(d), float(c)) | {"shared_terms": cm.shared_words(int(d), q_idx, q_w)}
+                        for d, c in zip(docs.tolist(), cov.tolist(), strict=True)])
         return out
 
     def raw_scores(self, texts: Sequence[str]) -> np.ndarray:

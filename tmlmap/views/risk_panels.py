@@ -11,6 +11,21 @@ from typing import Any
 
 from tmlmap.views.widgets import md_text
 
+#: Column names of the evidence papers (dashboard table and Markdown report).
+WHY = "why (the description's driving words it uses)"
+SIMILARITY = "share of the driving words"
+
+
+def nearest_papers_markdown(report: Any) -> list[str]:
+    """Markdown lines of the evidence papers: title, venue, year, the share of the driving weight
+    each uses (``similarity``) and the driving words it shares, every string escaped."""
+    lines = ["## Nearest papers", "", f"| title | venue | year | {SIMILARITY} | driving words it uses |",
+             "|---|---|---|---|---|"]
+    lines += [f"| {md_text(p.get('title') or p['id'])} | {md_text(p['venue'])} | {p['year']} | "
+              f"{float(p['similarity']):.3f} | {md_text(', '.join(map(str, p.get('shared_terms') or [])))} |"
+              for p in report.nearest_papers]
+    return lines
+
 
 def format_risk(value: float | None, digits: int = 2) -> str:
     """A risk or percentile for display; ``None`` (text that is not language) shows as "n/a"."""

@@ -29,11 +29,14 @@ from tmlmap.risk.scorer import MAX_CHARS, RISK_TOPICS, RiskReport, RiskScorer
 from tmlmap.views import state
 from tmlmap.views.graph_html import GraphOptions, network_html
 from tmlmap.views.risk_panels import (
+    SIMILARITY,
+    WHY,
     contexts_markdown,
     contexts_panel,
     format_risk,
     incident_words_markdown,
     incident_words_panel,
+    nearest_papers_markdown,
 )
 from tmlmap.views.widgets import (
     OTHER_TOPIC_COLOUR,
@@ -155,9 +158,7 @@ def _markdown_report(description: str, report: RiskReport, extra: dict[str, list
     lines += ["## Top contributing terms", "", "| term | topic | contribution |", "|---|---|---|"]
     lines += [f"| {md_text(t['term'])} | {md_text(t['topic'])} | {float(t['contribution']):.3f} |"
               for t in report.top_terms]
-    lines += ["", "## Nearest papers", "", "| title | venue | year | similarity |", "|---|---|---|---|"]
-    lines += [f"| {md_text(p['title'])} | {md_text(p['venue'])} | {p['year']} | {float(p['similarity']):.3f} |"
-              for p in report.nearest_papers]
+    lines += [""] + nearest_papers_markdown(report)
     lines += ["", f"Map: {term_map.n_docs:,} papers, {term_map.n_terms:,} terms, settings "
               f"{term_map.settings.key()}."]
     return "\n".join(lines) + "\n"
@@ -319,9 +320,12 @@ if result is not None:
         st.info("No similar paper found.")
     else:
         described = {str(sp.get("term")) for sp in report.spans} | {str(p["term"]) for p in points}
-        near["why (shared map terms)"] = [_why(str(pid), described) for pid in near["id"]]
+        # The engine's own answer (the driving words each paper uses) where the method gives it.
+        near[WHY] = [", ".join(map(str, p["shared_terms"])) if p.get("shared_terms") else _why(str(p["id"]), described)
+                     for p in report.nearest_papers]
+        near = near.rename(columns={"similarity": SIMILARITY})
         # a static table: long titles wrap (five rows); the ids are in the download
-        paper_table_static(near, numbers={"similarity": "{:.3f}"})
+        paper_table_static(near, numbers={SIMILARITY: "{:.3f}"})
         download_csv(near, "tmlmap-risk-nearest-papers.csv", key="dl_risk_near")
 
     d1, d2 = st.columns(2)
