@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import json
+import re
 from pathlib import Path
 
 import networkx as nx
@@ -46,6 +47,8 @@ def test_score_full_and_table(cli_env, capsys) -> None:
     assert "context: Annex III 4(a)" in table
     assert "incident words: rank (fairness +" in table  # "rank" marked fairness incidents
     assert "; shares " in table  # each evidence paper says which words it shares
+    shares = [int(m) for m in re.findall(r"paper \[uses (\d+)% of the driving words\]", table)]
+    assert len(shares) == 3 and shares == sorted(shares, reverse=True) and 0 < shares[-1] <= 100
     assert "words the map cannot read: qwzrtx" in table  # a word no paper uses
 
 

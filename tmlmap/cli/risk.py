@@ -88,7 +88,9 @@ def _print_table(report: RiskReport, label: str = "") -> None:
     for p in report.nearest_papers[:3]:
         title = safe_text(p.get("title") or p["id"])
         shared = p.get("shared_terms")
-        print(f"  paper [{p['similarity']:.2f}] {title} ({safe_text(str(p['venue']))} {p['year']})"
+        # with shared_terms (the default), ``similarity`` is the share of the driving weight the paper uses
+        share = f"uses {p['similarity']:.0%} of the driving words" if shared else f"similarity {p['similarity']:.2f}"
+        print(f"  paper [{share}] {title} ({safe_text(str(p['venue']))} {p['year']})"
               + (f"; shares {', '.join(safe_text(w) for w in shared)}" if shared else ""))
     if report.unmatched_words:
         print("  words the map cannot read: " + ", ".join(safe_text(w) for w in report.unmatched_words))
