@@ -38,8 +38,7 @@ import scipy.sparse as sp
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from tmlmap.config import default_db_path  # noqa: E402
-from tmlmap.corpus.store import CorpusStore  # noqa: E402
+from _corpus import corpus_store  # noqa: E402
 from tmlmap.maps.build import load_or_build  # noqa: E402
 from tmlmap.risk.evaluate import load_devset  # noqa: E402
 from tmlmap.risk.evidence import coverage_ranking  # noqa: E402
@@ -70,7 +69,7 @@ def main() -> None:
     ap.add_argument("--k", type=int, default=5, help="evidence papers per text (default 5, as reports)")
     k = ap.parse_args().k
     t0 = time.time()
-    store = CorpusStore(default_db_path())
+    store = corpus_store()
     term_map = load_or_build(store)
     cm = RiskScorer(term_map, store, n_nearest=0).context_model
     assert cm is not None

@@ -2,7 +2,7 @@
 
 Usage::
 
-    python benchmarks/risk_cv.py [--markdown | --spelling | --incident-words | --privacy-frontier]
+    python benchmarks/risk_cv.py [--markdown | --spelling | --incident-words | --privacy-frontier | --short-texts]
 
 Only the AIAAIC **dev** split (``data/aiaaic.jsonl``, 1,260 incidents) is read; the
 test split is never loaded here. Folds: stratified 5-fold on the (fairness, privacy)
@@ -27,8 +27,7 @@ import scipy.sparse as sp
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from tmlmap.config import default_db_path  # noqa: E402
-from tmlmap.corpus.store import CorpusStore  # noqa: E402
+from _corpus import corpus_store  # noqa: E402
 from tmlmap.maps.build import load_or_build  # noqa: E402
 from tmlmap.risk.evaluate import auc, load_devset  # noqa: E402
 from tmlmap.risk.model import LABELS, _scores, fit_logistic, lift, load_aiaaic  # noqa: E402
@@ -36,7 +35,7 @@ from tmlmap.risk.scorer import clean_input  # noqa: E402
 from tmlmap.risk.words import compute_word_fingerprints, form_counts, word_docs_of  # noqa: E402
 from tmlmap.text.weighting import smooth_idf, tfidf  # noqa: E402
 
-store = CorpusStore(default_db_path())
+store = corpus_store()
 M = load_or_build(store)
 dev = load_aiaaic("dev")
 texts = [clean_input(r["text"])[0] for r in dev]
@@ -911,6 +910,109 @@ def frontier_main() -> None:
         print(f"| {lab} | {d:+.3f} [{lo:+.3f}, {hi:+.3f}] |")
 
 
+def short_main() -> None:
+    """Issue 12, short texts (``--short-texts``): AIAAIC entries are a headline plus metadata fields
+    (System, Technology, Purpose, Sector, Deployer), a median of 24 words (the headline 9); a
+    description a user types is often one sentence (the devset's median is 16 words). Each candidate fits on the dev entries as they are and/or on copies cut to
+    the headline (or the headline and the Purpose field) with the same labels, and is read out of
+    fold on all three forms (the same folds: a held-out incident's copies are held out too), on
+    the devset's dev part (the transfer check) and on the issue's hiring and county-fair sentences."""
+    import re
+
+    from tmlmap.risk.evaluate import auc_difference
+    from tmlmap.risk.incident_words import IncidentVocabulary
+    from tmlmap.risk.model import features
+    from tmlmap.risk.words import word_fingerprints
+
+    t0 = time.time()
+    n = len(texts)
+
+    def headline(t: str) -> str:
+        return t.split(" System:")[0].strip()
+
+    def headline_purpose(t: str) -> str:
+        m = re.search(r"Purpose: ([^.]*)", t)
+        return headline(t) + (". " + m.group(1) if m else "")
+
+    sentences = {"hiring": "We screen job applicants' CVs and rank candidates for interviews",
+                 "county fair": "the county state fair forecasts attendance"}
+    wf = word_fingerprints(M)
+    def metadata(t: str) -> str:
+        return t[len(headline(t)):].strip()
+
+    every = (texts + [headline(t) for t in texts] + [headline_purpose(t) for t in texts]
+             + [metadata(t) for t in texts] + ds_texts + list(sentences.values()))
+    Z, W, *rest = features(M, wf, every, full=True)  # one batch: the unseen-word keys are shared
+    keys, display = rest[5], wf.display[: wf.n_forms]
+    forms = {"entry": np.arange(n), "headline": np.arange(n, 2 * n), "headline + purpose": np.arange(2 * n, 3 * n)}
+    metadata_rows = np.arange(3 * n, 4 * n)  # a form to fit on, not to read
+    other = np.arange(4 * n, len(every))  # the devset's dev part, then the sentences
+    every_form = {**forms, "metadata": metadata_rows}
+    print(f"# features {time.time() - t0:.0f} s", flush=True)
+
+    def fit_predict(rows: dict[str, np.ndarray], y: dict[str, np.ndarray], test: np.ndarray) -> np.ndarray:
+        """The default's two stages fitted on ``rows['map']`` / ``rows['words']`` (labels ``y``), logits of ``test``."""
+        voc = IncidentVocabulary.fit(display, W[rows["words"]], keys)
+        m = fit_logistic(Z[rows["map"]], y["map"]).with_incident_words(
+            Z[rows["words"]], voc.matrix(W[rows["words"]], keys)[0], y["words"])
+        return m.logit(Z[test], voc.matrix(W[test], keys)[0])
+
+    def run(name: str, map_forms: list[str], word_forms: list[str]) -> None:
+        res: dict = {}
+        for lab in LABELS:
+            y = Y[lab].astype(float)
+            oof = {f: np.zeros(n) for f in forms}
+            for k in range(5):
+                tr, te = np.flatnonzero(folds != k), np.flatnonzero(folds == k)
+                rows = {"map": np.concatenate([every_form[f][tr] for f in map_forms]),
+                        "words": np.concatenate([every_form[f][tr] for f in word_forms])}
+                ys = {"map": np.tile(y[tr], len(map_forms)), "words": np.tile(y[tr], len(word_forms))}
+                out = fit_predict(rows, ys, np.concatenate([forms[f][te] for f in forms]))
+                for i, f in enumerate(forms):
+                    oof[f][te] = out[i * len(te):(i + 1) * len(te)]
+            rows = {"map": np.concatenate([every_form[f] for f in map_forms]),
+                    "words": np.concatenate([every_form[f] for f in word_forms])}
+            z = fit_predict(rows, {"map": np.tile(y, len(map_forms)), "words": np.tile(y, len(word_forms))}, other)
+            p = 1 / (1 + np.exp(-z))
+            z_ds, p_ds, p_sent = z[: len(ds_texts)], p[: len(ds_texts)], p[len(ds_texts):]
+            res[lab] = {f: auc(y, oof[f]) for f in forms}
+            res[lab].update(z_ds=z_ds, oof_headline=oof["headline"], ds=auc(ds_Y[lab], z_ds), pos=float(p_ds[ds_Y[lab] == 1].mean()),
+                            neg=float(p_ds[ds_Y[lab] == 0].mean()), sent=dict(zip(sentences, p_sent.tolist(), strict=True)))
+        RESULTS.append((name, res))
+        print(name, {lab: {k: round(v, 3) for k, v in r.items() if isinstance(v, float)} for lab, r in res.items()},
+              flush=True)
+
+    run("default: both stages on the entries", ["entry"], ["entry"])
+    run("both stages on entries + headline copies", ["entry", "headline"], ["entry", "headline"])
+    run("both stages on entries + headline-and-purpose copies", ["entry", "headline + purpose"],
+        ["entry", "headline + purpose"])
+    run("both stages on entries + both kinds of copies", ["entry", "headline", "headline + purpose"],
+        ["entry", "headline", "headline + purpose"])
+    run("map/context weights on the entries, incident words on entries + headline copies", ["entry"],
+        ["entry", "headline"])
+    run("map/context weights on entries + headline copies, incident words on the entries",
+        ["entry", "headline"], ["entry"])
+    run("both stages on the metadata alone (headline removed)", ["metadata"], ["metadata"])
+    print(f"# {time.time() - t0:.0f} s", flush=True)
+    print("\n| candidate (fitted on) | dev CV, entries: fairness / privacy | dev CV, headlines only "
+          "| dev CV, headline + purpose | devset dev AUC | mean risk, risky / plain devset texts: fairness "
+          "| privacy | hiring sentence, fairness | county-fair sentence, fairness |")
+    print("|---|---|---|---|---|---|---|---|---|")
+    for name, r in RESULTS:
+        f, q = r["fairness"], r["privacy"]
+        print(f"| {name} | {f['entry']:.3f} / {q['entry']:.3f} | {f['headline']:.3f} / {q['headline']:.3f} "
+              f"| {f['headline + purpose']:.3f} / {q['headline + purpose']:.3f} | {f['ds']:.3f} / {q['ds']:.3f} "
+              f"| {f['pos']:.3f} / {f['neg']:.3f} | {q['pos']:.3f} / {q['neg']:.3f} "
+              f"| {f['sent']['hiring']:.3f} | {f['sent']['county fair']:.3f} |")
+    print("\n| candidate minus the default (paired 95 % bootstrap) | devset dev: fairness | privacy "
+          "| dev CV, headlines only: fairness | privacy |\n|---|---|---|---|---|")
+    base = RESULTS[0][1]
+    for name, r in RESULTS[1:]:
+        cells = [auc_difference(ds_Y[lab], r[lab]["z_ds"], base[lab]["z_ds"]) for lab in LABELS]
+        cells += [auc_difference(Y[lab], r[lab]["oof_headline"], base[lab]["oof_headline"]) for lab in LABELS]
+        print(f"| {name} | " + " | ".join(f"{d:+.3f} [{lo:+.3f}, {hi:+.3f}]" for d, lo, hi in cells) + " |")
+
+
 RESULTS: list = []
 if __name__ == "__main__":
     if "--incident-words" in sys.argv:
@@ -919,5 +1021,7 @@ if __name__ == "__main__":
         frontier_main()
     elif "--spelling" in sys.argv:
         spelling_main()
+    elif "--short-texts" in sys.argv:
+        short_main()
     else:
         main()

@@ -24,8 +24,7 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from tmlmap.config import default_db_path  # noqa: E402
-from tmlmap.corpus.store import CorpusStore  # noqa: E402
+from _corpus import corpus_store  # noqa: E402
 from tmlmap.maps.build import load_or_build  # noqa: E402
 from tmlmap.risk.model import load_aiaaic  # noqa: E402
 from tmlmap.risk.scorer import clean_input  # noqa: E402
@@ -46,7 +45,7 @@ def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--n", type=int, default=25)
     args = ap.parse_args()
-    M = load_or_build(CorpusStore(default_db_path()))
+    M = load_or_build(corpus_store())
     wf = word_fingerprints(M)
     if wf.spelling is None:
         print("the default word fingerprints have no spelling map")

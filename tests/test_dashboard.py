@@ -485,7 +485,7 @@ def test_risk_scores_an_uploaded_file_of_descriptions(env: Path) -> None:
     assert len(frames) == 1 and '"borderWidth": 3' in frames[0].proto.srcdoc
 
 
-def test_risk_empty_and_oversized_input(env: Path) -> None:
+def test_risk_empty_oversized_and_short_input(env: Path) -> None:
     at = app("risk")
     at.button(key="risk_go").click().run()
     assert any("empty" in w.value.lower() for w in at.warning)
@@ -500,6 +500,13 @@ def test_risk_empty_and_oversized_input(env: Path) -> None:
     assert any(f"truncated from {len(long_text):,} to {MAX_CHARS:,}" in w.value for w in at.warning)
     assert {m.label for m in at.metric} == {"Fairness risk", "Privacy risk", "Confidence"}
     assert len(at.session_state["risk_report"][0]) == MAX_CHARS  # only the scored part is kept
+    n_distinct = at.session_state["risk_report"][1].raw["n_distinct_words"]
+    warned = [html.unescape(w.value) for w in at.warning]  # md_text escapes as entities
+    assert any(f"few distinct words ({n_distinct} known" in w for w in warned), warned  # one sentence, repeated
+    at.text_area(key="risk_text").set_value("We screen job applicants' CVs and rank candidates for interviews")
+    at.button(key="risk_go").click().run()
+    assert any("few distinct words (" in html.unescape(w.value) and "percentile" in w.value for w in at.warning)
+    assert {m.label for m in at.metric} == {"Fairness risk", "Privacy risk", "Confidence"}  # scored all the same
 
 
 def test_risk_example_and_upload(env: Path) -> None:

@@ -26,7 +26,13 @@ from tmlmap.risk.model import (
     second_word_lift,
     signal_scores,
 )
-from tmlmap.risk.scorer import CONTRACT_FIELDS, RiskScorer, clean_input, decode_markup
+from tmlmap.risk.scorer import (
+    CONTRACT_FIELDS,
+    SHORT_TEXT_WORDS,
+    RiskScorer,
+    clean_input,
+    decode_markup,
+)
 from tmlmap.risk.words import concentrated
 
 # ---- contexts from the definitions ----------------------------------------------
@@ -299,6 +305,29 @@ def test_evidence_shares_the_risk_driving_words(scorer: RiskScorer) -> None:
         assert all(about[:2]) and sum(about) >= 4, (text, papers)
         sims = [p["similarity"] for p in papers]
         assert sims == sorted(sims, reverse=True)
+
+
+def test_short_descriptions_are_flagged_not_refused(scorer: RiskScorer) -> None:
+    """A one-line description is scored and told it is short; a description that says what is
+    decided, about whom, from what data is not."""
+    def short(report) -> bool:  # noqa: ANN001
+        return any(w.startswith("few distinct words (") for w in report.warnings)
+
+    rep = scorer.score(HIRING)
+    assert short(rep) and rep.fairness_risk is not None and "percentile" in rep.warnings[-1]
+    long = scorer.score("The county welfare agency will deploy a model that predicts which benefit claimants "
+                        "committed fraud from their income, household composition, nationality and past "
+                        "payments; caseworkers review the flagged applicants before payments are stopped.")
+    assert not short(long) and long.raw["n_distinct_words"] >= SHORT_TEXT_WORDS
+
+
+def test_short_text_threshold_is_what_the_fitting_texts_nearly_all_reach(scorer: RiskScorer) -> None:
+    """:data:`SHORT_TEXT_WORDS` is the largest count of distinct known words that 95 % of the AIAAIC
+    dev entries (the texts the risks are fitted on) reach: a map or model change that moves it
+    fails here."""
+    dev = load_aiaaic("dev")
+    n = scorer.context_model.analyse([clean_input(r["text"])[0] for r in dev]).n_distinct
+    assert np.mean(n >= SHORT_TEXT_WORDS) >= 0.95 > np.mean(n >= SHORT_TEXT_WORDS + 1)
 
 
 def test_evidence_papers_share_several_driving_words(scorer: RiskScorer) -> None:
