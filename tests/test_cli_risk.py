@@ -42,8 +42,11 @@ def test_score_full_and_table(cli_env, capsys) -> None:
     assert {"contexts", "incident_terms", "warnings", "spans", "raw", "unmatched_words"} <= set(out)
     text = "We screen job applicants' CVs and rank candidates for interviews at qwzrtx"
     assert main(["score", "--text", text, "--format", "table"]) == 0
-    table = capsys.readouterr().out
+    captured = capsys.readouterr()
+    table = captured.out
     assert "fairness risk" in table
+    # a one-line text is told so, once: in the table, not again on stderr
+    assert table.count("warning: few distinct words (") == 1 and "warning" not in captured.err
     assert "context: Annex III 4(a)" in table
     assert "incident words: rank (fairness +" in table  # "rank" marked fairness incidents
     assert "; shares " in table  # each evidence paper says which words it shares
@@ -132,6 +135,7 @@ def test_batch_table_output_names_each_row_and_its_unmatched_words(cli_env, tmp_
     assert "in.jsonl:1" in captured.out and "in.jsonl:3" in captured.out
     assert "words the map cannot read: qwzrtx" in captured.out
     assert "in.jsonl:2: skipped: invalid JSON" in captured.err
+    assert captured.out.count("warning: few distinct words (") == 2 and "warning" not in captured.err
 
 
 def test_score_usage_errors(cli_env, tmp_path: Path, capsys) -> None:

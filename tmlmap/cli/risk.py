@@ -168,8 +168,9 @@ def _score(args: argparse.Namespace) -> int:
 
     if single is not None:
         report = scorer.score(single)
-        for w in report.warnings:
-            print(f"warning: {w}", file=sys.stderr)
+        if args.format != "table" or out_path:  # the table lists the warnings itself
+            for w in report.warnings:
+                print(f"warning: {w}", file=sys.stderr)
         if out_path:
             with open(out_path, "w", encoding="utf-8", newline="") as fh:
                 RowWriter(fh, out_fmt or "jsonl").write({"text": single[:1000]} | report_fields(report, args.full))
@@ -194,7 +195,7 @@ def _score(args: argparse.Namespace) -> int:
                 print(f"{where}: skipped: {safe_text(str(item.error))}", file=sys.stderr)
                 continue
             n_ok += 1
-            for w in item.report.warnings:
+            for w in item.report.warnings if not table else ():  # the table lists them itself
                 print(f"{where}: warning: {w}", file=sys.stderr)
             if table:
                 _print_table(item.report, f"{in_path.name}:{item.line}")
