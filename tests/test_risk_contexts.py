@@ -340,6 +340,25 @@ def test_evidence_papers_share_several_driving_words(scorer: RiskScorer) -> None
         assert all(0 < p["similarity"] <= 1 for p in papers)
 
 
+def test_evidence_sharing_the_same_words_goes_by_what_the_paper_is_about(scorer: RiskScorer) -> None:
+    """No corpus paper uses "border" with "face" or "passport", so the face-matching text's evidence
+    papers all share "border" alone and tie on coverage. They go by how much each paper is about
+    the text's topics and contexts (``paper_profiles`` weighted by the text's lifts), not by
+    cosine, which put first short vision papers repeating "border" (region borders)."""
+    from tmlmap.risk.evidence import coverage_ranking
+
+    cm = scorer.context_model
+    res = cm.analyse([BORDER])
+    Q, lifts = res.drivers(), np.maximum(res.X, 0.0)
+    papers = scorer.score(BORDER).nearest_papers
+    assert all(p["shared_terms"] == ["border"] for p in papers)
+    rows = [cm.term_map.doc_ids.index(p["id"]) for p in papers]
+    about = cm.paper_profiles[rows] @ lifts[0]
+    assert np.all(np.diff(about) <= 1e-6), about  # most about the text's signals first
+    by_cosine = coverage_ranking(Q, cm.forms_papers, cm.papers_T, len(papers))[0][0].tolist()
+    assert by_cosine != rows and about[0] > cm.paper_profiles[by_cosine[0]] @ lifts[0]
+
+
 def test_risky_texts_outrank_ambiguous_ones(scorer: RiskScorer) -> None:
     risky = scorer.score_many([HIRING, LOAN, BORDER])
     plain = scorer.score_many(AMBIGUOUS[:2])

@@ -87,3 +87,29 @@ def test_empty_rows_zero_k_and_bad_input() -> None:
         coverage_ranking(sp.csr_matrix(np.ones((1, 3))), fp, pt, 2)
     with pytest.raises(ValueError, match="k must be"):
         coverage_ranking(q, fp, pt, -1)
+
+
+def test_ties_go_first_to_the_paper_most_about_the_texts_signals() -> None:
+    """With ``tie``, papers using the same driving words go by ``profiles @ weights`` before cosine:
+    a paper repeating the words (high cosine) but about something else comes after one about the
+    text's signals. The share covered is unchanged; papers of higher coverage still come first."""
+    extra = np.array([[0], [1], [1], [0], [1]], dtype=float)  # papers 1, 2, 4 carry a word of their own
+    fp, pt = _matrices(USES, extra)
+    q = sp.csr_matrix(np.array([[0.0, 0.4, 0.4, 0.0], [0.5, 0.3, 0.3, 0.0]]))
+    # two signals; paper 4 is the one most about signal 1, paper 0 the most about signal 0
+    profiles = np.array([[0.99, 0.1], [0.5, 0.2], [0.6, 0.3], [0.3, 0.3], [0.2, 0.9]], dtype=np.float32)
+    weights = np.array([[0.0, 1.0], [1.0, 0.0]])
+    plain = coverage_ranking(q, fp, pt, 3)
+    about = coverage_ranking(q, fp, pt, 3, tie=(profiles, weights))
+    # by cosine, 1 and 4 (two words of three) tie before 2 (two of four), then by index
+    assert plain[0][0].tolist() == [1, 4, 2] and about[0][0].tolist() == [4, 2, 1]
+    np.testing.assert_allclose(about[0][1], plain[0][1])
+    # row 1 leans on signal 0: among the tied 1, 2, 4, paper 2 first; paper 0, the most about
+    # signal 0, covers less of the driving weight and stays last
+    assert coverage_ranking(q, fp, pt, 4, tie=(profiles, weights))[1][0].tolist() == [2, 1, 4, 0]
+    with pytest.raises(ValueError, match="tie needs"):
+        coverage_ranking(q, fp, pt, 3, tie=(profiles[:4], weights))
+    with pytest.raises(ValueError, match="tie needs"):
+        coverage_ranking(q, fp, pt, 3, tie=(profiles, weights[:1]))
+    with pytest.raises(ValueError, match="tie weights"):
+        coverage_ranking(q, fp, pt, 3, tie=(profiles, -weights))

@@ -9,9 +9,13 @@ description's words. So papers are ranked by the share of the driving weight the
 
     coverage[i, d] = sum_j q[i, j] * [paper d uses word j] / sum_j q[i, j]    in [0, 1],
 
-and papers that use the same driving words (equal coverage) by cosine of ``q[i]`` with the
-paper's idf-weighted word vector: the paper more focused on those words first, then the
-lower paper index, so the order is deterministic. This is weighted coordination-level
+and papers that use the same driving words (equal coverage) by how much each paper is about
+the description's signals (``tie``: the paper's profile, the idf-weighted mean of its words'
+fingerprints, as a percentile among the corpus papers per signal, weighted by the
+description's lift on each signal), then by cosine of ``q[i]`` with the paper's idf-weighted
+word vector, then by the lower paper index, so the order is deterministic. Without the
+profile, ties went to the paper repeating the words most: for a border-control text that
+shares only "border" with any paper, image-segmentation papers on region borders. This is weighted coordination-level
 matching of classical retrieval (G. Salton and M. J. McGill, *Introduction to Modern
 Information Retrieval*, 1983), with the driver weights as the query's term weights.
 
@@ -29,15 +33,19 @@ CHUNK = 512
 
 
 def coverage_ranking(Q: sp.csr_matrix, forms_papers: sp.csr_matrix, papers_T: sp.csr_matrix, k: int,
-                     *, chunk: int = CHUNK) -> list[tuple[np.ndarray, np.ndarray]]:
+                     *, tie: tuple[np.ndarray, np.ndarray] | None = None, chunk: int = CHUNK
+                     ) -> list[tuple[np.ndarray, np.ndarray]]:
     """Per row of ``Q``, the ``k`` papers covering most of its driving weight.
 
     ``Q``: ``(n, n_forms)`` non-negative driver weights (any scale per row).
     ``forms_papers``: ``(n_forms, n_docs)`` 0/1, which papers use each word.
     ``papers_T``: ``(n_forms, n_docs)`` L2-normalized idf-weighted paper vectors, transposed
-    (the tie-break). Returns, per row, ``(docs, coverage)``: paper indices and their coverage
-    in ``(0, 1]``, best first (coverage, then cosine, then index); papers using none of the
-    row's words are never returned, so a row with no weight gets empty arrays.
+    (a tie-break). ``tie``: optional ``(profiles, weights)``, ``profiles`` ``(n_docs, s)`` how
+    much each paper is about each of ``s`` signals, ``weights`` ``(n, s)`` non-negative, how much
+    each row is; papers of equal coverage go by ``profiles[d] @ weights[i]`` first. Returns,
+    per row, ``(docs, coverage)``: paper indices and their coverage in ``(0, 1]``, best first
+    (coverage, then the profile, then cosine, then index); papers using none of the row's
+    words are never returned, so a row with no weight gets empty arrays.
     """
     if k < 0:
         raise ValueError(f"k must be >= 0, got {k}")
@@ -47,6 +55,14 @@ def coverage_ranking(Q: sp.csr_matrix, forms_papers: sp.csr_matrix, papers_T: sp
                          f"papers_T {papers_T.shape[0]}")
     if Q.nnz and Q.data.min() < 0:
         raise ValueError("driver weights must be non-negative")
+    if tie is not None:
+        profiles, weights = np.asarray(tie[0]), np.asarray(tie[1], dtype=np.float64)
+        if profiles.ndim != 2 or weights.ndim != 2 or profiles.shape[0] != forms_papers.shape[1] \
+                or weights.shape != (Q.shape[0], profiles.shape[1]):
+            raise ValueError(f"tie needs profiles ({forms_papers.shape[1]}, s) and weights ({Q.shape[0]}, s), "
+                             f"got {profiles.shape} and {weights.shape}")
+        if weights.size and weights.min() < 0:
+            raise ValueError("tie weights must be non-negative")
     totals = np.asarray(Q.sum(axis=1)).ravel()
     Qn = (sp.diags(np.divide(1.0, totals, out=np.zeros_like(totals), where=totals > 0)) @ Q).tocsr()
     out: list[tuple[np.ndarray, np.ndarray]] = []
@@ -79,6 +95,8 @@ def coverage_ranking(Q: sp.csr_matrix, forms_papers: sp.csr_matrix, papers_T: sp
                 kth = np.partition(-cov_r, k - 1)[k - 1]
                 cand = np.flatnonzero(-cov_r <= kth)
                 docs, cov, cov_r, cos = docs[cand], cov[cand], cov_r[cand], cos[cand]
-            order = np.lexsort((docs, -cos, -cov_r))[:k]
+            about = (np.round(profiles[docs] @ weights[lo + r], 9) if tie is not None
+                     else np.zeros(len(docs)))
+            order = np.lexsort((docs, -cos, -about, -cov_r))[:k]
             out.append((docs[order].astype(np.int64), np.minimum(cov[order], 1.0)))
     return out

@@ -619,6 +619,19 @@ class ContextModel:
         """``(n_forms, n_docs)`` 0/1: which papers use each word (:mod:`tmlmap.risk.evidence`)."""
         return self.paper_forms.T.tocsr()
 
+    @functools.cached_property
+    def paper_profiles(self) -> np.ndarray:
+        """``(n_docs, k)`` float32: how much each paper is about each signal (2 topics + the
+        contexts), as its percentile among the corpus papers (1.0 = the paper most about it) of
+        its profile, the idf-weighted mean of its words' fingerprints; the evidence tie-break
+        (:func:`tmlmap.risk.evidence.coverage_ranking`)."""
+        n0 = self.words.n_forms
+        Wp = (self.paper_forms[:, :n0].astype(np.float64) @ sp.diags(self.words.idf[:n0])).tocsr()
+        mass = np.maximum(np.asarray(Wp.sum(axis=1)), 1e-12)
+        profile = np.asarray(Wp @ self.words.affinity[:n0]) / mass
+        ranks = np.argsort(np.argsort(profile, axis=0, kind="stable"), axis=0, kind="stable")
+        return ((ranks + 1) / max(len(profile), 1)).astype(np.float32)
+
     def shared_words(self, paper: int, q_idx: np.ndarray, q_w: np.ndarray, n: int = 5) -> list[str]:
         """The query's driving words that paper ``paper`` uses, strongest first (at most ``n``)."""
         lo, hi = self.paper_forms.indptr[paper], self.paper_forms.indptr[paper + 1]

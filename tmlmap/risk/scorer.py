@@ -502,11 +502,13 @@ class RiskScorer:
     def _nearest_on_drivers(self, res: Analysis) -> list[list[dict[str, Any]]]:
         """Evidence papers: those using most of the words that drive the risk, weighted by their part
         of the logits (:func:`tmlmap.risk.evidence.coverage_ranking`, :meth:`ContextModel.drivers`);
-        ``similarity`` is the share of that driving weight the paper uses."""
+        ``similarity`` is the share of that driving weight the paper uses; papers using the same
+        driving words go by how much they are about the text's signals (its lifts)."""
         cm = self.context_model
         assert cm is not None
         Q = res.drivers()
-        ranked = coverage_ranking(Q, cm.forms_papers, cm.papers_T, self.n_nearest)
+        ranked = coverage_ranking(Q, cm.forms_papers, cm.papers_T, self.n_nearest,
+                                  tie=(cm.paper_profiles, np.maximum(res.X, 0.0)))
         out: list[list[dict[str, Any]]] = []
         for r, (docs, cov) in enumerate(ranked):
             q_idx, q_w = Q.indices[Q.indptr[r]: Q.indptr[r + 1]], Q.data[Q.indptr[r]: Q.indptr[r + 1]]

@@ -273,8 +273,9 @@ METHODS = {
         "score low and rank less well than the incident descriptions the model was fitted on, so "
         "say what the system decides, about whom, from what data. "
         "Evidence papers are those that use most of the words driving the risk, weighted by "
-        "their part of it (the share column). Text that is not language gets no score. "
-        "This is a screening aid, not an audit; README, *Risk scoring*, has the details."
+        "their part of it (the share column); of papers using the same words, the one most "
+        "about the description's topics and contexts comes first. Text that is not language "
+        "gets no score. This is a screening aid, not an audit; README, *Risk scoring*, has the details."
     ),
 }
 
