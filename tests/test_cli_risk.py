@@ -96,6 +96,9 @@ def test_batch_jsonl_with_bad_rows(cli_env, tmp_path: Path, capsys) -> None:
     for line in (2, 3, 5, 6):
         assert f"in.jsonl:{line}: skipped" in err
     assert "in.jsonl:1: skipped" not in err and "in.jsonl:7: skipped" not in err
+    # the two short descriptions are summed up in one line, not warned about row by row
+    assert "in.jsonl: warning: 2 of 2 rows have few distinct words (fewer than 10 known; lines 1, 7)" in err
+    assert "in.jsonl:1: warning" not in err and err.count("few distinct words") == 1
     rows = [json.loads(x) for x in out.read_text(encoding="utf-8").splitlines()]
     assert [r["id"] for r in rows] == ["a", "g"]
     assert rows[0]["team"] == "credit" and rows[0]["description"].startswith("Automated")

@@ -38,7 +38,14 @@ from typing import Any, TextIO
 
 from tmlmap.cli.store import safe_text
 from tmlmap.risk.batch import BatchInputError, RowWriter, read_rows, report_fields, score_rows
-from tmlmap.risk.scorer import CONTRACT_FIELDS, MAX_CHARS, RiskReport, RiskScorer
+from tmlmap.risk.scorer import (
+    CONTRACT_FIELDS,
+    MAX_CHARS,
+    SHORT_TEXT_WARNING,
+    SHORT_TEXT_WORDS,
+    RiskReport,
+    RiskScorer,
+)
 
 #: Largest single description file read by ``--file`` (bytes); the scorer truncates further.
 MAX_FILE_BYTES = 10_000_000
@@ -184,6 +191,7 @@ def _score(args: argparse.Namespace) -> int:
     out_fh: TextIO = open(out_path, "w", encoding="utf-8", newline="") if out_path else sys.stdout  # noqa: SIM115
     writer = RowWriter(out_fh, out_fmt or "jsonl")
     n_ok = n_bad = 0
+    short_lines: list[int] = []  # rows with the short-text warning: summed up once, not one line each
     t0 = time.perf_counter()
     try:
         table = args.format == "table" and not out_path
@@ -196,7 +204,10 @@ def _score(args: argparse.Namespace) -> int:
                 continue
             n_ok += 1
             for w in item.report.warnings if not table else ():  # the table lists them itself
-                print(f"{where}: warning: {w}", file=sys.stderr)
+                if w.startswith(SHORT_TEXT_WARNING):
+                    short_lines.append(item.line)
+                else:
+                    print(f"{where}: warning: {w}", file=sys.stderr)
             if table:
                 _print_table(item.report, f"{in_path.name}:{item.line}")
             else:
@@ -207,6 +218,11 @@ def _score(args: argparse.Namespace) -> int:
     finally:
         if out_path:
             out_fh.close()
+    if short_lines:
+        shown = ", ".join(map(str, short_lines[:10])) + (", ..." if len(short_lines) > 10 else "")
+        print(f"{safe_text(str(in_path))}: warning: {len(short_lines):,} of {n_ok:,} rows have few distinct words "
+              f"(fewer than {SHORT_TEXT_WORDS} known; lines {shown}): such texts score low and rank less well, "
+              "so compare their percentiles", file=sys.stderr)
     print(f"scored {n_ok:,} rows in {time.perf_counter() - t0:.1f} s"
           + (f"; skipped {n_bad:,} bad rows" if n_bad else ""), file=sys.stderr)
     return 1 if n_bad else 0

@@ -129,6 +129,8 @@ LOW_CONFIDENCE = 0.3
 #: hand-written devset's median is 9), and cut to their headline (median 6) held-out entries
 #: rank at 0.766 / 0.738 AUC instead of 0.860 / 0.873 (README, *Short texts*).
 SHORT_TEXT_WORDS = 10
+#: How that warning starts (batch output sums these up instead of repeating them per row).
+SHORT_TEXT_WARNING = "few distinct words"
 #: Confidence scales: hits for ~63% of full weight, coverage counted as full.
 CONF_HITS_SCALE = 6.0
 CONF_FULL_COVERAGE = 0.5
@@ -447,7 +449,7 @@ class RiskScorer:
                          f"({res.coverage[i]:.0%} of the words); the scores may not be meaningful")
             elif res.n_distinct[i] < SHORT_TEXT_WORDS:
                 # counted in distinct words, so a long text repeating one sentence is flagged too
-                w.append(f"few distinct words ({int(res.n_distinct[i])} known; the incident descriptions the "
+                w.append(f"{SHORT_TEXT_WARNING} ({int(res.n_distinct[i])} known; the incident descriptions the "
                          f"risks were fitted on nearly all have {SHORT_TEXT_WORDS} or more): a text saying this "
                          "little scores low and ranks less well, so compare the percentile, or say what the "
                          "system decides, about whom, from what data")
