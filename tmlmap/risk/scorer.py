@@ -8,9 +8,10 @@ AIAAIC dev split, with the incident words on top (:mod:`tmlmap.risk.incident_wor
 turns them into ``fairness_risk`` / ``privacy_risk`` (``None`` for text that is not
 language); ``contexts`` lists the contexts the text touches, ``incident_terms`` the
 words the incidents marked; ``nearest_papers`` are the papers using most of the risk-driving
-words (:mod:`tmlmap.risk.evidence`) and
-carry ``shared_terms``. Input hygiene (:func:`clean_input`) and the report
-fields are shared by all methods.
+words (:mod:`tmlmap.risk.evidence`; ties by what each paper is about) and
+carry ``shared_terms``. A text with fewer than :data:`SHORT_TEXT_WORDS` distinct
+known words is scored with a warning (short texts score low and rank less well).
+Input hygiene (:func:`clean_input`) and the report fields are shared by all methods.
 
 The previous methods (``"bipartite"``, ``"diffusion"``, ``"reference"``,
 ``"keyword"``), kept for comparison, score as follows:
