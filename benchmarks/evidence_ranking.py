@@ -95,9 +95,7 @@ def main() -> None:
     wf = cm.words
     n0 = wf.n_forms
     D = cm.paper_forms[:, :n0].astype(np.float64).tocsr()
-    Wp = (D @ sp.diags(wf.idf[:n0])).tocsr()
-    profile = np.asarray(Wp @ wf.affinity[:n0]) / np.maximum(np.asarray(Wp.sum(axis=1)), 1e-12)
-    percentile = (np.argsort(np.argsort(profile, axis=0, kind="stable"), axis=0) + 1) / len(profile)
+    percentile = cm.paper_profiles  # (n_docs, k) each paper's profile as a percentile per signal
     form = {d: i for i, d in enumerate(wf.display[:n0])}
     lexicon = {lab: np.asarray(D[:, [form[w] for w in TOPICS[lab].seeds if w in form]].sum(axis=1)).ravel() > 0
                for lab in LABELS}

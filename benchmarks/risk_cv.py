@@ -913,10 +913,12 @@ def frontier_main() -> None:
 def short_main() -> None:
     """Issue 12, short texts (``--short-texts``): AIAAIC entries are a headline plus metadata fields
     (System, Technology, Purpose, Sector, Deployer), a median of 24 words (the headline 9); a
-    description a user types is often one sentence (the devset's median is 16 words). Each candidate fits on the dev entries as they are and/or on copies cut to
-    the headline (or the headline and the Purpose field) with the same labels, and is read out of
-    fold on all three forms (the same folds: a held-out incident's copies are held out too), on
-    the devset's dev part (the transfer check) and on the issue's hiring and county-fair sentences."""
+    description a user types is often one sentence (the devset's median is 16 words). Each
+    candidate fits on the dev entries as they are and/or on copies cut to the headline (or the
+    headline and the Purpose field, or the metadata alone) with the same labels, and is read out
+    of fold on the entry, headline and headline + purpose forms (the same folds: a held-out
+    incident's copies are held out too), on the devset's dev part (the transfer check) and on
+    the issue's hiring and county-fair sentences."""
     import re
 
     from tmlmap.risk.evaluate import auc_difference
@@ -936,9 +938,10 @@ def short_main() -> None:
 
     sentences = {"hiring": "We screen job applicants' CVs and rank candidates for interviews",
                  "county fair": "the county state fair forecasts attendance"}
-    wf = word_fingerprints(M)
     def metadata(t: str) -> str:
         return t[len(headline(t)):].strip()
+
+    wf = word_fingerprints(M)
 
     every = (texts + [headline(t) for t in texts] + [headline_purpose(t) for t in texts]
              + [metadata(t) for t in texts] + ds_texts + list(sentences.values()))
@@ -957,6 +960,13 @@ def short_main() -> None:
             Z[rows["words"]], voc.matrix(W[rows["words"]], keys)[0], y["words"])
         return m.logit(Z[test], voc.matrix(W[test], keys)[0])
 
+    def training(map_forms: list[str], word_forms: list[str], idx: np.ndarray, y: np.ndarray
+                 ) -> tuple[dict[str, np.ndarray], dict[str, np.ndarray]]:
+        """Rows and labels of incidents ``idx`` in each stage's forms (labels ``y`` of ``idx``)."""
+        stages = {"map": map_forms, "words": word_forms}
+        return ({s: np.concatenate([every_form[f][idx] for f in fs]) for s, fs in stages.items()},
+                {s: np.tile(y, len(fs)) for s, fs in stages.items()})
+
     def run(name: str, map_forms: list[str], word_forms: list[str]) -> None:
         res: dict = {}
         for lab in LABELS:
@@ -964,20 +974,17 @@ def short_main() -> None:
             oof = {f: np.zeros(n) for f in forms}
             for k in range(5):
                 tr, te = np.flatnonzero(folds != k), np.flatnonzero(folds == k)
-                rows = {"map": np.concatenate([every_form[f][tr] for f in map_forms]),
-                        "words": np.concatenate([every_form[f][tr] for f in word_forms])}
-                ys = {"map": np.tile(y[tr], len(map_forms)), "words": np.tile(y[tr], len(word_forms))}
-                out = fit_predict(rows, ys, np.concatenate([forms[f][te] for f in forms]))
+                out = fit_predict(*training(map_forms, word_forms, tr, y[tr]),
+                                  np.concatenate([forms[f][te] for f in forms]))
                 for i, f in enumerate(forms):
                     oof[f][te] = out[i * len(te):(i + 1) * len(te)]
-            rows = {"map": np.concatenate([every_form[f] for f in map_forms]),
-                    "words": np.concatenate([every_form[f] for f in word_forms])}
-            z = fit_predict(rows, {"map": np.tile(y, len(map_forms)), "words": np.tile(y, len(word_forms))}, other)
+            z = fit_predict(*training(map_forms, word_forms, np.arange(n), y), other)
             p = 1 / (1 + np.exp(-z))
             z_ds, p_ds, p_sent = z[: len(ds_texts)], p[: len(ds_texts)], p[len(ds_texts):]
             res[lab] = {f: auc(y, oof[f]) for f in forms}
-            res[lab].update(z_ds=z_ds, oof_headline=oof["headline"], ds=auc(ds_Y[lab], z_ds), pos=float(p_ds[ds_Y[lab] == 1].mean()),
-                            neg=float(p_ds[ds_Y[lab] == 0].mean()), sent=dict(zip(sentences, p_sent.tolist(), strict=True)))
+            res[lab].update(z_ds=z_ds, oof_headline=oof["headline"], ds=auc(ds_Y[lab], z_ds),
+                            pos=float(p_ds[ds_Y[lab] == 1].mean()), neg=float(p_ds[ds_Y[lab] == 0].mean()),
+                            sent=dict(zip(sentences, p_sent.tolist(), strict=True)))
         RESULTS.append((name, res))
         print(name, {lab: {k: round(v, 3) for k, v in r.items() if isinstance(v, float)} for lab, r in res.items()},
               flush=True)

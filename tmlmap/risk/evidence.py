@@ -15,9 +15,10 @@ fingerprints, as a percentile among the corpus papers per signal, weighted by th
 description's lift on each signal), then by cosine of ``q[i]`` with the paper's idf-weighted
 word vector, then by the lower paper index, so the order is deterministic. Without the
 profile, ties went to the paper repeating the words most: for a border-control text that
-shares only "border" with any paper, image-segmentation papers on region borders. This is weighted coordination-level
-matching of classical retrieval (G. Salton and M. J. McGill, *Introduction to Modern
-Information Retrieval*, 1983), with the driver weights as the query's term weights.
+shares only "border" with any paper, image-segmentation papers on region borders. This is
+weighted coordination-level matching of classical retrieval (G. Salton and M. J. McGill,
+*Introduction to Modern Information Retrieval*, 1983), with the driver weights as the
+query's term weights.
 
 The measured effect, against cosine, is in the README (*Evidence papers*;
 ``benchmarks/evidence_ranking.py``).

@@ -20,6 +20,7 @@ import pandas as pd
 import streamlit as st
 
 from tmlmap.corpus.store import HIGHLIGHT_END, HIGHLIGHT_START
+from tmlmap.risk.scorer import SHORT_TEXT_WORDS
 
 #: Highlight colours of the named topics (keys of :data:`tmlmap.lexicons.TOPICS`).
 TOPIC_COLOURS = {
@@ -269,7 +270,7 @@ METHODS = {
         "about bias (or privacy); base rates are about 19 % and 29 %, so most texts score low: "
         "compare the percentile (the share of corpus papers scoring at most as high) and the "
         "contexts listed. Confidence falls when few of the description's words are known. "
-        "A description of fewer than 10 distinct known words is flagged: one-line texts "
+        f"A description of fewer than {SHORT_TEXT_WORDS} distinct known words is flagged: one-line texts "
         "score low and rank less well than the incident descriptions the model was fitted on, so "
         "say what the system decides, about whom, from what data. "
         "Evidence papers are those that use most of the words driving the risk, weighted by "
