@@ -2,7 +2,8 @@
 
 Usage::
 
-    python benchmarks/risk_cv.py [--markdown | --spelling | --incident-words | --privacy-frontier | --short-texts]
+    python benchmarks/risk_cv.py [--markdown | --spelling | --incident-words | --privacy-frontier | --short-texts
+                                  | --contexts]
 
 Only the AIAAIC **dev** split (``data/aiaaic.jsonl``, 1,260 incidents) is read; the
 test split is never loaded here. Folds: stratified 5-fold on the (fairness, privacy)
@@ -1010,7 +1011,8 @@ def short_main() -> None:
         print(f"| {name} | {f['entry']:.3f} / {q['entry']:.3f} | {f['headline']:.3f} / {q['headline']:.3f} "
               f"| {f['headline + purpose']:.3f} / {q['headline + purpose']:.3f} | {f['ds']:.3f} / {q['ds']:.3f} "
               f"| {f['pos']:.3f} / {f['neg']:.3f} | {q['pos']:.3f} / {q['neg']:.3f} "
-              f"| {f['sent']['hiring']:.3f} | {f['sent']['county fair']:.3f} |")
+              f"| {f['sent']['hiring']:.3f} | {f['sent']['county fair']:.3f} | {r['listed']['per_text']:.2f} "
+              f"| {r['listed']['agree']:.3f} | {r['listed']['risky']:.2f} / {r['listed']['plain']:.2f} |")
     print("\n| candidate minus the default (paired 95 % bootstrap) | devset dev: fairness | privacy "
           "| dev CV, headlines only: fairness | privacy |\n|---|---|---|---|---|")
     base = RESULTS[0][1]
@@ -1018,6 +1020,181 @@ def short_main() -> None:
         cells = [auc_difference(ds_Y[lab], r[lab]["z_ds"], base[lab]["z_ds"]) for lab in LABELS]
         cells += [auc_difference(Y[lab], r[lab]["oof_headline"], base[lab]["oof_headline"]) for lab in LABELS]
         print(f"| {name} | " + " | ".join(f"{d:+.3f} [{lo:+.3f}, {hi:+.3f}]" for d, lo, hi in cells) + " |")
+
+
+def contexts_main() -> None:
+    """Issue 12, use contexts (``--contexts``): how much the AIAAIC incidents weigh each context, and
+    two ways tried to make the contexts count more, on the same folds, with the devset as the check.
+
+    Part 1, per context: how many dev incidents touch it as a report lists it (mean-reading lift at
+    least :data:`~tmlmap.risk.model.CONTEXT_MIN_LIFT`), the share of them labelled fairness / privacy,
+    the default map/context model's summed weight per label over the six readings, and the same counts
+    on the devset's dev part. Part 2, candidates (both stages refitted, incident words on top as in
+    the default): (a) a **taxonomy prior**: the weights of every context pulled, by an extra L2
+    penalty ``lam``, toward ``c`` for the risk its source speaks to (Annex III / Article 5: fairness;
+    GDPR: privacy; the law says these uses carry that risk, the incidents need not); (b) the AIAAIC
+    **entry-format labels** ("System:", "Technology:", "Purpose:", "Sector:", "Deployer:") removed
+    before reading, as the incident words leave out words of more than a fifth of the incidents; (c)
+    **stricter seeds**: a definition word seeds its context only if at most 0.5-2 % of papers use it
+    (default 5 %), so generic words ("decide", "tools", "score") no longer carry a context alone.
+    Per candidate also the contexts a report would list on the devset's texts: how many per text, the
+    share listed on texts labelled with the context's risk, and the share of risky / plain texts
+    with at least one."""
+    import re
+
+    from scipy.optimize import minimize
+
+    from tmlmap.risk.contexts import SOURCE_RISK
+    from tmlmap.risk.evaluate import auc_difference
+    from tmlmap.risk.incident_words import IncidentVocabulary
+    from tmlmap.risk.logistic import penalised_log_loss
+    from tmlmap.risk.model import CONTEXT_MIN_LIFT, L2, Logistic, features, views
+    from tmlmap.risk.words import word_fingerprints
+
+    t0 = time.time()
+    n, nd = len(texts), len(ds_texts)
+    sentences = {"hiring": "We screen job applicants' CVs and rank candidates for interviews",
+                 "county fair": "the county state fair forecasts attendance"}
+    wf = word_fingerprints(M)
+    k, nv = len(wf.columns), len(views(wf))
+    labels_re = re.compile(r"\b(?:System|Technology|Purpose|Sector|Deployer):\s*")
+
+    def inputs(dev_texts, wf_=wf):
+        Z, W, *rest = features(M, wf_, list(dev_texts) + ds_texts + list(sentences.values()), full=True)
+        return Z, W, rest[5], wf_
+
+    as_is = inputs(texts)
+    print(f"# features {time.time() - t0:.0f} s", flush=True)
+
+    # Part 1: what the incidents weigh.
+    Z = as_is[0]
+    weights = {lab: fit_logistic(Z[:n], Y[lab].astype(float)).coef.reshape(nv, k).sum(axis=0) for lab in LABELS}
+    print("\n| context | point | dev incidents touching it | of them fairness / privacy | weight, fairness / "
+          "privacy (six readings) | devset dev texts touching it | of them fairness / privacy |\n|---|---|---|---|---|---|---|")
+    print(f"| (all) | | {n} | {Y['fairness'].mean():.2f} / {Y['privacy'].mean():.2f} | | {nd} | "
+          f"{ds_Y['fairness'].mean():.2f} / {ds_Y['privacy'].mean():.2f} |")
+    for j, c in enumerate(wf.contexts):
+        s = wf.n_topics + j
+        t, td = Z[:n, s] >= CONTEXT_MIN_LIFT, Z[n:n + nd, s] >= CONTEXT_MIN_LIFT
+        rate = lambda yy, m: f"{yy['fairness'][m].mean():.2f} / {yy['privacy'][m].mean():.2f}" if m.any() else "-"  # noqa: E731
+        print(f"| {c.name[:60]} | {c.point} | {t.sum()} | {rate(Y, t)} | {weights['fairness'][s]:.2f} / "
+              f"{weights['privacy'][s]:.2f} | {td.sum()} | {rate(ds_Y, td)} |")
+
+    # Part 2: candidates.
+    sig_risk = list(wf.columns[: wf.n_topics]) + [SOURCE_RISK[c.source] for c in wf.contexts]
+
+    def fit_prior(X, y, target, lam):
+        """Non-negative logistic weights with L2 ``L2`` toward 0, or ``lam`` toward ``target`` where ``lam > 0``."""
+        pen = np.where(lam > 0, lam, L2)
+
+        def loss(th):
+            f, g = penalised_log_loss(th, th[0] + X @ th[1:], y, X, 0.0)
+            d = th[1:] - target
+            return f + pen @ d ** 2, g + np.r_[0.0, 2 * pen * d]
+        # started from 0 as fit_logistic is: started at the target, the logits saturate (intercept -64)
+        # and L-BFGS-B stops on the flat loss at once
+        th0 = np.r_[np.log(y.mean() / (1 - y.mean())), np.zeros(X.shape[1])]
+        x = minimize(loss, th0, jac=True, method="L-BFGS-B", bounds=[(None, None)] + [(0, None)] * X.shape[1]).x
+        return Logistic(x[1:], float(x[0]), len(y), int(y.sum()))
+
+    def prior(lab, c, lam, which):
+        target, strength = np.zeros(nv * k), np.zeros(nv * k)
+        for v, name in enumerate(views(wf)):
+            for s in range(wf.n_topics, k):
+                if name in which and sig_risk[s] == lab:
+                    target[v * k + s], strength[v * k + s] = c, lam
+        return target, strength
+
+    def run(name, data, spec=None):
+        Z, W, keys, wf_ = data
+        display = wf_.display[: wf_.n_forms]
+        other = np.arange(n, Z.shape[0])
+        res = {}
+        for lab in LABELS:
+            y = Y[lab].astype(float)
+
+            def fit(rows, y=y, lab=lab):
+                m = fit_logistic(Z[rows], y[rows]) if spec is None else fit_prior(Z[rows], y[rows], *prior(lab, *spec))
+                voc = IncidentVocabulary.fit(display, W[rows], keys)
+                m = m.with_incident_words(Z[rows], voc.matrix(W[rows], keys)[0], y[rows])
+                return lambda idx: m.logit(Z[idx], voc.matrix(W[idx], keys)[0])
+            oof = np.zeros(n)
+            for f in range(5):
+                oof[folds == f] = fit(np.flatnonzero(folds != f))(np.flatnonzero(folds == f))
+            z = fit(np.arange(n))(other)
+            p = 1 / (1 + np.exp(-z))
+            res[lab] = dict(cv=auc(y, oof), oof=oof, z_ds=z[:nd], ds=auc(ds_Y[lab], z[:nd]),
+                            pos=float(p[:nd][ds_Y[lab] == 1].mean()), neg=float(p[:nd][ds_Y[lab] == 0].mean()),
+                            sent=dict(zip(sentences, p[nd:].tolist(), strict=True)))
+        # the contexts a report lists on the devset texts: how often, and on texts labelled with their risk
+        listed = Z[n:n + nd, wf_.n_topics:k] >= CONTEXT_MIN_LIFT
+        agree = np.where(np.asarray(sig_risk[wf_.n_topics:])[None, :] == "fairness", ds_Y["fairness"][:, None],
+                         ds_Y["privacy"][:, None]).astype(bool)
+        risky = (ds_Y["fairness"] | ds_Y["privacy"]).astype(bool)
+        res["listed"] = dict(per_text=float(listed.sum(1).mean()), agree=float(agree[listed].mean()),
+                             risky=float(listed[risky].any(1).mean()), plain=float(listed[~risky].any(1).mean()))
+        RESULTS.append((name, res))
+        print(name, {lab: round(res[lab]["cv"], 3) for lab in LABELS}, res["listed"], f"({time.time() - t0:.0f} s)",
+              flush=True)
+
+    run("default", as_is)
+    for which, label in ((("mean",), "mean reading"), (tuple(views(wf)), "all six readings")):
+        for c, lam in ((0.25, 1e-3), (0.5, 1e-3), (1.0, 1e-3), (0.5, 1e-2)):
+            if label == "all six readings" and (c, lam) not in ((0.25, 1e-3), (0.5, 1e-3)):
+                continue
+            run(f"taxonomy prior: context weights pulled toward {c:g} ({label}, strength {lam:g})", as_is,
+                (c, lam, which))
+    run("entry-format labels removed before reading", inputs([labels_re.sub("", t) for t in texts]))
+    from dataclasses import replace
+
+    from tmlmap.risk.contexts import PEOPLE_KEY, parse_contexts
+    from tmlmap.risk.words import MAX_SEED_DF_SHARE, compute_word_fingerprints
+    points = [replace(c, definition=c.definition.split(": ", 1)[1]) if c.source == "annex3" else c
+              for c in parse_contexts()]
+    run("seeds: an Annex III point's own words, without its area's heading", inputs(
+        texts, compute_word_fingerprints(M, points)))
+    run("seeds keep no floor (their papers decide their value)", inputs(
+        texts, compute_word_fingerprints(M, seed_floor=False)))
+    import tmlmap.risk.words as words_mod
+    plain_seeds = words_mod.context_seeds
+
+    def exclusive_seeds(*a, **kw):
+        """Words of the definitions of two or more Annex III areas seed "decisions about people" only."""
+        out = plain_seeds(*a, **kw)
+        shared = set(out[PEOPLE_KEY])
+        return {key: v if key == PEOPLE_KEY else [f for f in v if f not in shared] for key, v in out.items()}
+    words_mod.context_seeds = exclusive_seeds
+    try:
+        run("seeds: words shared by two or more areas seed only 'decisions about people'", inputs(
+            texts, compute_word_fingerprints(M)))
+    finally:
+        words_mod.context_seeds = plain_seeds
+    for share in (0.005, 0.01, 0.02):
+        assert share != MAX_SEED_DF_SHARE
+        run(f"seeds: definition words in at most {share:.1%} of papers (default {MAX_SEED_DF_SHARE:.0%})",
+            inputs(texts, compute_word_fingerprints(M, max_seed_df_share=share)))
+    print(f"# {time.time() - t0:.0f} s", flush=True)
+    print("\n| candidate | dev CV: fairness / privacy | minus the default, dev CV (paired 95 %): fairness | privacy "
+          "| devset dev AUC | minus the default, devset dev: fairness | privacy | mean risk, risky / plain "
+          "devset texts: fairness | privacy | hiring sentence, fairness | county-fair sentence, fairness "
+          "| devset contexts listed per text | share listed on texts with their risk | risky / plain texts "
+          "with a context |")
+    print("|---|---|---|---|---|---|---|---|---|---|---|---|---|---|")
+    base = RESULTS[0][1]
+    for name, r in RESULTS:
+        f, q = r["fairness"], r["privacy"]
+        diffs = []
+        for key, yy in (("oof", Y), ("z_ds", ds_Y)):
+            for lab in LABELS:
+                if r is base:
+                    diffs.append("")
+                else:
+                    d, lo, hi = auc_difference(yy[lab], r[lab][key], base[lab][key])
+                    diffs.append(f"{d:+.3f} [{lo:+.3f}, {hi:+.3f}]")
+        print(f"| {name} | {f['cv']:.3f} / {q['cv']:.3f} | {diffs[0]} | {diffs[1]} | {f['ds']:.3f} / {q['ds']:.3f} "
+              f"| {diffs[2]} | {diffs[3]} | {f['pos']:.3f} / {f['neg']:.3f} | {q['pos']:.3f} / {q['neg']:.3f} "
+              f"| {f['sent']['hiring']:.3f} | {f['sent']['county fair']:.3f} | {r['listed']['per_text']:.2f} "
+              f"| {r['listed']['agree']:.3f} | {r['listed']['risky']:.2f} / {r['listed']['plain']:.2f} |")
 
 
 RESULTS: list = []
@@ -1030,5 +1207,7 @@ if __name__ == "__main__":
         spelling_main()
     elif "--short-texts" in sys.argv:
         short_main()
+    elif "--contexts" in sys.argv:
+        contexts_main()
     else:
         main()

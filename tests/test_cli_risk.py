@@ -48,6 +48,9 @@ def test_score_full_and_table(cli_env, capsys) -> None:
     # a one-line text is told so, once: in the table, not again on stderr
     assert table.count("warning: few distinct words (") == 1 and "warning" not in captured.err
     assert "context: Annex III 4(a)" in table
+    # each context says what it adds to the two logits (its part, not an impression)
+    assert re.search(r"context: Annex III 4\(a\): .*\[fairness, score \d\.\d\d, adds fairness \+\d\.\d\d, "
+                     r"adds privacy \+\d\.\d\d\]", table)
     assert "incident words: rank (fairness +" in table  # "rank" marked fairness incidents
     assert "; shares " in table  # each evidence paper says which words it shares
     shares = [int(m) for m in re.findall(r"paper \[uses (\d+)% of the driving words\]", table)]

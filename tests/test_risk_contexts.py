@@ -282,8 +282,38 @@ def test_contexts_in_the_full_report_only(scorer: RiskScorer) -> None:
     assert full["contexts"] == rep.contexts
     top = rep.contexts[0]
     assert top["point"] == "Annex III 4(a)" and top["risk"] == "fairness" and top["words"]
-    assert set(top) == {"key", "name", "point", "risk", "score", "words"}
+    assert set(top) == {"key", "name", "point", "risk", "score", "words", "contribution"}
     json.dumps(full)
+
+
+def test_context_contributions_are_their_parts_of_the_logits(scorer: RiskScorer) -> None:
+    """Each listed context carries its part of each risk's logit: its weights times its inputs over the
+    six readings, so the signals' parts plus the incident words' make up ``raw`` exactly, and a strong
+    context the incidents did not weigh shows 0 (not the impression that it drives the risk)."""
+    cm = scorer.context_model
+    texts = [HIRING, LOAN, BORDER, "A credit scoring model for a consumer bank that approves or rejects credit "
+             "card applications in real time."]
+    res = cm.analyse(texts)
+    parts = res.signal_parts()
+    n, k = res.X.shape
+    assert parts.shape == (n, k, 2) and (parts >= 0).all()
+    incident = np.zeros((n, 2))
+    np.add.at(incident, np.repeat(np.arange(n), np.diff(res.W.indptr)), res.word_parts)
+    np.testing.assert_allclose(parts.sum(axis=1) + incident, res.evidence(), rtol=1e-9, atol=1e-9)
+    keys = [c.key for c in cm.words.contexts]
+    nt = cm.words.n_topics
+    seen_zero = False
+    reps = scorer.score_many(texts)
+    assert sum(len(r.contexts) for r in reps) >= 4
+    for i, rep in enumerate(reps):
+        for c in rep.contexts:
+            s = nt + keys.index(c["key"])
+            for lab in ("fairness", "privacy"):
+                coef = cm.models[lab].coef.reshape(-1, k)[:, s]
+                expected = float(coef @ res.Z[i].reshape(-1, k)[:, s])
+                assert c["contribution"][lab] == pytest.approx(expected, abs=1e-4)
+                seen_zero |= c["score"] >= 1.5 and not coef.any()
+    assert seen_zero  # a strong context with no weight for one risk is shown as adding nothing to it
 
 
 def test_words_outside_the_map_count(scorer: RiskScorer, real_map) -> None:
@@ -444,9 +474,15 @@ def test_dashboard_context_rows_and_markdown_escape_the_report() -> None:
          "score": 2.5, "words": ["candidate", "cv|s"]}])
     rows = context_rows(rep)
     assert rows == [{"point": "Annex III 4(a)", "context": "Employment: recruitment <b>", "risk": "fairness",
-                     "score": 2.5, "evidence words": "candidate, cv|s"}]
+                     "score": 2.5, "adds to fairness": None, "adds to privacy": None,
+                     "evidence words": "candidate, cv|s"}]  # a report from before contributions: not made up
     md = "\n".join(contexts_markdown(rep))
     assert "Annex III 4&#40;a&#41;" in md and "<b>" not in md and "cv|s" not in md  # escaped for Markdown tables
+    assert md.splitlines()[4].endswith("| n/a | n/a |")
+    rep.contexts[0]["contribution"] = {"fairness": 0.391, "privacy": 0.0}
+    assert context_rows(rep)[0]["adds to fairness"] == 0.391
+    md = contexts_markdown(rep)
+    assert md[4].endswith("| +0.39 | +0.00 |") and "rarely about that risk" in md[-2]
     assert format_risk(None) == "n/a" and format_risk(0.256) == "0.26"
     assert "None of the listed" in "\n".join(contexts_markdown(RiskReport(0.1, 0.1, 1.0, 1.0, 0.5)))
     near = RiskReport(0.3, 0.1, 97.0, 50.0, 0.6, nearest_papers=[

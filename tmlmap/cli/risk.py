@@ -84,7 +84,9 @@ def _print_table(report: RiskReport, label: str = "") -> None:
     print(f"  privacy risk   {num(report.privacy_risk, '6.3f')}   (percentile {num(report.privacy_percentile, '5.1f')})")
     print(f"  confidence     {report.confidence:6.3f}")
     for c in report.contexts:
-        print(f"  context: {safe_text(c['point'])}: {safe_text(c['name'])} [{c['risk']}, score {c['score']:.2f}]"
+        adds = c.get("contribution") or {}
+        parts = "".join(f", adds {lab} {adds[lab]:+.2f}" for lab in ("fairness", "privacy") if lab in adds)
+        print(f"  context: {safe_text(c['point'])}: {safe_text(c['name'])} [{c['risk']}, score {c['score']:.2f}{parts}]"
               + (f" because of {', '.join(safe_text(w) for w in c['words'])}" if c["words"] else ""))
     if report.incident_terms:
         print("  incident words: " + ", ".join(f"{safe_text(t['term'])} ({t['topic']} +{t['contribution']:.2f})"

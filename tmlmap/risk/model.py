@@ -451,10 +451,24 @@ class Analysis:
                                          self.model.groups)
         return dict(zip(FEATURES, self._groups_cache[i].tolist(), strict=True))
 
+    def signal_parts(self) -> np.ndarray:
+        """``(n, k, 2)``: each signal's part of the fairness/privacy logit (minus intercept): the sum over
+        its readings of weight x input, ``sum_v a[v k + s] Z[:, v k + s]`` (the incident words not included).
+        A context can be strong (high lift) and add nothing: the incidents did not weigh it."""
+        if not hasattr(self, "_signal_cache"):
+            n, k = self.X.shape
+            nv = self.Z.shape[1] // k
+            Zr = self.Z.reshape(n, nv, k)
+            self._signal_cache = np.stack([np.einsum("nvk,vk->nk", Zr, self.model.models[lab].coef.reshape(nv, k))
+                                           for lab in LABELS], axis=2)
+        return self._signal_cache
+
     def contexts(self, i: int) -> list[dict]:
-        """The contexts text ``i`` touches (lift >= :data:`CONTEXT_MIN_LIFT`), strongest first, with evidence words."""
+        """The contexts text ``i`` touches (lift >= :data:`CONTEXT_MIN_LIFT`), strongest first, with evidence
+        words and ``contribution``: the context's part of each risk's logit (:meth:`signal_parts`)."""
         wf = self.model.words
         nt = wf.n_topics
+        parts = self.signal_parts()[i]
         lo, hi = self.W.indptr[i], self.W.indptr[i + 1]
         out = []
         order = np.argsort(-self.X[i, nt:], kind="stable")
@@ -469,7 +483,8 @@ class Analysis:
             words = [self.word(int(self.W.indices[lo + b])) for b in best.tolist()
                      if col[b] > 0 and self.affinity_row(int(self.W.indices[lo + b]))[nt + j] >= 2 * wf.prior[nt + j]]
             out.append({"key": c.key, "name": c.name, "point": c.point, "risk": c.risk,
-                        "score": round(lift_, 3), "words": words})
+                        "score": round(lift_, 3), "words": words,
+                        "contribution": {lab: round(float(parts[nt + j, li]), 4) for li, lab in enumerate(LABELS)}})
         return out
 
 

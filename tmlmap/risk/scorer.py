@@ -6,7 +6,8 @@ against the two topics and the use contexts of the EU AI Act / GDPR
 (:mod:`tmlmap.risk.contexts`); a non-negative logistic model fitted on the
 AIAAIC dev split, with the incident words on top (:mod:`tmlmap.risk.incident_words`),
 turns them into ``fairness_risk`` / ``privacy_risk`` (``None`` for text that is not
-language); ``contexts`` lists the contexts the text touches, ``incident_terms`` the
+language); ``contexts`` lists the contexts the text touches, each with its ``contribution``
+(its part of each risk's logit, which can be 0), ``incident_terms`` the
 words the incidents marked; ``nearest_papers`` are the papers using most of the risk-driving
 words (:mod:`tmlmap.risk.evidence`; ties by what each paper is about) and
 carry ``shared_terms``. A text with fewer than :data:`SHORT_TEXT_WORDS` distinct
@@ -174,7 +175,8 @@ class RiskReport:
         """The contract fields plus ``contexts``, ``incident_terms``, ``warnings``, ``spans``, ``raw``
         scores and ``unmatched_words``."""
         d = self.to_dict()
-        d["contexts"] = [dict(c) for c in self.contexts]
+        d["contexts"] = [{**c, **({"contribution": dict(c["contribution"])} if "contribution" in c else {})}
+                         for c in self.contexts]
         d["incident_terms"] = [dict(t) for t in self.incident_terms]
         d["warnings"] = list(self.warnings)
         d["spans"] = [dict(s) for s in self.spans]

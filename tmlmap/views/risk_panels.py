@@ -33,9 +33,24 @@ def format_risk(value: float | None, digits: int = 2) -> str:
 
 
 def context_rows(report: Any) -> list[dict[str, Any]]:
-    """The report's contexts as table rows: point, context, risk, score, evidence words."""
+    """The report's contexts as table rows: point, context, risk, score, evidence words, what each
+    adds to the fairness and privacy logits (None in reports made before contexts carried it)."""
     return [{"point": c["point"], "context": c["name"], "risk": c["risk"], "score": c["score"],
-             "evidence words": ", ".join(c["words"])} for c in getattr(report, "contexts", [])]
+             "evidence words": ", ".join(c["words"]),
+             "adds to fairness": (c.get("contribution") or {}).get("fairness"),
+             "adds to privacy": (c.get("contribution") or {}).get("privacy")}
+            for c in getattr(report, "contexts", [])]
+
+
+#: Why a strong context can add nothing, said wherever the contexts are listed.
+CONTEXTS_CAPTION = ("score: how much more the description leans to the context than an average corpus paper "
+                    "(log lift; 0.69 = twice, 1.1 = three times). adds: the context's part of each risk's logit, "
+                    "as the AIAAIC incidents weighed it. A context can be strong and add little, when the incidents "
+                    "touching it were rarely about that risk; its legal point stands whatever the risk says.")
+
+
+def _signed(v: float | None) -> str:
+    return "n/a" if v is None else f"{v:+.2f}"
 
 
 def contexts_panel(report: Any) -> None:
@@ -51,13 +66,16 @@ def contexts_panel(report: Any) -> None:
         st.caption("The description touches none of the listed high-risk use contexts "
                    "(EU AI Act Annex III areas, Article 5 practices, GDPR risk factors).")
         return
+    adds = "the context's part of the {} risk's logit (its weights, fitted on the AIAAIC incidents, times its inputs)"
     st.dataframe(pd.DataFrame(rows), hide_index=True, use_container_width=True,
                  column_config={"score": st.column_config.NumberColumn(
                      "score", help="log of how much more the description leans to the context than an "
-                                   "average corpus paper (0.69 = twice, 1.1 = three times)", format="%.2f")})
-    st.caption("Contexts and their seed words come from the definitions in data/high-risk-uses.md "
-               "(a summary of Annex III and Article 5 of Regulation (EU) 2024/1689 and of GDPR Art. 9/22); "
-               "the map carries the seeds to the words of the description.")
+                                   "average corpus paper (0.69 = twice, 1.1 = three times)", format="%.2f"),
+                     **{f"adds to {lab}": st.column_config.NumberColumn(
+                         f"adds to {lab}", help=adds.format(lab), format="%+.2f") for lab in ("fairness", "privacy")}})
+    st.caption(CONTEXTS_CAPTION + " Contexts and their seed words come from the definitions in "
+               "data/high-risk-uses.md (a summary of Annex III and Article 5 of Regulation (EU) 2024/1689 and of "
+               "GDPR Art. 9/22); the map carries the seeds to the words of the description.")
 
 
 def _markdown_section(title: str, empty: str, columns: list[str], cells: list[list[str]],
@@ -76,9 +94,11 @@ def contexts_markdown(report: Any) -> list[str]:
     """Markdown lines of the contexts section of the downloadable report."""
     return _markdown_section(
         "Use contexts (EU AI Act, GDPR)", "None of the listed high-risk use contexts.",
-        ["point", "context", "risk", "score", "evidence words"],
+        ["point", "context", "risk", "score", "evidence words", "adds to fairness", "adds to privacy"],
         [[md_text(r["point"]), md_text(r["context"]), md_text(r["risk"]), f"{r['score']:.2f}",
-          md_text(r["evidence words"])] for r in context_rows(report)])
+          md_text(r["evidence words"]), _signed(r["adds to fairness"]), _signed(r["adds to privacy"])]
+         for r in context_rows(report)],
+        after=md_text(CONTEXTS_CAPTION))
 
 
 INCIDENT_CAPTION = ("Weights learned from the AIAAIC incidents' dev split (CC BY-SA 4.0) on top of the map and "
