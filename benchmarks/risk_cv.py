@@ -1024,7 +1024,7 @@ def short_main() -> None:
 
 def contexts_main() -> None:
     """Issue 12, use contexts (``--contexts``): how much the AIAAIC incidents weigh each context, and
-    two ways tried to make the contexts count more, on the same folds, with the devset as the check.
+    what was tried to make the contexts count more, on the same folds, with the devset as the check.
 
     Part 1, per context: how many dev incidents touch it as a report lists it (mean-reading lift at
     least :data:`~tmlmap.risk.model.CONTEXT_MIN_LIFT`), the share of them labelled fairness / privacy,
@@ -1036,20 +1036,24 @@ def contexts_main() -> None:
     **entry-format labels** ("System:", "Technology:", "Purpose:", "Sector:", "Deployer:") removed
     before reading, as the incident words leave out words of more than a fifth of the incidents; (c)
     **stricter seeds**: a definition word seeds its context only if at most 0.5-2 % of papers use it
-    (default 5 %), so generic words ("decide", "tools", "score") no longer carry a context alone.
+    (default 5 %), so generic words ("decide", "tools", "score") no longer carry a context alone;
+    (d) an Annex III point seeded by its own words, without its area's heading; (e) seeds without
+    their floor; (f) words of two or more areas' definitions seeding "decisions about people" only.
     Per candidate also the contexts a report would list on the devset's texts: how many per text, the
     share listed on texts labelled with the context's risk, and the share of risky / plain texts
     with at least one."""
     import re
+    from dataclasses import replace
 
     from scipy.optimize import minimize
 
-    from tmlmap.risk.contexts import SOURCE_RISK
+    import tmlmap.risk.words as words_mod
+    from tmlmap.risk.contexts import PEOPLE_KEY, SOURCE_RISK, parse_contexts
     from tmlmap.risk.evaluate import auc_difference
     from tmlmap.risk.incident_words import IncidentVocabulary
     from tmlmap.risk.logistic import penalised_log_loss
     from tmlmap.risk.model import CONTEXT_MIN_LIFT, L2, Logistic, features, views
-    from tmlmap.risk.words import word_fingerprints
+    from tmlmap.risk.words import MAX_SEED_DF_SHARE, compute_word_fingerprints, word_fingerprints
 
     t0 = time.time()
     n, nd = len(texts), len(ds_texts)
@@ -1066,6 +1070,9 @@ def contexts_main() -> None:
     as_is = inputs(texts)
     print(f"# features {time.time() - t0:.0f} s", flush=True)
 
+    def rate(yy, m):
+        return f"{yy['fairness'][m].mean():.2f} / {yy['privacy'][m].mean():.2f}" if m.any() else "-"
+
     # Part 1: what the incidents weigh.
     Z = as_is[0]
     weights = {lab: fit_logistic(Z[:n], Y[lab].astype(float)).coef.reshape(nv, k).sum(axis=0) for lab in LABELS}
@@ -1076,7 +1083,6 @@ def contexts_main() -> None:
     for j, c in enumerate(wf.contexts):
         s = wf.n_topics + j
         t, td = Z[:n, s] >= CONTEXT_MIN_LIFT, Z[n:n + nd, s] >= CONTEXT_MIN_LIFT
-        rate = lambda yy, m: f"{yy['fairness'][m].mean():.2f} / {yy['privacy'][m].mean():.2f}" if m.any() else "-"  # noqa: E731
         print(f"| {c.name[:60]} | {c.point} | {t.sum()} | {rate(Y, t)} | {weights['fairness'][s]:.2f} / "
               f"{weights['privacy'][s]:.2f} | {td.sum()} | {rate(ds_Y, td)} |")
 
@@ -1138,24 +1144,21 @@ def contexts_main() -> None:
               flush=True)
 
     run("default", as_is)
-    for which, label in ((("mean",), "mean reading"), (tuple(views(wf)), "all six readings")):
-        for c, lam in ((0.25, 1e-3), (0.5, 1e-3), (1.0, 1e-3), (0.5, 1e-2)):
-            if label == "all six readings" and (c, lam) not in ((0.25, 1e-3), (0.5, 1e-3)):
-                continue
-            run(f"taxonomy prior: context weights pulled toward {c:g} ({label}, strength {lam:g})", as_is,
-                (c, lam, which))
+    mean_only, all_six = ("mean",), tuple(views(wf))
+    for c, lam, which in ((0.25, 1e-3, mean_only), (0.5, 1e-3, mean_only), (1.0, 1e-3, mean_only),
+                          (0.5, 1e-2, mean_only), (0.25, 1e-3, all_six), (0.5, 1e-3, all_six)):
+        label = "mean reading" if which is mean_only else "all six readings"
+        run(f"taxonomy prior: context weights pulled toward {c:g} ({label}, strength {lam:g})", as_is,
+            (c, lam, which))
     run("entry-format labels removed before reading", inputs([labels_re.sub("", t) for t in texts]))
-    from dataclasses import replace
-
-    from tmlmap.risk.contexts import PEOPLE_KEY, parse_contexts
-    from tmlmap.risk.words import MAX_SEED_DF_SHARE, compute_word_fingerprints
     points = [replace(c, definition=c.definition.split(": ", 1)[1]) if c.source == "annex3" else c
               for c in parse_contexts()]
     run("seeds: an Annex III point's own words, without its area's heading", inputs(
         texts, compute_word_fingerprints(M, points)))
     run("seeds keep no floor (their papers decide their value)", inputs(
         texts, compute_word_fingerprints(M, seed_floor=False)))
-    import tmlmap.risk.words as words_mod
+    # compute_word_fingerprints has no seed hook (no default needs one): its context_seeds is swapped
+    # for this one candidate and put back
     plain_seeds = words_mod.context_seeds
 
     def exclusive_seeds(*a, **kw):

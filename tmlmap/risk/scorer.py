@@ -79,6 +79,7 @@ offsets of map terms with their dominant topic), the raw scores and
 
 from __future__ import annotations
 
+import copy
 import json
 import re
 from collections.abc import Mapping, Sequence
@@ -175,8 +176,7 @@ class RiskReport:
         """The contract fields plus ``contexts``, ``incident_terms``, ``warnings``, ``spans``, ``raw``
         scores and ``unmatched_words``."""
         d = self.to_dict()
-        d["contexts"] = [{**c, **({"contribution": dict(c["contribution"])} if "contribution" in c else {})}
-                         for c in self.contexts]
+        d["contexts"] = copy.deepcopy(self.contexts)  # a context holds a list and a dict of its own
         d["incident_terms"] = [dict(t) for t in self.incident_terms]
         d["warnings"] = list(self.warnings)
         d["spans"] = [dict(s) for s in self.spans]
