@@ -3,7 +3,7 @@
 Usage::
 
     python benchmarks/risk_cv.py [--markdown | --spelling | --incident-words | --privacy-frontier | --short-texts
-                                  | --contexts]
+                                  | --contexts | --phrase-seeds]
 
 Only the AIAAIC **dev** split (``data/aiaaic.jsonl``, 1,260 incidents) is read; the
 test split is never loaded here. Folds: stratified 5-fold on the (fairness, privacy)
@@ -1012,7 +1012,8 @@ def short_main() -> None:
               f"| {f['headline + purpose']:.3f} / {q['headline + purpose']:.3f} | {f['ds']:.3f} / {q['ds']:.3f} "
               f"| {f['pos']:.3f} / {f['neg']:.3f} | {q['pos']:.3f} / {q['neg']:.3f} "
               f"| {f['sent']['hiring']:.3f} | {f['sent']['county fair']:.3f} | {r['listed']['per_text']:.2f} "
-              f"| {r['listed']['agree']:.3f} | {r['listed']['risky']:.2f} / {r['listed']['plain']:.2f} |")
+              f"| {r['listed']['agree']:.3f} | {r['listed']['risky']:.2f} / {r['listed']['plain']:.2f} "
+              f"| {r['most_listed'][0]} ({r['most_listed'][1]:.2f}) |")
     print("\n| candidate minus the default (paired 95 % bootstrap) | devset dev: fairness | privacy "
           "| dev CV, headlines only: fairness | privacy |\n|---|---|---|---|---|")
     base = RESULTS[0][1]
@@ -1022,7 +1023,7 @@ def short_main() -> None:
         print(f"| {name} | " + " | ".join(f"{d:+.3f} [{lo:+.3f}, {hi:+.3f}]" for d, lo, hi in cells) + " |")
 
 
-def contexts_main() -> None:
+def contexts_main(only_phrases: bool = False) -> None:
     """Issue 12, use contexts (``--contexts``): how much the AIAAIC incidents weigh each context, and
     what was tried to make the contexts count more, on the same folds, with the devset as the check.
 
@@ -1039,9 +1040,12 @@ def contexts_main() -> None:
     (default 5 %), so generic words ("decide", "tools", "score") no longer carry a context alone;
     (d) an Annex III point seeded by its own words, without its area's heading; (e) seeds without
     their floor; (f) words of two or more areas' definitions seeding "decisions about people" only.
-    Per candidate also the contexts a report would list on the devset's texts: how many per text, the
-    share listed on texts labelled with the context's risk, and the share of risky / plain texts
-    with at least one."""
+    (g) the other setting of :data:`~tmlmap.risk.words.SPLIT_PHRASE_SEEDS` (a definition phrase that
+    is no map term seeding through its words; the default since 2026-12-03). Per candidate also the
+    contexts a report would list on the devset's texts: how many per text, the share listed on texts
+    labelled with the context's risk, the share of risky / plain texts with at least one, and the
+    context listed on most AIAAIC dev incidents with its share. ``only_phrases``
+    (``--phrase-seeds``): part 1, the default and (g) only."""
     import re
     from dataclasses import replace
 
@@ -1049,11 +1053,15 @@ def contexts_main() -> None:
 
     import tmlmap.risk.words as words_mod
     from tmlmap.risk.contexts import PEOPLE_KEY, SOURCE_RISK, parse_contexts
-    from tmlmap.risk.evaluate import auc_difference
     from tmlmap.risk.incident_words import IncidentVocabulary
     from tmlmap.risk.logistic import penalised_log_loss
     from tmlmap.risk.model import CONTEXT_MIN_LIFT, L2, Logistic, features, views
-    from tmlmap.risk.words import MAX_SEED_DF_SHARE, compute_word_fingerprints, word_fingerprints
+    from tmlmap.risk.words import (
+        MAX_SEED_DF_SHARE,
+        SPLIT_PHRASE_SEEDS,
+        compute_word_fingerprints,
+        word_fingerprints,
+    )
 
     t0 = time.time()
     n, nd = len(texts), len(ds_texts)
@@ -1133,6 +1141,8 @@ def contexts_main() -> None:
                             pos=float(p[:nd][ds_Y[lab] == 1].mean()), neg=float(p[:nd][ds_Y[lab] == 0].mean()),
                             sent=dict(zip(sentences, p[nd:].tolist(), strict=True)))
         # the contexts a report lists on the devset texts: how often, and on texts labelled with their risk
+        on_dev = (Z[:n, wf_.n_topics:k] >= CONTEXT_MIN_LIFT).mean(axis=0)
+        res["most_listed"] = (wf_.contexts[int(np.argmax(on_dev))].point, float(on_dev.max()))
         listed = Z[n:n + nd, wf_.n_topics:k] >= CONTEXT_MIN_LIFT
         agree = np.where(np.asarray(sig_risk[wf_.n_topics:])[None, :] == "fairness", ds_Y["fairness"][:, None],
                          ds_Y["privacy"][:, None]).astype(bool)
@@ -1144,6 +1154,11 @@ def contexts_main() -> None:
               flush=True)
 
     run("default", as_is)
+    split = "no longer" if SPLIT_PHRASE_SEEDS else "also"
+    run(f"seeds: a definition phrase that is no map term {split} seeds through its words", inputs(
+        texts, compute_word_fingerprints(M, split_phrase_seeds=not SPLIT_PHRASE_SEEDS)))
+    if only_phrases:
+        return table(base=RESULTS[0][1])
     mean_only, all_six = ("mean",), tuple(views(wf))
     for c, lam, which in ((0.25, 1e-3, mean_only), (0.5, 1e-3, mean_only), (1.0, 1e-3, mean_only),
                           (0.5, 1e-2, mean_only), (0.25, 1e-3, all_six), (0.5, 1e-3, all_six)):
@@ -1177,13 +1192,19 @@ def contexts_main() -> None:
         run(f"seeds: definition words in at most {share:.1%} of papers (default {MAX_SEED_DF_SHARE:.0%})",
             inputs(texts, compute_word_fingerprints(M, max_seed_df_share=share)))
     print(f"# {time.time() - t0:.0f} s", flush=True)
+    table(base=RESULTS[0][1])
+
+
+def table(base: dict) -> None:
+    """The Markdown table of :func:`contexts_main`'s candidates (``RESULTS``), differences against ``base``."""
+    from tmlmap.risk.evaluate import auc_difference
+
     print("\n| candidate | dev CV: fairness / privacy | minus the default, dev CV (paired 95 %): fairness | privacy "
           "| devset dev AUC | minus the default, devset dev: fairness | privacy | mean risk, risky / plain "
           "devset texts: fairness | privacy | hiring sentence, fairness | county-fair sentence, fairness "
           "| devset contexts listed per text | share listed on texts with their risk | risky / plain texts "
-          "with a context |")
-    print("|---|---|---|---|---|---|---|---|---|---|---|---|---|---|")
-    base = RESULTS[0][1]
+          "with a context | most listed on the dev incidents (share) |")
+    print("|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|")
     for name, r in RESULTS:
         f, q = r["fairness"], r["privacy"]
         diffs = []
@@ -1197,7 +1218,8 @@ def contexts_main() -> None:
         print(f"| {name} | {f['cv']:.3f} / {q['cv']:.3f} | {diffs[0]} | {diffs[1]} | {f['ds']:.3f} / {q['ds']:.3f} "
               f"| {diffs[2]} | {diffs[3]} | {f['pos']:.3f} / {f['neg']:.3f} | {q['pos']:.3f} / {q['neg']:.3f} "
               f"| {f['sent']['hiring']:.3f} | {f['sent']['county fair']:.3f} | {r['listed']['per_text']:.2f} "
-              f"| {r['listed']['agree']:.3f} | {r['listed']['risky']:.2f} / {r['listed']['plain']:.2f} |")
+              f"| {r['listed']['agree']:.3f} | {r['listed']['risky']:.2f} / {r['listed']['plain']:.2f} "
+              f"| {r['most_listed'][0]} ({r['most_listed'][1]:.2f}) |")
 
 
 RESULTS: list = []
@@ -1212,5 +1234,7 @@ if __name__ == "__main__":
         short_main()
     elif "--contexts" in sys.argv:
         contexts_main()
+    elif "--phrase-seeds" in sys.argv:
+        contexts_main(only_phrases=True)
     else:
         main()

@@ -139,6 +139,30 @@ def test_readings_are_capped_and_monotone(real_map) -> None:
     assert Z.min() >= 0 and Z.max() <= MAX_LIFT + 1e-12 and Z[0, 0] > 0 and Z[0, k] > 0
 
 
+def test_every_context_with_seeds_starts_a_walk(real_map) -> None:
+    """A definition phrase the map did not make a term seeds through its words: "emotion recognition"
+    (Annex III 1(c)) is no term, "emotion" is. Before 2026-12-03 that context had no term seed, so
+    no walk: its papers were the dozen using its two words, and "technology" leant to it 16-fold."""
+    from tmlmap.risk.words import compute_word_fingerprints, phrase_parts, word_fingerprints
+
+    ex = real_map.extractor
+    terms = set(np.asarray(ex.term_forms).tolist())
+    phrase, word = ex.form_index["emotion recognition"], ex.form_index["emotion"]
+    assert phrase not in terms and word in terms
+    assert phrase_parts(real_map, [phrase]) == [phrase, word, ex.form_index["recognition"]]
+    term_phrase = next(f for f in terms if " " in ex.forms[f])
+    assert phrase_parts(real_map, [term_phrase]) == [term_phrase]  # a term walks itself
+    wf = word_fingerprints(real_map)
+    for c in wf.contexts:
+        if wf.seeds[c.key]:
+            assert any(f in terms for f in wf.seeds[c.key]), c.key
+    j = wf.columns.index("annex3-1c")
+    lift_of = lambda w, fp=wf: fp.affinity[ex.form_index[w], j] / fp.prior[j]  # noqa: E731
+    assert lift_of("emotion") > 20 and lift_of("technology") < 2
+    old = compute_word_fingerprints(real_map, split_phrase_seeds=False)
+    assert not any(f in terms for f in old.seeds["annex3-1c"]) and lift_of("technology", old) > 5
+
+
 def test_lift_is_floored_at_zero() -> None:
     got = lift(np.array([[0.01, 0.5, 0.0]]), np.array([0.1, 0.1, 0.0]))
     assert got[0, 0] == 0.0 and got[0, 1] == pytest.approx(np.log(5)) and got[0, 2] == 0.0
@@ -427,6 +451,19 @@ def test_no_flat_top_on_real_incidents(scorer: RiskScorer) -> None:
         top = v[: len(v) // 10]
         values, counts = np.unique(np.round(top, 4), return_counts=True)
         assert len(values) > 0.9 * len(top) and counts.max() <= 3
+
+
+def test_no_context_is_listed_on_most_incidents(scorer: RiskScorer) -> None:
+    """A context a report lists on most real incidents tells a reviewer nothing (Annex III 1(c) was
+    listed on 1,256 of the 1,260 dev incidents, through AIAAIC's "Technology:" and "Sector(s):"
+    fields, until its phrase seed was split); now none is listed on more than a fifth of them."""
+    dev = load_aiaaic("dev")
+    reps = scorer.score_many([r["text"] for r in dev], with_spans=False)
+    listed: dict[str, int] = {}
+    for r in reps:
+        for c in r.contexts:
+            listed[c["key"]] = listed.get(c["key"], 0) + 1
+    assert listed and max(listed.values()) < 0.2 * len(dev), max(listed.items(), key=lambda kv: kv[1])
 
 
 def test_dev_split_auc_of_the_default(scorer: RiskScorer) -> None:

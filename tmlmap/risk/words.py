@@ -13,8 +13,10 @@ a fingerprint from its papers, by the machinery the topics use
    restart on the map graph (:func:`~tmlmap.risk.fingerprint.diffusion_topic_affinity`,
    one column per context, against the background walker), giving ``G[t, k] =
    p(context k | term t)``; a seed that is not a term gets the mean value of its
-   context's term seeds (1 if it has none). Topics use the default
-   fingerprints of the map.
+   context's term seeds (1 if it has none). A definition phrase that is no
+   map term seeds through its words too ("emotion recognition": "emotion",
+   "recognition"; :func:`phrase_parts`), so every context with seeds starts a
+   walk. Topics use the default fingerprints of the map.
 2. **Papers.** Paper ``d``'s profile is the idf-weighted mean of ``G`` over the
    forms it uses, ``P[d, k] = sum_f idf_f G[f, k] / sum_f idf_f`` (for topics, the
    tf-idf mean over its terms, as everywhere else).
@@ -74,6 +76,11 @@ WORD_PRIOR_WEIGHT = 5.0
 MAX_SEED_DF_SHARE = 0.05
 #: Whether a seed keeps at least its walk value for its own context (else its papers decide).
 SEED_FLOOR = True
+#: Whether a definition phrase that is no map term also seeds through its words ("emotion
+#: recognition" is no term, "emotion" is: the phrase alone cannot start the walk, and a context
+#: whose seeds start no walk is only "the few papers using its words", whose small mean makes
+#: any word of those papers lean to it many-fold). Since 2026-12-03; dev CV in the README.
+SPLIT_PHRASE_SEEDS = True
 #: Share of papers, per signal, that count as "most signal-k papers" for the concentrated
 #: fingerprints (chosen on the AIAAIC dev split: 0.5, 1, 2, 3, 5, 10 % tried).
 SHARP_SHARE = 0.02
@@ -166,9 +173,25 @@ def definition_forms(term_map: TermMap, text: str) -> list[int]:
     return seen
 
 
+def phrase_parts(term_map: TermMap, forms: Sequence[int]) -> list[int]:
+    """``forms`` with, after each phrase form that is no map term, the forms of its words (in order,
+    unique): the words of a phrase the map did not make a term can still start the walk."""
+    ex = term_map.extractor
+    terms = set(np.asarray(ex.term_forms).tolist())
+    out: list[int] = []
+    for f in forms:
+        parts = [ex.form_index.get(w) for w in ex.forms[f].split(" ")] if f not in terms else []
+        for g in [f] + [g for g in parts if g is not None and len(parts) > 1]:
+            if g not in out:
+                out.append(g)
+    return out
+
+
 def context_seeds(term_map: TermMap, contexts: Sequence[Context], word_df: np.ndarray,
-                  max_df_share: float = MAX_SEED_DF_SHARE) -> dict[str, list[int]]:
-    """Seed form ids per context: the forms of its definition used by at most ``max_df_share`` of papers.
+                  max_df_share: float = MAX_SEED_DF_SHARE, split_phrases: bool = SPLIT_PHRASE_SEEDS
+                  ) -> dict[str, list[int]]:
+    """Seed form ids per context: the forms of its definition used by at most ``max_df_share`` of papers
+    (with ``split_phrases``, the words of its phrases that are no map term too, :func:`phrase_parts`).
 
     The ``people`` context takes the forms shared by the definitions of at least
     :data:`PEOPLE_MIN_AREAS` Annex III areas.
@@ -180,7 +203,8 @@ def context_seeds(term_map: TermMap, contexts: Sequence[Context], word_df: np.nd
     for c in contexts:
         if c.source == "people":
             continue
-        forms = [f for f in definition_forms(term_map, c.definition) if ok(f)]
+        forms = definition_forms(term_map, c.definition)
+        forms = [f for f in (phrase_parts(term_map, forms) if split_phrases else forms) if ok(f)]
         out[c.key] = forms
         if c.source == "annex3":
             area_forms.setdefault(c.area, set()).update(definition_forms(term_map, c.definition))
@@ -236,6 +260,7 @@ def compute_word_fingerprints(
     spell_intercept: bool = SPELL_INTERCEPT,
     spell_unseen_idf: float | None = SPELL_UNSEEN_IDF,
     spell_read_all: bool = SPELL_READ_ALL,
+    split_phrase_seeds: bool = SPLIT_PHRASE_SEEDS,
 ) -> WordFingerprints:
     """Fingerprints of every form of ``term_map`` for ``topics`` and ``contexts`` (default: all parsed).
 
@@ -267,7 +292,7 @@ def compute_word_fingerprints(
     P_topics = _paper_mean(Wt, T_terms)
 
     # Contexts: seeds -> walk on the graph (term seeds) -> papers (all forms).
-    seeds = context_seeds(term_map, contexts, word_df, max_seed_df_share)
+    seeds = context_seeds(term_map, contexts, word_df, max_seed_df_share, split_phrase_seeds)
     form_to_term = np.full(n_forms, -1, dtype=np.int64)
     form_to_term[term_form[in_range]] = np.flatnonzero(in_range)
     k = len(contexts)
