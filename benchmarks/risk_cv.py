@@ -3,7 +3,7 @@
 Usage::
 
     python benchmarks/risk_cv.py [--markdown | --spelling | --incident-words | --privacy-frontier | --short-texts
-                                  | --contexts | --phrase-seeds]
+                                  | --contexts | --phrase-seeds | --listing]
 
 Only the AIAAIC **dev** split (``data/aiaaic.jsonl``, 1,260 incidents) is read; the
 test split is never loaded here. Folds: stratified 5-fold on the (fairness, privacy)
@@ -1055,7 +1055,7 @@ def contexts_main(only_phrases: bool = False) -> None:
     from tmlmap.risk.contexts import PEOPLE_KEY, SOURCE_RISK, parse_contexts
     from tmlmap.risk.incident_words import IncidentVocabulary
     from tmlmap.risk.logistic import penalised_log_loss
-    from tmlmap.risk.model import CONTEXT_MIN_LIFT, L2, Logistic, features, views
+    from tmlmap.risk.model import CONTEXT_MIN_LIFT, L2, Logistic, features, listed_contexts, views
     from tmlmap.risk.words import (
         MAX_SEED_DF_SHARE,
         SPLIT_PHRASE_SEEDS,
@@ -1141,9 +1141,9 @@ def contexts_main(only_phrases: bool = False) -> None:
                             pos=float(p[:nd][ds_Y[lab] == 1].mean()), neg=float(p[:nd][ds_Y[lab] == 0].mean()),
                             sent=dict(zip(sentences, p[nd:].tolist(), strict=True)))
         # the contexts a report lists on the devset texts: how often, and on texts labelled with their risk
-        on_dev = (Z[:n, wf_.n_topics:k] >= CONTEXT_MIN_LIFT).mean(axis=0)
+        on_dev = listed_contexts(Z[:n], wf_).mean(axis=0)
         res["most_listed"] = (wf_.contexts[int(np.argmax(on_dev))].point, float(on_dev.max()))
-        listed = Z[n:n + nd, wf_.n_topics:k] >= CONTEXT_MIN_LIFT
+        listed = listed_contexts(Z[n:n + nd], wf_)
         agree = np.where(np.asarray(sig_risk[wf_.n_topics:])[None, :] == "fairness", ds_Y["fairness"][:, None],
                          ds_Y["privacy"][:, None]).astype(bool)
         risky = (ds_Y["fairness"] | ds_Y["privacy"]).astype(bool)
@@ -1222,6 +1222,44 @@ def table(base: dict) -> None:
               f"| {r['most_listed'][0]} ({r['most_listed'][1]:.2f}) |")
 
 
+def listing_main() -> None:
+    """Issue 12, which contexts a report lists (``--listing``; display only, no score moves): the rule
+    :func:`~tmlmap.risk.model.listed_contexts` with the second-word condition off or at several
+    thresholds, on the devset's dev texts and the AIAAIC dev incidents. Per rule: contexts listed per
+    text; the share of listed contexts on texts labelled with the risk the context's source speaks
+    to; the share of risky and of plain texts (neither label) with at least one; the largest share
+    of texts one context is listed on; and the share of listed contexts that show one evidence word."""
+    from tmlmap.risk.contexts import SOURCE_RISK
+    from tmlmap.risk.model import CONTEXT_MIN_SECOND_LIFT, features, listed_contexts
+    from tmlmap.risk.scorer import RiskScorer
+    from tmlmap.risk.words import word_fingerprints
+
+    wf = word_fingerprints(M)
+    sig_risk = np.array([SOURCE_RISK[c.source] for c in wf.contexts])
+    data = {"devset dev": (ds_texts, ds_Y), "AIAAIC dev": (texts, Y)}
+    Z = {name: features(M, wf, t)[0] for name, (t, _) in data.items()}
+    scorer = RiskScorer(M, store)
+    print("\n| rule | texts | contexts per text | share listed on texts with their risk | risky / plain texts "
+          "with a context | most listed (share of texts) | listed with one evidence word (default rule) |")
+    print("|---|---|---|---|---|---|---|")
+    rules = [("mean-reading lift >= log 3 only (until 2026-12-03)", None)]
+    rules += [(f"and second word > {np.exp(t):.1f}x" + (" (default)" if t == CONTEXT_MIN_SECOND_LIFT else ""), t)
+              for t in (0.0, CONTEXT_MIN_SECOND_LIFT, float(np.log(2.0)), float(np.log(3.0)))]
+    for rule, t in rules:
+        for name, (txts, yy) in data.items():
+            L = listed_contexts(Z[name], wf, min_second=t)
+            agree = np.where(sig_risk[None, :] == "fairness", yy["fairness"][:, None].astype(bool),
+                             yy["privacy"][:, None].astype(bool))
+            risky = (yy["fairness"] | yy["privacy"]).astype(bool)
+            one = ""
+            if t == CONTEXT_MIN_SECOND_LIFT:  # what a report shows: evidence words per listed context
+                counts = [len(c["words"]) for r in scorer.score_many(txts, with_spans=False) for c in r.contexts]
+                one = f"{np.mean(np.asarray(counts) == 1):.2f}"
+            print(f"| {rule} | {name} | {L.sum(1).mean():.2f} | {agree[L].mean():.3f} | "
+                  f"{L[risky].any(1).mean():.2f} / {L[~risky].any(1).mean():.2f} | "
+                  f"{wf.contexts[int(np.argmax(L.mean(0)))].point} ({L.mean(0).max():.2f}) | {one} |", flush=True)
+
+
 RESULTS: list = []
 if __name__ == "__main__":
     if "--incident-words" in sys.argv:
@@ -1236,5 +1274,7 @@ if __name__ == "__main__":
         contexts_main()
     elif "--phrase-seeds" in sys.argv:
         contexts_main(only_phrases=True)
+    elif "--listing" in sys.argv:
+        listing_main()
     else:
         main()

@@ -163,6 +163,26 @@ def test_every_context_with_seeds_starts_a_walk(real_map) -> None:
     assert not any(f in terms for f in old.seeds["annex3-1c"]) and lift_of("technology", old) > 5
 
 
+def test_a_context_is_listed_when_two_words_agree() -> None:
+    """Listing (display only): mean-reading lift at least log 3 and the second word, paper-only or
+    spelled, above 1.5x; one strong word alone ("decide" for the education points) lists nothing."""
+    from types import SimpleNamespace
+
+    from tmlmap.risk.model import CONTEXT_MIN_LIFT, CONTEXT_MIN_SECOND_LIFT, listed_contexts
+
+    wf = SimpleNamespace(columns=["fairness", "privacy", "a", "b", "c"], n_topics=2, spell_affinity=np.zeros(1))
+    k = 5
+    Z = np.zeros((3, 6 * k))
+    Z[:, 2:5] = [CONTEXT_MIN_LIFT, CONTEXT_MIN_LIFT, CONTEXT_MIN_LIFT - 0.01]  # mean reading, every text
+    Z[0, k + 2] = CONTEXT_MIN_SECOND_LIFT + 0.01  # text 0: a second word agrees on "a" (paper-only)
+    Z[1, 4 * k + 3] = CONTEXT_MIN_SECOND_LIFT + 0.01  # text 1: on "b", through the spelled reading
+    Z[2, k + 2] = CONTEXT_MIN_SECOND_LIFT  # text 2: not above the threshold
+    Z[:, k + 4] = 2.0  # "c": two words agree, but its mean lift is below log 3
+    got = listed_contexts(Z, wf)
+    assert got.tolist() == [[True, False, False], [False, True, False], [False, False, False]]
+    assert listed_contexts(Z, wf, min_second=None).tolist() == [[True, True, False]] * 3
+
+
 def test_lift_is_floored_at_zero() -> None:
     got = lift(np.array([[0.01, 0.5, 0.0]]), np.array([0.1, 0.1, 0.0]))
     assert got[0, 0] == 0.0 and got[0, 1] == pytest.approx(np.log(5)) and got[0, 2] == 0.0
@@ -316,7 +336,7 @@ def test_context_contributions_are_their_parts_of_the_logits(scorer: RiskScorer)
     context the incidents did not weigh shows 0 (not the impression that it drives the risk)."""
     cm = scorer.context_model
     texts = [HIRING, LOAN, BORDER, "A credit scoring model for a consumer bank that approves or rejects credit "
-             "card applications in real time."]
+             "card applications in real time.", "Caseworkers use a score to decide eligibility for welfare benefits"]
     res = cm.analyse(texts)
     parts = res.signal_parts()
     n, k = res.X.shape
@@ -464,6 +484,17 @@ def test_no_context_is_listed_on_most_incidents(scorer: RiskScorer) -> None:
         for c in r.contexts:
             listed[c["key"]] = listed.get(c["key"], 0) + 1
     assert listed and max(listed.values()) < 0.2 * len(dev), max(listed.items(), key=lambda kv: kv[1])
+
+
+def test_one_generic_word_lists_no_context(scorer: RiskScorer) -> None:
+    """ "decide" seeds the education points 3(a) and 3(c) and "score" social scoring; in a benefits
+    text they are one word each, so only the benefits point, which several words carry, is listed."""
+    rep = scorer.score("Caseworkers use a score to decide eligibility for welfare benefits")
+    points = [c["point"] for c in rep.contexts]
+    assert "Annex III 5(a)" in points
+    assert not {"Annex III 3(a)", "Annex III 3(c)", "Article 5(1)(c)"} & set(points), points
+    five_a = next(c for c in rep.contexts if c["point"] == "Annex III 5(a)")
+    assert len(five_a["words"]) >= 2
 
 
 def test_dev_split_auc_of_the_default(scorer: RiskScorer) -> None:
