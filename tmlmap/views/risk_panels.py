@@ -43,7 +43,9 @@ def context_rows(report: Any) -> list[dict[str, Any]]:
 
 
 #: Why a strong context can add nothing, said wherever the contexts are listed.
-CONTEXTS_CAPTION = ("score: how much more the description leans to the context than an average corpus paper "
+CONTEXTS_CAPTION = ("A context is listed when the description leans to it at least three times as much as an "
+                    "average corpus paper and two of its words agree (one generic word lists nothing). "
+                    "score: how much more the description leans to the context than an average corpus paper "
                     "(log lift; 0.69 = twice, 1.1 = three times). adds: the context's part of each risk's logit, "
                     "as the AIAAIC incidents weighed it. A context can be strong and add little, when the incidents "
                     "touching it were rarely about that risk; its legal point stands whatever the risk says.")
@@ -64,7 +66,8 @@ def contexts_panel(report: Any) -> None:
     rows = context_rows(report)
     if not rows:
         st.caption("The description touches none of the listed high-risk use contexts "
-                   "(EU AI Act Annex III areas, Article 5 practices, GDPR risk factors).")
+                   "(EU AI Act Annex III areas, Article 5 practices, GDPR risk factors): none is leant to "
+                   "three times as much as by an average paper with two of its words agreeing.")
         return
     adds = "the context's part of the {} risk's logit (its weights, fitted on the AIAAIC incidents, times its inputs)"
     st.dataframe(pd.DataFrame(rows), hide_index=True, use_container_width=True,
