@@ -1011,9 +1011,7 @@ def short_main() -> None:
         print(f"| {name} | {f['entry']:.3f} / {q['entry']:.3f} | {f['headline']:.3f} / {q['headline']:.3f} "
               f"| {f['headline + purpose']:.3f} / {q['headline + purpose']:.3f} | {f['ds']:.3f} / {q['ds']:.3f} "
               f"| {f['pos']:.3f} / {f['neg']:.3f} | {q['pos']:.3f} / {q['neg']:.3f} "
-              f"| {f['sent']['hiring']:.3f} | {f['sent']['county fair']:.3f} | {r['listed']['per_text']:.2f} "
-              f"| {r['listed']['agree']:.3f} | {r['listed']['risky']:.2f} / {r['listed']['plain']:.2f} "
-              f"| {r['most_listed'][0]} ({r['most_listed'][1]:.2f}) |")
+              f"| {f['sent']['hiring']:.3f} | {f['sent']['county fair']:.3f} |")
     print("\n| candidate minus the default (paired 95 % bootstrap) | devset dev: fairness | privacy "
           "| dev CV, headlines only: fairness | privacy |\n|---|---|---|---|---|")
     base = RESULTS[0][1]

@@ -499,7 +499,9 @@ class Analysis:
         parts = self.signal_parts()[i]
         lo, hi = self.W.indptr[i], self.W.indptr[i + 1]
         out = []
-        listed = listed_contexts(self.Z[i: i + 1], wf)[0]
+        if not hasattr(self, "_listed_cache"):  # every text's listing at once, as signal_parts
+            self._listed_cache = listed_contexts(self.Z, wf)
+        listed = self._listed_cache[i]
         order = [j for j in np.argsort(-self.X[i, nt:], kind="stable").tolist() if listed[j]]
         for j in order[:MAX_CONTEXTS]:
             lift_ = float(self.X[i, nt + j])

@@ -177,10 +177,10 @@ def phrase_parts(term_map: TermMap, forms: Sequence[int]) -> list[int]:
     """``forms`` with, after each phrase form that is no map term, the forms of its words (in order,
     unique): the words of a phrase the map did not make a term can still start the walk."""
     ex = term_map.extractor
-    terms = set(np.asarray(ex.term_forms).tolist())
     out: list[int] = []
     for f in forms:
-        parts = [ex.form_index.get(w) for w in ex.forms[f].split(" ")] if f not in terms else []
+        is_term = f < len(ex.form_to_term) and ex.form_to_term[f] >= 0
+        parts = [] if is_term else [ex.form_index.get(w) for w in ex.forms[f].split(" ")]
         for g in [f] + [g for g in parts if g is not None and len(parts) > 1]:
             if g not in out:
                 out.append(g)
@@ -203,11 +203,10 @@ def context_seeds(term_map: TermMap, contexts: Sequence[Context], word_df: np.nd
     for c in contexts:
         if c.source == "people":
             continue
-        forms = definition_forms(term_map, c.definition)
-        forms = [f for f in (phrase_parts(term_map, forms) if split_phrases else forms) if ok(f)]
-        out[c.key] = forms
+        defined = definition_forms(term_map, c.definition)
+        out[c.key] = [f for f in (phrase_parts(term_map, defined) if split_phrases else defined) if ok(f)]
         if c.source == "annex3":
-            area_forms.setdefault(c.area, set()).update(definition_forms(term_map, c.definition))
+            area_forms.setdefault(c.area, set()).update(defined)
     for c in contexts:
         if c.source == "people":
             n_areas: dict[int, int] = {}
