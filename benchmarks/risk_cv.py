@@ -3,7 +3,7 @@
 Usage::
 
     python benchmarks/risk_cv.py [--markdown | --spelling | --incident-words | --privacy-frontier | --short-texts
-                                  | --contexts | --phrase-seeds | --listing]
+                                  | --contexts | --phrase-seeds | --seed-walk | --listing]
 
 Only the AIAAIC **dev** split (``data/aiaaic.jsonl``, 1,260 incidents) is read; the
 test split is never loaded here. Folds: stratified 5-fold on the (fairness, privacy)
@@ -1021,7 +1021,7 @@ def short_main() -> None:
         print(f"| {name} | " + " | ".join(f"{d:+.3f} [{lo:+.3f}, {hi:+.3f}]" for d, lo, hi in cells) + " |")
 
 
-def contexts_main(only_phrases: bool = False) -> None:
+def contexts_main(only: str | None = None) -> None:
     """Issue 12, use contexts (``--contexts``): how much the AIAAIC incidents weigh each context, and
     what was tried to make the contexts count more, on the same folds, with the devset as the check.
 
@@ -1042,8 +1042,13 @@ def contexts_main(only_phrases: bool = False) -> None:
     is no map term seeding through its words; the default since 2026-12-03). Per candidate also the
     contexts a report would list on the devset's texts: how many per text, the share listed on texts
     labelled with the context's risk, the share of risky / plain texts with at least one, and the
-    context listed on most AIAAIC dev incidents with its share. ``only_phrases``
-    (``--phrase-seeds``): part 1, the default and (g) only."""
+    context listed on most AIAAIC dev incidents with its share. ``only="phrases"``
+    (``--phrase-seeds``): part 1, the default and (g) only. ``only="walk"`` (``--seed-walk``): part 1,
+    the default, and (h) the contexts' walk: term seeds weighted by their paper count to the power
+    -0.5 or -1 (:data:`~tmlmap.risk.words.SEED_DF_POWER`; rarer definition words, more specific to
+    it, weigh more), and restart probabilities 0.5 and 0.75 (:data:`~tmlmap.risk.words.CONTEXT_RESTART`;
+    the walk stays nearer its seeds, so contexts lean further from the corpus mean); (i) the definitions
+    read without :func:`~tmlmap.risk.hygiene.unbracket_affixes` (6(d)'s "(re)offending" lost)."""
     import re
     from dataclasses import replace
 
@@ -1055,7 +1060,9 @@ def contexts_main(only_phrases: bool = False) -> None:
     from tmlmap.risk.logistic import penalised_log_loss
     from tmlmap.risk.model import CONTEXT_MIN_LIFT, L2, Logistic, features, listed_contexts, views
     from tmlmap.risk.words import (
+        CONTEXT_RESTART,
         MAX_SEED_DF_SHARE,
+        SEED_DF_POWER,
         SPLIT_PHRASE_SEEDS,
         compute_word_fingerprints,
         word_fingerprints,
@@ -1141,21 +1148,35 @@ def contexts_main(only_phrases: bool = False) -> None:
         # the contexts a report lists on the devset texts: how often, and on texts labelled with their risk
         on_dev = listed_contexts(Z[:n], wf_).mean(axis=0)
         res["most_listed"] = (wf_.contexts[int(np.argmax(on_dev))].point, float(on_dev.max()))
-        listed = listed_contexts(Z[n:n + nd], wf_)
-        agree = np.where(np.asarray(sig_risk[wf_.n_topics:])[None, :] == "fairness", ds_Y["fairness"][:, None],
-                         ds_Y["privacy"][:, None]).astype(bool)
-        risky = (ds_Y["fairness"] | ds_Y["privacy"]).astype(bool)
-        res["listed"] = dict(per_text=float(listed.sum(1).mean()), agree=float(agree[listed].mean()),
-                             risky=float(listed[risky].any(1).mean()), plain=float(listed[~risky].any(1).mean()))
+        res["listed"] = listing_summary(listed_contexts(Z[n:n + nd], wf_), ds_Y, sig_risk[wf_.n_topics:])
         RESULTS.append((name, res))
         print(name, {lab: round(res[lab]["cv"], 3) for lab in LABELS}, res["listed"], f"({time.time() - t0:.0f} s)",
               flush=True)
 
     run("default", as_is)
+    if only == "walk":
+        for power in (0.5, 1.0):
+            assert power != SEED_DF_POWER
+            run(f"walk: term seeds weighted by paper count^-{power:g} (default ^-{SEED_DF_POWER:g})",
+                inputs(texts, compute_word_fingerprints(M, seed_df_power=power)))
+        for restart in (0.5, 0.75):
+            assert restart != CONTEXT_RESTART
+            run(f"walk: restart {restart:g} (default {CONTEXT_RESTART:g})",
+                inputs(texts, compute_word_fingerprints(M, context_restart=restart)))
+        # the definitions read without unbracket_affixes ("(re)offending" lost, as until 2026-12-03)
+        words_mod.unbracket_affixes = lambda text: text
+        try:
+            run("definitions: '(re)offending' lost to the tokenizer (until 2026-12-03)",
+                inputs(texts, compute_word_fingerprints(M)))
+        finally:
+            from tmlmap.risk.hygiene import unbracket_affixes
+            words_mod.unbracket_affixes = unbracket_affixes
+        print(f"# {time.time() - t0:.0f} s", flush=True)
+        return table(base=RESULTS[0][1])
     split = "no longer" if SPLIT_PHRASE_SEEDS else "also"
     run(f"seeds: a definition phrase that is no map term {split} seeds through its words", inputs(
         texts, compute_word_fingerprints(M, split_phrase_seeds=not SPLIT_PHRASE_SEEDS)))
-    if only_phrases:
+    if only == "phrases":
         return table(base=RESULTS[0][1])
     mean_only, all_six = ("mean",), tuple(views(wf))
     for c, lam, which in ((0.25, 1e-3, mean_only), (0.5, 1e-3, mean_only), (1.0, 1e-3, mean_only),
@@ -1191,6 +1212,17 @@ def contexts_main(only_phrases: bool = False) -> None:
             inputs(texts, compute_word_fingerprints(M, max_seed_df_share=share)))
     print(f"# {time.time() - t0:.0f} s", flush=True)
     table(base=RESULTS[0][1])
+
+
+def listing_summary(listed: np.ndarray, yy: dict, risks) -> dict:
+    """What a listing ``(n_texts, n_contexts)`` bool gets right on texts labelled ``yy``, the contexts
+    speaking to ``risks`` (one "fairness" / "privacy" per context): contexts per text, the share of
+    listed contexts on texts labelled with their risk, and the share of risky / plain texts with one."""
+    fair = np.asarray(risks)[None, :] == "fairness"
+    agree = np.where(fair, yy["fairness"][:, None], yy["privacy"][:, None]).astype(bool)
+    risky = (yy["fairness"] | yy["privacy"]).astype(bool)
+    return dict(per_text=float(listed.sum(1).mean()), agree=float(agree[listed].mean()),
+                risky=float(listed[risky].any(1).mean()), plain=float(listed[~risky].any(1).mean()))
 
 
 def table(base: dict) -> None:
@@ -1246,15 +1278,13 @@ def listing_main() -> None:
     for rule, t in rules:
         for name, (txts, yy) in data.items():
             L = listed_contexts(Z[name], wf, min_second=t)
-            agree = np.where(sig_risk[None, :] == "fairness", yy["fairness"][:, None].astype(bool),
-                             yy["privacy"][:, None].astype(bool))
-            risky = (yy["fairness"] | yy["privacy"]).astype(bool)
+            got = listing_summary(L, yy, sig_risk)
             one = ""
             if t == CONTEXT_MIN_SECOND_LIFT:  # what a report shows: evidence words per listed context
                 counts = [len(c["words"]) for r in scorer.score_many(txts, with_spans=False) for c in r.contexts]
                 one = f"{np.mean(np.asarray(counts) == 1):.2f}"
-            print(f"| {rule} | {name} | {L.sum(1).mean():.2f} | {agree[L].mean():.3f} | "
-                  f"{L[risky].any(1).mean():.2f} / {L[~risky].any(1).mean():.2f} | "
+            print(f"| {rule} | {name} | {got['per_text']:.2f} | {got['agree']:.3f} | "
+                  f"{got['risky']:.2f} / {got['plain']:.2f} | "
                   f"{wf.contexts[int(np.argmax(L.mean(0)))].point} ({L.mean(0).max():.2f}) | {one} |", flush=True)
 
 
@@ -1271,7 +1301,9 @@ if __name__ == "__main__":
     elif "--contexts" in sys.argv:
         contexts_main()
     elif "--phrase-seeds" in sys.argv:
-        contexts_main(only_phrases=True)
+        contexts_main(only="phrases")
+    elif "--seed-walk" in sys.argv:
+        contexts_main(only="walk")
     elif "--listing" in sys.argv:
         listing_main()
     else:

@@ -163,6 +163,34 @@ def test_every_context_with_seeds_starts_a_walk(real_map) -> None:
     assert not any(f in terms for f in old.seeds["annex3-1c"]) and lift_of("technology", old) > 5
 
 
+def test_context_walk_settings(real_map) -> None:
+    """The two settings of the contexts' walk (``risk_cv.py --seed-walk``) do what they say: a larger
+    restart keeps the walk nearer its seeds, and seeds weighted by paper count favour the rare ones."""
+    from tmlmap.risk.words import compute_word_fingerprints, word_fingerprints
+
+    ex = real_map.extractor
+    base, near = word_fingerprints(real_map), compute_word_fingerprints(real_map, context_restart=0.75)
+    rare = compute_word_fingerprints(real_map, seed_df_power=1.0)
+    j = base.columns.index("annex3-4a")
+    lift = lambda w, fp: fp.affinity[ex.form_index[w], j] / fp.prior[j]  # noqa: E731
+    assert lift("hire", near) > 1.5 * lift("hire", base)  # a word near the seeds leans further
+    # "job" (about 50 papers) against "selection" (about 800): the rare seed's neighbours gain
+    assert lift("resume", rare) / lift("subset", rare) > lift("resume", base) / lift("subset", base)
+    for bad in ({"context_restart": 0.0}, {"context_restart": 1.5}, {"seed_df_power": -1.0}):
+        with pytest.raises(ValueError):
+            compute_word_fingerprints(real_map, **bad)
+
+
+def test_definitions_read_bracketed_prefixes(real_map) -> None:
+    """Annex III 6(d) says "(re)offending": the tokenizer kept "re)offending" whole, a form the map
+    does not know, so the one word naming the point was lost (until 2026-12-03)."""
+    from tmlmap.risk.words import word_fingerprints
+
+    wf = word_fingerprints(real_map)
+    offend = real_map.extractor.form_index["offend"]
+    assert offend in wf.seeds["annex3-6d"]
+
+
 def test_a_context_is_listed_when_two_words_agree() -> None:
     """Listing (display only): mean-reading lift at least log 3 and the second word, paper-only or
     spelled, above 1.5x; one strong word alone ("decide" for the education points) lists nothing."""
@@ -225,6 +253,18 @@ def test_entities_are_decoded_and_tag_contents_kept_with_offsets() -> None:
     assert out[text.index("applicants"):].startswith("applicants")  # offsets unchanged
     cleaned, _ = clean_input("a&nbsp;b &lt;script&gt;")
     assert "nbsp" not in cleaned and "lt" not in cleaned.split()
+
+
+def test_letters_bracketed_onto_a_word_are_blanked_with_offsets() -> None:
+    from tmlmap.risk.hygiene import unbracket_affixes
+
+    text = "risk of (re)offending; the applicant(s) and (non)convex f(x), a (b) c, risk (low), COVID(19)"
+    out = unbracket_affixes(text)
+    assert len(out) == len(text)
+    assert out.split()[:6] == ["risk", "of", "offending;", "the", "applicant", "and"]
+    assert "convex" in out.split() and "(re)" not in out and "(s)" not in out
+    assert "a (b) c" in out and "risk (low)" in out and "COVID(19)" in out  # brackets apart from a word stay
+    assert clean_input("(ré)évaluation")[0].split() == ["évaluation"]
 
 
 def test_batch_refuses_non_utf8_with_file_and_line(tmp_path: Path) -> None:
@@ -526,6 +566,14 @@ def test_markup_in_descriptions(scorer: RiskScorer) -> None:
     assert "applicant" in terms and "amp" not in terms and "amp" not in rep.unmatched_words
     plain = scorer.score("loan applicants & credit scoring")
     assert rep.fairness_risk == pytest.approx(plain.fairness_risk, abs=1e-3)
+
+
+def test_bracketed_plurals_in_descriptions(scorer: RiskScorer) -> None:
+    rep = scorer.score("We rank the applicant(s) for a loan")
+    assert "applicant" in {s["term"] for s in rep.spans}
+    plain = scorer.score("We rank the applicant    for a loan")
+    assert rep.fairness_risk == pytest.approx(plain.fairness_risk, abs=1e-6)
+    assert rep.spans == plain.spans  # offsets stay on the user's text
 
 
 def test_dashboard_context_rows_and_markdown_escape_the_report() -> None:

@@ -1,7 +1,8 @@
 """Input hygiene for every text the risk scorer reads (CLI, batch files, dashboard, the AIAAIC fit).
 
 Untrusted text: HTML entities are decoded and tags blanked *keeping every
-character offset* (so highlighted spans stay on the user's text), control and
+character offset* (so highlighted spans stay on the user's text), letters in
+brackets glued to a word ("(re)offending", "applicant(s)") blanked, control and
 bidi characters are removed, lone surrogates replaced, and input longer than
 :data:`MAX_CHARS` is truncated with a warning.
 """
@@ -16,6 +17,20 @@ MAX_CHARS = 20_000
 _ENTITY_RE = re.compile(r"&(?:#[0-9]{1,7}|#[xX][0-9a-fA-F]{1,6}|[A-Za-z][A-Za-z0-9]{1,31});?")
 _TAG_RE = re.compile(r"</?[A-Za-z][^<>]{0,200}>|<!--.*?-->", re.S)
 _CONTROL_RE = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u200b-\u200f\u202a-\u202e\u2066-\u2069\ufffe\uffff]")
+
+
+# "(re)offending", "applicant(s)": letters in brackets glued to a word. The tokenizer keeps such a
+# word whole ("re)offending", "applicant(s") and the map knows no such form, so the word is lost.
+_BRACKETED_AFFIX_RE = re.compile(r"(?<=[^\W\d_])\([^\W\d_]{1,5}\)|\([^\W\d_]{1,5}\)(?=[^\W\d_])")
+
+
+def unbracket_affixes(text: str) -> str:
+    """Letters in brackets glued to a word blanked, *keeping every character offset*:
+    "(re)offending" reads as "offending", "applicant(s)" as "applicant" (the map reads
+    "re-offending" as "offending" too). A bracket apart from a word ("risk (low)") is kept."""
+    if "(" not in text:
+        return text
+    return _BRACKETED_AFFIX_RE.sub(lambda m: " " * len(m.group(0)), text)
 
 
 def _same_length(repl: str, n: int) -> str:
@@ -43,7 +58,7 @@ def clean_input(text: str) -> tuple[str, list[str]]:
     """Sanitize untrusted text: ``(clean, warnings)``.
 
     Decodes HTML entities and blanks tags (:func:`decode_markup`, contents
-    kept), removes control/bidi characters and lone surrogates, truncates to
+    kept), blanks bracketed affixes (:func:`unbracket_affixes`), removes control/bidi characters and lone surrogates, truncates to
     :data:`MAX_CHARS`. Offsets are preserved except for lone surrogates.
     Raises TypeError for non-``str`` input.
     """
@@ -54,7 +69,7 @@ def clean_input(text: str) -> tuple[str, list[str]]:
         warnings.append(f"text truncated from {len(text):,} to {MAX_CHARS:,} characters")
         text = text[:MAX_CHARS]
     text = text.encode("utf-8", "replace").decode("utf-8")  # lone surrogates -> '?'
-    cleaned = decode_markup(_CONTROL_RE.sub(" ", text))
+    cleaned = unbracket_affixes(decode_markup(_CONTROL_RE.sub(" ", text)))
     n_bad = sum(1 for _ in _CONTROL_RE.finditer(text))
     if n_bad > max(10, len(text) // 20):
         warnings.append(f"removed {n_bad:,} control characters: the input may be binary data")

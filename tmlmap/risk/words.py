@@ -63,6 +63,7 @@ import scipy.sparse as sp
 
 from tmlmap.risk.contexts import PEOPLE_KEY, PEOPLE_MIN_AREAS, Context, parse_contexts
 from tmlmap.risk.fingerprint import Fingerprints, diffusion_topic_affinity, fingerprints
+from tmlmap.risk.hygiene import unbracket_affixes
 from tmlmap.text.normalize import BOUNDARY
 from tmlmap.text.weighting import smooth_idf, tfidf
 
@@ -81,6 +82,11 @@ SEED_FLOOR = True
 #: whose seeds start no walk is only "the few papers using its words", whose small mean makes
 #: any word of those papers lean to it many-fold). Since 2026-12-03; dev CV in the README.
 SPLIT_PHRASE_SEEDS = True
+#: A term seed's share of its context's restart distribution is proportional to its paper count
+#: to the power ``-SEED_DF_POWER`` (0: every seed alike).
+SEED_DF_POWER = 0.0
+#: Restart probability of the contexts' walk from their seeds (larger: the walk stays nearer them).
+CONTEXT_RESTART = 0.25
 #: Share of papers, per signal, that count as "most signal-k papers" for the concentrated
 #: fingerprints (chosen on the AIAAIC dev split: 0.5, 1, 2, 3, 5, 10 % tried).
 SHARP_SHARE = 0.02
@@ -164,8 +170,9 @@ class WordFingerprints:
 
 
 def definition_forms(term_map: TermMap, text: str) -> list[int]:
-    """Form ids of ``text`` as the map reads it (lemmas, phrases joined), in order, unique."""
-    stream = term_map.extractor.form_stream([text])
+    """Form ids of ``text`` as the map reads it (lemmas, phrases joined), in order, unique; read as a
+    user's text is ("(re)offending" as "offending", :func:`~tmlmap.risk.hygiene.unbracket_affixes`)."""
+    stream = term_map.extractor.form_stream([unbracket_affixes(text)])
     seen: list[int] = []
     for f in stream.tokens.tolist():
         if f >= 0 and f not in seen:
@@ -260,6 +267,8 @@ def compute_word_fingerprints(
     spell_unseen_idf: float | None = SPELL_UNSEEN_IDF,
     spell_read_all: bool = SPELL_READ_ALL,
     split_phrase_seeds: bool = SPLIT_PHRASE_SEEDS,
+    seed_df_power: float = SEED_DF_POWER,
+    context_restart: float = CONTEXT_RESTART,
 ) -> WordFingerprints:
     """Fingerprints of every form of ``term_map`` for ``topics`` and ``contexts`` (default: all parsed).
 
@@ -269,10 +278,17 @@ def compute_word_fingerprints(
     its worth in papers, default ``prior_weight``; ``spell_topics_only``: the contexts keep the
     corpus mean as prior; ``spell_unseen_idf``: the weight of a word no paper uses, ``None`` its
     smooth idf; ``spell_read_all``: the spelled readings read every word, else only the words used
-    by fewer than ``spell_min_df`` papers and those no paper uses). Raises ValueError when the map has no ``word_docs`` (a map saved before they existed: rebuild it).
+    by fewer than ``spell_min_df`` papers and those no paper uses). ``seed_df_power``: a term seed's
+    restart weight is its paper count to the power ``-seed_df_power``; ``context_restart``: the
+    contexts' walk restart probability, in (0, 1]. Raises ValueError for parameters out of range and
+    when the map has no ``word_docs`` (a map saved before they existed: rebuild it).
     """
     if term_map.word_docs is None:
         raise ValueError("this map has no word_docs; rebuild it (tmlmap build --force)")
+    if not seed_df_power >= 0:
+        raise ValueError(f"seed_df_power must be >= 0, got {seed_df_power}")
+    if not 0 < context_restart <= 1:
+        raise ValueError(f"context_restart must be in (0, 1], got {context_restart}")
     contexts = list(parse_contexts() if contexts is None else contexts)
     ex = term_map.extractor
     D = sp.csr_matrix(term_map.word_docs, dtype=np.float64)
@@ -292,14 +308,15 @@ def compute_word_fingerprints(
 
     # Contexts: seeds -> walk on the graph (term seeds) -> papers (all forms).
     seeds = context_seeds(term_map, contexts, word_df, max_seed_df_share, split_phrase_seeds)
-    form_to_term = np.full(n_forms, -1, dtype=np.int64)
-    form_to_term[term_form[in_range]] = np.flatnonzero(in_range)
+    form_to_term = np.full(n_forms, -1, dtype=np.int64)  # the extractor's, cut or padded to the forms with papers
+    m = min(n_forms, len(ex.form_to_term))
+    form_to_term[:m] = ex.form_to_term[:m]
     k = len(contexts)
     S = np.zeros((term_map.n_terms, k))
     for j, c in enumerate(contexts):
-        tids = [int(form_to_term[f]) for f in seeds[c.key] if f < n_forms and form_to_term[f] >= 0]
-        S[tids, j] = 1.0
-    G_terms = diffusion_topic_affinity(term_map.adjacency, S)[:, :k] if k else np.zeros((term_map.n_terms, 0))
+        fs = [f for f in seeds[c.key] if f < n_forms and form_to_term[f] >= 0]
+        S[form_to_term[fs], j] = np.maximum(word_df[fs], 1.0) ** -seed_df_power if fs else 0.0
+    G_terms = diffusion_topic_affinity(term_map.adjacency, S, restart=context_restart)[:, :k] if k else np.zeros((term_map.n_terms, 0))
     G = np.zeros((n_forms, k))
     G[term_form[in_range]] = G_terms[in_range]
     for j, c in enumerate(contexts):
