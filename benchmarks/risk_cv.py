@@ -1048,7 +1048,8 @@ def contexts_main(only: str | None = None) -> None:
     -0.5 or -1 (:data:`~tmlmap.risk.words.SEED_DF_POWER`; rarer definition words, more specific to
     it, weigh more), and restart probabilities 0.5 and 0.75 (:data:`~tmlmap.risk.words.CONTEXT_RESTART`;
     the walk stays nearer its seeds, so contexts lean further from the corpus mean); (i) the definitions
-    read without :func:`~tmlmap.risk.hygiene.unbracket_affixes` (6(d)'s "(re)offending" lost)."""
+    read without :func:`~tmlmap.risk.hygiene.unbracket_affixes` (6(d)'s "(re)offending" lost); then
+    :func:`walk_listing`."""
     import re
     from dataclasses import replace
 
@@ -1172,7 +1173,8 @@ def contexts_main(only: str | None = None) -> None:
             from tmlmap.risk.hygiene import unbracket_affixes
             words_mod.unbracket_affixes = unbracket_affixes
         print(f"# {time.time() - t0:.0f} s", flush=True)
-        return table(base=RESULTS[0][1])
+        table(base=RESULTS[0][1])
+        return walk_listing()
     split = "no longer" if SPLIT_PHRASE_SEEDS else "also"
     run(f"seeds: a definition phrase that is no map term {split} seeds through its words", inputs(
         texts, compute_word_fingerprints(M, split_phrase_seeds=not SPLIT_PHRASE_SEEDS)))
@@ -1223,6 +1225,30 @@ def listing_summary(listed: np.ndarray, yy: dict, risks) -> dict:
     risky = (yy["fairness"] | yy["privacy"]).astype(bool)
     return dict(per_text=float(listed.sum(1).mean()), agree=float(agree[listed].mean()),
                 risky=float(listed[risky].any(1).mean()), plain=float(listed[~risky].any(1).mean()))
+
+
+def walk_listing() -> None:
+    """``--seed-walk``, part 2: the listing at each restart of the contexts' walk, over mean-reading
+    lifts of 3, 4 and 6 and second-word readings of 1.5, 2 and 3 (both dev splits): can a stricter
+    rule keep a sharper walk's risky listings without its plain ones?"""
+    from tmlmap.risk.contexts import SOURCE_RISK
+    from tmlmap.risk.model import features, listed_contexts
+    from tmlmap.risk.words import CONTEXT_RESTART, compute_word_fingerprints, word_fingerprints
+
+    print("\n| restart | texts | rule: mean lift / second word | contexts per text | share listed on texts with "
+          "their risk | risky / plain texts with a context | most listed (share of texts) |\n|---|---|---|---|---|---|---|")
+    for restart in (CONTEXT_RESTART, 0.5, 0.75):
+        wf = word_fingerprints(M) if restart == CONTEXT_RESTART else compute_word_fingerprints(M, context_restart=restart)
+        risks = [SOURCE_RISK[c.source] for c in wf.contexts]
+        for name, (txts, yy) in {"devset dev": (ds_texts, ds_Y), "AIAAIC dev": (texts, Y)}.items():
+            Z = features(M, wf, txts)[0]
+            for ml in (3.0, 4.0, 6.0):
+                for ms in (1.5, 2.0, 3.0):
+                    L = listed_contexts(Z, wf, min_lift=float(np.log(ml)), min_second=float(np.log(ms)))
+                    g = listing_summary(L, yy, risks)
+                    print(f"| {restart:g} | {name} | {ml:g}x / {ms:g}x | {g['per_text']:.2f} | {g['agree']:.3f} | "
+                          f"{g['risky']:.2f} / {g['plain']:.2f} | {wf.contexts[int(np.argmax(L.mean(0)))].point} "
+                          f"({L.mean(0).max():.2f}) |", flush=True)
 
 
 def table(base: dict) -> None:
