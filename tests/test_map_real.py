@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from collections import Counter
 
 import numpy as np
@@ -107,6 +108,16 @@ def test_artifacts_round_trip_and_reject_corruption(small_store, tmp_path):
     assert (back.adjacency != term_map.adjacency).nnz == 0
     np.testing.assert_array_equal(back.transform(["fairness in hiring"]).toarray(),
                                   term_map.transform(["fairness in hiring"]).toarray())
+    # every form's most common spelling survives the round trip where it differs from the key
+    ex = term_map.extractor
+    spelled = {f: d for f, d in ex.form_display.items() if d != ex.forms[f]}
+    assert spelled and back.extractor.form_display == spelled
+    datum = ex.form_index["datum"]  # spaCy's lemma of "data"
+    assert back.extractor.form_label(datum) == "data" and back.extractor.form_label(0) == ex.form_label(0)
+    # a map saved before the spellings were kept (format 2) is not loaded: it is rebuilt
+    meta = json.loads((path / "meta.json").read_text())
+    (path / "meta.json").write_text(json.dumps(meta | {"format_version": 2}))
+    assert artifacts.load_map(path) is None
     (path / "arrays.npz").write_bytes(b"not a zip")
     assert artifacts.load_map(path) is None
     assert artifacts.load_map(tmp_path / "missing") is None

@@ -24,7 +24,11 @@ import scipy.sparse as sp
 
 from tmlmap.text.normalize import TokenStream
 
+#: Token caches (and, until version 3, maps).
 FORMAT_VERSION = 2  # 2: word_docs (papers of every form, for the risk scorer)
+#: Saved maps: 3 keeps every form's most common spelling (reports say "data", not "datum"); a map
+#: saved by an earlier version is rebuilt, its token cache reused.
+MAP_FORMAT_VERSION = 3
 
 
 def _put_csr(arrays: dict[str, np.ndarray], name: str, m: sp.csr_matrix) -> None:
@@ -55,11 +59,11 @@ def _write_dir(path: Path, meta: dict[str, Any], arrays: dict[str, np.ndarray]) 
         raise
 
 
-def _read_dir(path: Path) -> tuple[dict[str, Any], dict[str, np.ndarray]] | None:
+def _read_dir(path: Path, version: int = FORMAT_VERSION) -> tuple[dict[str, Any], dict[str, np.ndarray]] | None:
     path = Path(path)
     try:
         meta = json.loads((path / "meta.json").read_text(encoding="utf-8"))
-        if meta.get("format_version") != FORMAT_VERSION:
+        if meta.get("format_version") != version:
             return None
         with np.load(path / "arrays.npz", allow_pickle=False) as z:
             arrays = {k: z[k] for k in z.files}
@@ -77,7 +81,7 @@ def save_map(term_map: Any, path: str | Path) -> None:
     """Write ``term_map`` (a :class:`~tmlmap.maps.termmap.TermMap`) to directory ``path``."""
     ex_meta, ex_arrays = term_map.extractor.state()
     meta = {
-        "format_version": FORMAT_VERSION,
+        "format_version": MAP_FORMAT_VERSION,
         "settings": term_map.settings.to_dict(),
         "terms": term_map.terms,
         "doc_ids": term_map.doc_ids,
@@ -110,7 +114,7 @@ def load_map(path: str | Path, normalizer: Any = None) -> Any:
     from tmlmap.maps.termmap import Community, TermMap
     from tmlmap.text.extractor import TermExtractor
 
-    got = _read_dir(Path(path))
+    got = _read_dir(Path(path), MAP_FORMAT_VERSION)
     if got is None:
         return None
     meta, arrays = got

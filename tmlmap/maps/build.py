@@ -269,7 +269,7 @@ def word_incidence(X_forms: sp.csr_matrix, min_df: int = WORD_MIN_DF) -> sp.csr_
 
 def map_key(store_fingerprint: str, settings: MapSettings) -> str:
     """Cache key of a map: corpus fingerprint + settings hash + pipeline version."""
-    blob = json.dumps([store_fingerprint, settings.key(), artifacts.FORMAT_VERSION, NORMALIZER_VERSION])
+    blob = json.dumps([store_fingerprint, settings.key(), artifacts.MAP_FORMAT_VERSION, NORMALIZER_VERSION])
     return hashlib.sha256(blob.encode()).hexdigest()[:20]
 
 

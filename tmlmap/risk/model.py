@@ -377,7 +377,7 @@ class Analysis:
     def word(self, f: int) -> str:
         """Display name of column ``f`` of ``W`` (a form, or a word no paper uses)."""
         n0 = self.model.words.n_forms
-        return self.model.words.display[f] if f < n0 else self.new_keys[f - n0]
+        return self.model.words.label(f) if f < n0 else self.new_keys[f - n0]
 
     def affinity_row(self, f: int) -> np.ndarray:
         """``(k,)`` fingerprint of column ``f`` of ``W``."""
@@ -686,7 +686,7 @@ class ContextModel:
         mask = (have[pos] == q_idx) if len(have) else np.zeros(len(q_idx), dtype=bool)
         idx, w = q_idx[mask], q_w[mask]
         order = np.argsort(-w, kind="stable")[:n]
-        return [self.words.display[int(f)] for f in idx[order].tolist()]
+        return [self.words.label(int(f)) for f in idx[order].tolist()]
 
     def input_names(self) -> list[str]:
         """Names of the model inputs ``Z``: ``"<view>:<signal>"`` (:data:`VIEWS`)."""
@@ -695,7 +695,7 @@ class ContextModel:
     def incident_word_name(self, col: int) -> str:
         """Display name of column ``col`` of the incident-word inputs."""
         assert self.incident is not None
-        return self.words.display[col] if col < self.incident.n_forms else self.incident.name(col)
+        return self.words.label(col) if col < self.incident.n_forms else self.incident.name(col)
 
     def describe(self, n_words: int = 10) -> dict:
         """The fitted parameters: per label, intercept, the (positive) weight of every input and, with

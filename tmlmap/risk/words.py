@@ -126,7 +126,9 @@ class WordFingerprints:
     ``(n_forms, k)``. ``prior``: ``(k,)`` mean paper profile. ``idf``:
     ``(n_forms,)`` smooth idf over papers. ``known``: ``(n_forms,)`` bool, the form
     has papers (or is a term) and so can count. ``seeds``: form ids per context.
-    ``contexts``: the :class:`~tmlmap.risk.contexts.Context` of each context column.
+    ``contexts``: the :class:`~tmlmap.risk.contexts.Context` of each context column. ``display``:
+    per form, the key the fits use (a term's name, else the form key); ``labels``: what a report
+    shows (:meth:`label`).
     ``sharp``: ``(n_forms, k)`` concentrated fingerprints (module docstring, step 4) and
     ``sharp_prior`` ``(k,)`` their corpus share (``None`` when not computed).
     ``spelling``: the :class:`Spelling` map (module docstring, step 5; ``None`` without it), and
@@ -151,6 +153,12 @@ class WordFingerprints:
     spell_affinity: np.ndarray | None = None
     spell_sharp: np.ndarray | None = None
     spell_rare: np.ndarray | None = None  # (n_forms,) bool: the spelled readings read this form
+    labels: list[str] = field(default_factory=list)  # what a report calls each form (else ``display``)
+
+    def label(self, f: int) -> str:
+        """How a report names form ``f``: a term by its display name, another word by its most common
+        spelling in the corpus ("data", where ``display``, the key of the fit, says "datum")."""
+        return self.labels[f] if self.labels else self.display[f]
 
     @property
     def n_topics(self) -> int:
@@ -366,15 +374,16 @@ def compute_word_fingerprints(
             if spell is not None:
                 A_sp[ids, nt + j] = np.maximum(A_sp[ids, nt + j], G[ids, j])
     display = list(ex.forms[:n_forms])
+    labels = [ex.form_label(f) for f in range(n_forms)]
     for t, f in enumerate(term_form.tolist()):
         if f < n_forms:
-            display[f] = term_map.terms[t]
+            display[f] = labels[f] = term_map.terms[t]
     unseen_idf = float(smooth_idf(np.zeros(1), n_docs)[0]) if spell_unseen_idf is None else float(spell_unseen_idf)
     return WordFingerprints(list(topics) + [c.key for c in contexts], A, prior, idf, known, seeds, contexts,
                             display, sharp, sharp_prior, spell, unseen_idf,
                             A_sp if spell is not None else None, sharp_sp if spell is not None else None,
                             None if spell is None else (np.ones(n_forms, dtype=bool) if spell_read_all
-                                                        else word_df < spell_min_df))
+                                                        else word_df < spell_min_df), labels)
 
 
 def _log_ratio(V: np.ndarray, prior: np.ndarray) -> np.ndarray:

@@ -35,6 +35,8 @@ class TermExtractor:
         form_to_term: ``(n_forms,)`` int64, term id of each form or -1.
         term_forms: ``(n_terms,)`` form id of each term.
         display: ``(n_terms,)`` list of display strings.
+        form_display: ``{form id: most common spelling}`` for every form whose spelling
+            differs from its key ("data" for the lemma "datum"); kept in saved maps.
     """
 
     def __init__(self, normalizer: Normalizer | None = None) -> None:
@@ -258,8 +260,11 @@ class TermExtractor:
             arrays[f"phrase_accepted_{i}"] = accepted
             arrays[f"phrase_ids_{i}"] = phrase_ids
             passes.append(n_forms)
-        meta = {"forms": self.forms, "phrase_pass_n_forms": passes, "display": self.display}
-        # Surface spellings are only needed for display names, already resolved.
+        # Surface spellings are only needed for display names: resolved, and kept where they differ
+        # from the form key (reports name words that are no term by them: "data", not "datum").
+        spelled = {str(f): d for f, d in sorted(self.form_display.items()) if d != self.forms[f]}
+        meta = {"forms": self.forms, "phrase_pass_n_forms": passes, "display": self.display,
+                "form_display": spelled}
         return meta, arrays
 
     @classmethod
@@ -276,7 +281,12 @@ class TermExtractor:
         ex.form_to_term = np.full(len(ex.forms), -1, dtype=np.int64)
         ex.form_to_term[ex.term_forms] = np.arange(len(ex.term_forms))
         ex.display = list(meta["display"])
+        ex.form_display = {int(f): d for f, d in meta.get("form_display", {}).items()}
         return ex
+
+    def form_label(self, f: int) -> str:
+        """How a report names form ``f``: its most common spelling in the corpus, else its key."""
+        return self.form_display.get(f, self.forms[f])
 
 
 def spelling_counts(stream: TokenStream, n_surf: int) -> tuple[np.ndarray, np.ndarray]:
