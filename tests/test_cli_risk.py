@@ -55,7 +55,7 @@ def test_score_full_and_table(cli_env, capsys) -> None:
     assert "; shares " in table  # each evidence paper says which words it shares
     shares = [int(m) for m in re.findall(r"paper \[uses (\d+)% of the driving words\]", table)]
     assert len(shares) == 3 and shares == sorted(shares, reverse=True) and 0 < shares[-1] <= 100
-    assert "words the map cannot read: qwzrtx" in table  # a word no paper uses
+    assert "words no paper uses (read only by spelling and incident words): qwzrtx" in table  # a word no paper uses
 
 
 def test_score_file_and_bad_file(cli_env, tmp_path: Path, capsys) -> None:
@@ -139,7 +139,7 @@ def test_batch_table_output_names_each_row_and_its_unmatched_words(cli_env, tmp_
     assert main(["score", "--input", str(src), "--format", "table", "--quiet"]) == 1
     captured = capsys.readouterr()
     assert "in.jsonl:1" in captured.out and "in.jsonl:3" in captured.out
-    assert "words the map cannot read: qwzrtx" in captured.out
+    assert "words no paper uses (read only by spelling and incident words): qwzrtx" in captured.out
     assert "in.jsonl:2: skipped: invalid JSON" in captured.err
     assert captured.out.count("warning: few distinct words (") == 2 and "warning" not in captured.err
 

@@ -102,7 +102,8 @@ def _print_table(report: RiskReport, label: str = "") -> None:
         print(f"  paper [{share}] {title} ({safe_text(str(p['venue']))} {p['year']})"
               + (f"; shares {', '.join(safe_text(w) for w in shared)}" if shared else ""))
     if report.unmatched_words:
-        print("  words the map cannot read: " + ", ".join(safe_text(w) for w in report.unmatched_words))
+        print("  words no paper uses (read only by spelling and incident words): "
+              + ", ".join(safe_text(w) for w in report.unmatched_words))
     for w in report.warnings:
         print(f"  warning: {w}")
 

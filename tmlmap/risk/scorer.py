@@ -68,8 +68,9 @@ The previous methods (``"bipartite"``, ``"diffusion"``, ``"reference"``,
    ``unmatched_words``: the text's content words (stop words left out) that
    are not map terms, lower-cased, in order, at most :data:`MAX_UNMATCHED`:
    words the corpus never uses, or uses in too few (``min_df``) or too many
-   papers to be a term. They cannot change the scores, so a reviewer sees
-   what the map could not read ("passport", "asylum" in an ML corpus).
+   papers to be a term. (This describes the previous scorers; the default
+   lists the words no paper uses, or one, which count only through their
+   spelling and the incident words and point to no evidence paper.)
 
 :meth:`RiskReport.to_dict` gives exactly the seven contract fields;
 :meth:`RiskReport.to_full_dict` adds ``warnings``, ``spans`` (character
