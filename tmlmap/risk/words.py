@@ -324,7 +324,8 @@ def compute_word_fingerprints(
     for j, c in enumerate(contexts):
         fs = [f for f in seeds[c.key] if f < n_forms and form_to_term[f] >= 0]
         S[form_to_term[fs], j] = np.maximum(word_df[fs], 1.0) ** -seed_df_power if fs else 0.0
-    G_terms = diffusion_topic_affinity(term_map.adjacency, S, restart=context_restart)[:, :k] if k else np.zeros((term_map.n_terms, 0))
+    G_terms = (diffusion_topic_affinity(term_map.adjacency, S, restart=context_restart)[:, :k] if k
+               else np.zeros((term_map.n_terms, 0)))
     G = np.zeros((n_forms, k))
     G[term_form[in_range]] = G_terms[in_range]
     for j, c in enumerate(contexts):
