@@ -1230,11 +1230,27 @@ def listing_summary(listed: np.ndarray, yy: dict, risks) -> dict:
 def walk_listing() -> None:
     """``--seed-walk``, part 2: the listing at each restart of the contexts' walk, over mean-reading
     lifts of 3, 4 and 6 and second-word readings of 1.5, 2 and 3 (both dev splits): can a stricter
-    rule keep a sharper walk's risky listings without its plain ones?"""
+    rule keep a sharper walk's risky listings without its plain ones? First (part 3 of the mode), what
+    the default's listing rests on: the share of listed contexts showing one of their own seed words,
+    and how far the walk carries (the lift of each context's 50th-strongest word that is no seed)."""
     from tmlmap.risk.contexts import SOURCE_RISK
     from tmlmap.risk.model import features, listed_contexts
+    from tmlmap.risk.scorer import RiskScorer
     from tmlmap.risk.words import CONTEXT_RESTART, compute_word_fingerprints, word_fingerprints
 
+    # Part 3: what the default's listing rests on: a context's own seed words, or words its walk reached
+    wf0 = word_fingerprints(M)
+    own = {c.key: {wf0.label(f) for f in wf0.seeds[c.key] if f < wf0.n_forms} for c in wf0.contexts}
+    scorer = RiskScorer(M, store)
+    for name, txts in (("devset dev", ds_texts), ("AIAAIC dev", texts)):
+        listed = [c for r in scorer.score_many(txts, with_spans=False) for c in r.contexts]
+        seeded = sum(bool(set(c["words"]) & own[c["key"]]) for c in listed)
+        print(f"# {name}: {len(listed)} contexts listed, {seeded} of them showing one of the context's own seed words")
+    tops = [np.sort(np.where(wf0.known, wf0.affinity[:, wf0.n_topics + j], 0.0)
+                    * np.isin(np.arange(wf0.n_forms), wf0.seeds[c.key], invert=True))[-50]
+            / wf0.prior[wf0.n_topics + j] for j, c in enumerate(wf0.contexts) if wf0.prior[wf0.n_topics + j] > 0]
+    print(f"# lift of each context's 50th-strongest word that is not its seed: median {np.median(tops):.2f}, "
+          f"range {min(tops):.2f}-{max(tops):.2f}")
     print("\n| restart | texts | rule: mean lift / second word | contexts per text | share listed on texts with "
           "their risk | risky / plain texts with a context | most listed (share of texts) |\n|---|---|---|---|---|---|---|")
     for restart in (CONTEXT_RESTART, 0.5, 0.75):
