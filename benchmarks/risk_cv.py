@@ -1251,6 +1251,13 @@ def walk_listing() -> None:
             / wf0.prior[wf0.n_topics + j] for j, c in enumerate(wf0.contexts) if wf0.prior[wf0.n_topics + j] > 0]
     print(f"# lift of each context's 50th-strongest word that is not its seed: median {np.median(tops):.2f}, "
           f"range {min(tops):.2f}-{max(tops):.2f}")
+    risks0 = [SOURCE_RISK[c.source] for c in wf0.contexts]
+    for name, (txts, yy) in {"devset dev": (ds_texts, ds_Y), "AIAAIC dev": (texts, Y)}.items():
+        Z0 = features(M, wf0, txts)[0]
+        for ml in (1.5, 2.0, 2.5, 3.0):
+            g = listing_summary(listed_contexts(Z0, wf0, min_lift=float(np.log(ml))), yy, risks0)
+            print(f"# {name}, mean-reading lift >= {ml:g}x (second word as the default): risky / plain texts "
+                  f"with a context {g['risky']:.2f} / {g['plain']:.2f}, contexts per text {g['per_text']:.2f}")
     print("\n| restart | texts | rule: mean lift / second word | contexts per text | share listed on texts with "
           "their risk | risky / plain texts with a context | most listed (share of texts) |\n|---|---|---|---|---|---|---|")
     for restart in (CONTEXT_RESTART, 0.5, 0.75):
