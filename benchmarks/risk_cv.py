@@ -1228,21 +1228,28 @@ def listing_summary(listed: np.ndarray, yy: dict, risks) -> dict:
 
 
 def walk_listing() -> None:
-    """``--seed-walk``, part 2: the listing at each restart of the contexts' walk, over mean-reading
-    lifts of 3, 4 and 6 and second-word readings of 1.5, 2 and 3 (both dev splits): can a stricter
-    rule keep a sharper walk's risky listings without its plain ones? First (part 3 of the mode), what
-    the default's listing rests on: the share of listed contexts showing one of their own seed words,
-    and how far the walk carries (the lift of each context's 50th-strongest word that is no seed)."""
+    """``--seed-walk``, parts 3 and 2. Part 3, what the default's listing rests on: the share of listed
+    contexts showing one of their own seed words, how far the walk carries (the lift of each context's
+    50th-strongest word that is no seed), and the listing at lower mean-reading thresholds. Part 2, the
+    listing at each restart of the contexts' walk, over mean-reading lifts of 3, 4 and 6 and
+    second-word readings of 1.5, 2 and 3 (both dev splits): can a stricter rule keep a sharper walk's
+    risky listings without its plain ones?"""
     from tmlmap.risk.contexts import SOURCE_RISK
     from tmlmap.risk.model import features, listed_contexts
     from tmlmap.risk.scorer import RiskScorer
     from tmlmap.risk.words import CONTEXT_RESTART, compute_word_fingerprints, word_fingerprints
 
+    splits = {"devset dev": (ds_texts, ds_Y), "AIAAIC dev": (texts, Y)}
+    walks = {restart: word_fingerprints(M) if restart == CONTEXT_RESTART
+             else compute_word_fingerprints(M, context_restart=restart) for restart in (CONTEXT_RESTART, 0.5, 0.75)}
+    inputs = {(restart, name): features(M, wf, txts)[0] for restart, wf in walks.items()
+              for name, (txts, _) in splits.items()}
+
     # Part 3: what the default's listing rests on: a context's own seed words, or words its walk reached
-    wf0 = word_fingerprints(M)
+    wf0 = walks[CONTEXT_RESTART]
     own = {c.key: {wf0.label(f) for f in wf0.seeds[c.key] if f < wf0.n_forms} for c in wf0.contexts}
     scorer = RiskScorer(M, store)
-    for name, txts in (("devset dev", ds_texts), ("AIAAIC dev", texts)):
+    for name, (txts, _) in splits.items():
         listed = [c for r in scorer.score_many(txts, with_spans=False) for c in r.contexts]
         seeded = sum(bool(set(c["words"]) & own[c["key"]]) for c in listed)
         print(f"# {name}: {len(listed)} contexts listed, {seeded} of them showing one of the context's own seed words")
@@ -1251,23 +1258,23 @@ def walk_listing() -> None:
             / wf0.prior[wf0.n_topics + j] for j, c in enumerate(wf0.contexts) if wf0.prior[wf0.n_topics + j] > 0]
     print(f"# lift of each context's 50th-strongest word that is not its seed: median {np.median(tops):.2f}, "
           f"range {min(tops):.2f}-{max(tops):.2f}")
-    risks0 = [SOURCE_RISK[c.source] for c in wf0.contexts]
-    for name, (txts, yy) in {"devset dev": (ds_texts, ds_Y), "AIAAIC dev": (texts, Y)}.items():
-        Z0 = features(M, wf0, txts)[0]
+    risks = [SOURCE_RISK[c.source] for c in wf0.contexts]  # the same contexts at every restart
+    for name, (_, yy) in splits.items():
         for ml in (1.5, 2.0, 2.5, 3.0):
-            g = listing_summary(listed_contexts(Z0, wf0, min_lift=float(np.log(ml))), yy, risks0)
+            L = listed_contexts(inputs[CONTEXT_RESTART, name], wf0, min_lift=float(np.log(ml)))
+            g = listing_summary(L, yy, risks)
             print(f"# {name}, mean-reading lift >= {ml:g}x (second word as the default): risky / plain texts "
                   f"with a context {g['risky']:.2f} / {g['plain']:.2f}, contexts per text {g['per_text']:.2f}")
+
+    # Part 2: the listing rules at each restart
     print("\n| restart | texts | rule: mean lift / second word | contexts per text | share listed on texts with "
           "their risk | risky / plain texts with a context | most listed (share of texts) |\n|---|---|---|---|---|---|---|")
-    for restart in (CONTEXT_RESTART, 0.5, 0.75):
-        wf = word_fingerprints(M) if restart == CONTEXT_RESTART else compute_word_fingerprints(M, context_restart=restart)
-        risks = [SOURCE_RISK[c.source] for c in wf.contexts]
-        for name, (txts, yy) in {"devset dev": (ds_texts, ds_Y), "AIAAIC dev": (texts, Y)}.items():
-            Z = features(M, wf, txts)[0]
+    for restart, wf in walks.items():
+        for name, (_, yy) in splits.items():
             for ml in (3.0, 4.0, 6.0):
                 for ms in (1.5, 2.0, 3.0):
-                    L = listed_contexts(Z, wf, min_lift=float(np.log(ml)), min_second=float(np.log(ms)))
+                    L = listed_contexts(inputs[restart, name], wf, min_lift=float(np.log(ml)),
+                                        min_second=float(np.log(ms)))
                     g = listing_summary(L, yy, risks)
                     print(f"| {restart:g} | {name} | {ml:g}x / {ms:g}x | {g['per_text']:.2f} | {g['agree']:.3f} | "
                           f"{g['risky']:.2f} / {g['plain']:.2f} | {wf.contexts[int(np.argmax(L.mean(0)))].point} "
