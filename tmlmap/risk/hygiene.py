@@ -59,7 +59,8 @@ def clean_input(text: str) -> tuple[str, list[str]]:
 
     Decodes HTML entities and blanks tags (:func:`decode_markup`, contents
     kept), blanks bracketed affixes (:func:`unbracket_affixes`), removes
-    control/bidi characters and lone surrogates, truncates to :data:`MAX_CHARS`. Offsets are preserved except for lone surrogates.
+    control/bidi characters and lone surrogates, truncates to :data:`MAX_CHARS`.
+    Offsets are preserved except for lone surrogates.
     Raises TypeError for non-``str`` input.
     """
     if not isinstance(text, str):

@@ -323,7 +323,7 @@ def compute_word_fingerprints(
     S = np.zeros((term_map.n_terms, k))
     for j, c in enumerate(contexts):
         fs = [f for f in seeds[c.key] if f < n_forms and form_to_term[f] >= 0]
-        S[form_to_term[fs], j] = np.maximum(word_df[fs], 1.0) ** -seed_df_power if fs else 0.0
+        S[form_to_term[fs], j] = np.maximum(word_df[fs], 1.0) ** -seed_df_power
     G_terms = (diffusion_topic_affinity(term_map.adjacency, S, restart=context_restart)[:, :k] if k
                else np.zeros((term_map.n_terms, 0)))
     G = np.zeros((n_forms, k))

@@ -197,7 +197,7 @@ class TermExtractor:
         self.form_to_term[self.term_forms] = np.arange(len(self.term_forms))
         # Terms are shown in their most common spelling in the corpus
         # ("electronic health records", "federated learning"), else as keys.
-        self.display = [self.form_display.get(f, self.forms[f]) for f in self.term_forms.tolist()]
+        self.display = [self.form_label(f) for f in self.term_forms.tolist()]
 
     # -- applying ------------------------------------------------------------
     def form_stream(self, texts: Sequence[str], *, with_offsets: bool = False) -> TokenStream:
