@@ -549,8 +549,13 @@ def test_dev_split_auc_of_the_default(scorer: RiskScorer) -> None:
     assert abs(mean_f - y_f.mean()) < 0.03  # calibrated in the large on what it was fitted on
 
 
+#: The first 29 bytes of a PNG file read as Latin-1: its letters ("PNG", "IHDR") are words, its
+#: control characters (blanked by cleaning) are counted as the non-letters they are.
+PNG_HEADER = "\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR\x00\x00\x000\x00\x00\x000\x08\x06\x00\x00\x00"
+
+
 @pytest.mark.parametrize("text", ["\x00\x01\x02\xff" * 200, "これは日本語の文章です。", "🙂" * 50,
-                                  "#### $$$ %%% 0x1f 0x2e ####", ""])
+                                  "#### $$$ %%% 0x1f 0x2e ####", "", PNG_HEADER])
 def test_non_language_gets_no_score(scorer: RiskScorer, text: str) -> None:
     rep = scorer.score(text)
     d = rep.to_dict()
@@ -558,6 +563,23 @@ def test_non_language_gets_no_score(scorer: RiskScorer, text: str) -> None:
     assert d["fairness_percentile"] is None and d["confidence"] == 0.0
     assert rep.warnings and d["top_terms"] == [] and d["nearest_papers"] == []
     json.dumps(rep.to_full_dict())
+
+
+def test_binary_characters_count_against_language_not_format_marks(scorer: RiskScorer) -> None:
+    """Control characters weigh as non-letters; zero-width and bidi marks of copied web text do not."""
+    from tmlmap.risk.hygiene import binary_characters
+
+    assert binary_characters(PNG_HEADER) == 16 and binary_characters("a\tb\nc\r\n") == 0
+    assert binary_characters("\u200bzero\u200bwidth\u202e") == 0
+    text = "Caseworkers use a score to decide eligibility for welfare benefits"
+    marked = "\u200b".join(text.split(" "))  # a zero-width space between every word
+    plain = scorer.score(text).fairness_risk
+    assert plain is not None and scorer.score(marked).fairness_risk == plain
+    assert scorer.score(text + "\x00" * 5).fairness_risk == plain  # a few stray controls: still prose
+    cm = scorer.context_model
+    assert cm is not None
+    with pytest.raises(ValueError, match="one count per text"):
+        cm.analyse([text], removed=[1, 2])
 
 
 def test_markup_in_descriptions(scorer: RiskScorer) -> None:

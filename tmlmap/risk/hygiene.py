@@ -17,6 +17,9 @@ MAX_CHARS = 20_000
 _ENTITY_RE = re.compile(r"&(?:#[0-9]{1,7}|#[xX][0-9a-fA-F]{1,6}|[A-Za-z][A-Za-z0-9]{1,31});?")
 _TAG_RE = re.compile(r"</?[A-Za-z][^<>]{0,200}>|<!--.*?-->", re.S)
 _CONTROL_RE = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u200b-\u200f\u202a-\u202e\u2066-\u2069\ufffe\uffff]")
+# The part of it that only binary data holds: C0/C1 controls (not tab or line breaks) and the two
+# non-characters. The zero-width and bidi marks are left out: copied web text carries them.
+_BINARY_RE = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ufffe\uffff]")
 
 
 # "(re)offending", "applicant(s)": letters in brackets glued to a word. The tokenizer keeps such a
@@ -52,6 +55,13 @@ def decode_markup(text: str) -> str:
     if "<" in text:
         text = _TAG_RE.sub(lambda m: " " * len(m.group(0)), text)
     return text
+
+
+def binary_characters(text: str) -> int:
+    """How many characters of ``text`` are binary control characters (C0/C1 controls other than
+    tab and line breaks, U+FFFE, U+FFFF): :func:`clean_input` blanks them, and the language check
+    counts them as characters that are not letters (a PNG header's "PNG" and "IHDR" are no prose)."""
+    return len(_BINARY_RE.findall(text))
 
 
 def clean_input(text: str) -> tuple[str, list[str]]:

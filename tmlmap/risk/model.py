@@ -334,9 +334,10 @@ def listed_contexts(Z: np.ndarray, wf: WordFingerprints, *, min_lift: float = CO
     return out
 
 
-def _letter_share(text: str) -> float:
-    """Share of the non-space characters that are letters (regex counts, no Python loop per character)."""
-    n = len(_NON_SPACE.findall(text))
+def _letter_share(text: str, removed: int = 0) -> float:
+    """Share of the non-space characters that are letters (regex counts, no Python loop per character),
+    ``removed`` more non-letters counted (the binary characters cleaning blanked)."""
+    n = len(_NON_SPACE.findall(text)) + removed
     return len(_LETTER.findall(text)) / n if n else 0.0
 
 
@@ -618,8 +619,13 @@ class ContextModel:
         weakref.finalize(term_map, _MODEL_CACHE.pop, cache_key, None)
         return model
 
-    def analyse(self, texts: Sequence[str], *, with_offsets: bool = False) -> Analysis:
-        """Scores, features, risks and evidence arrays of cleaned ``texts``."""
+    def analyse(self, texts: Sequence[str], *, with_offsets: bool = False,
+                removed: Sequence[int] | None = None) -> Analysis:
+        """Scores, features, risks and evidence arrays of cleaned ``texts``; ``removed`` ``(n,)``: per
+        text, the binary characters cleaning blanked (:func:`~tmlmap.risk.hygiene.binary_characters`
+        of the raw text), counted as non-letters by the language check (default: none)."""
+        if removed is not None and len(removed) != len(texts):
+            raise ValueError(f"removed needs one count per text ({len(texts)}), got {len(removed)}")
         Z, W, S, contrib, stream, known_mask, shares, new_keys, unseen = features(
             self.term_map, self.words, texts, with_offsets=with_offsets, full=True)
         n = len(texts)
@@ -653,7 +659,8 @@ class ContextModel:
         n_distinct = np.bincount(rows[in_corpus], minlength=n)  # distinct words the corpus uses
         coverage = np.divide(n_known, n_word, out=np.zeros(n), where=n_word > 0)
         conf = (1 - np.exp(-n_distinct / CONF_WORDS_SCALE)) * np.minimum(1.0, coverage / CONF_FULL_COVERAGE)
-        letters = np.asarray([_letter_share(t) for t in texts])
+        letters = np.asarray([_letter_share(t, 0 if removed is None else int(removed[i]))
+                              for i, t in enumerate(texts)])
         latin = np.asarray([_latin_word_share(t) for t in texts])
         is_lang = (n_known >= 1) & (latin >= MIN_WORD_SHARE) & (letters >= MIN_LETTER_SHARE)
         conf = np.where(is_lang, conf, 0.0)

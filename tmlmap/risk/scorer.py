@@ -95,7 +95,7 @@ from tmlmap.config import EMBEDDED_DATA_DIR
 from tmlmap.lexicons import TOPICS
 from tmlmap.risk.evidence import coverage_ranking
 from tmlmap.risk.fingerprint import BACKGROUND, Fingerprints, compute_fingerprints, fingerprints
-from tmlmap.risk.hygiene import MAX_CHARS, clean_input, decode_markup  # noqa: F401 - the scorer's public names too
+from tmlmap.risk.hygiene import MAX_CHARS, binary_characters, clean_input, decode_markup  # noqa: F401 - the scorer's public names too
 from tmlmap.risk.model import AIAAIC, Analysis, ContextModel
 from tmlmap.risk.relevance import TopicScorer, keyword_affinity
 from tmlmap.text.extractor import counts_matrix
@@ -336,14 +336,16 @@ class RiskScorer:
         texts = list(texts)
         cleaned: list[str] = []
         warns: list[list[str]] = []
+        removed: list[int] = []
         for t in texts:
             c, w = clean_input(t)
             cleaned.append(c)
             warns.append(w)
+            removed.append(binary_characters(t[:MAX_CHARS]))
         if not texts:
             return []
         if self.context_model is not None:
-            return self._score_contexts(cleaned, warns, with_spans)
+            return self._score_contexts(cleaned, warns, with_spans, removed)
         ex = self.term_map.extractor
         forms = ex.form_stream(cleaned, with_offsets=with_spans)
         known = forms.tokens >= 0
@@ -431,11 +433,12 @@ class RiskScorer:
             )
         return reports
 
-    def _score_contexts(self, cleaned: list[str], warns: list[list[str]], with_spans: bool) -> list[RiskReport]:
+    def _score_contexts(self, cleaned: list[str], warns: list[list[str]], with_spans: bool,
+                        removed: list[int]) -> list[RiskReport]:
         """The default path (``method="contexts"``): see :mod:`tmlmap.risk.model`."""
         cm = self.context_model
         assert cm is not None
-        res = cm.analyse(cleaned, with_offsets=with_spans)
+        res = cm.analyse(cleaned, with_offsets=with_spans, removed=removed)
         n = len(cleaned)
         nearest = self._nearest_on_drivers(res) if self.n_nearest else [[] for _ in range(n)]
         evidence = res.evidence()  # raw[topic]: the logit above the intercept; top_terms are parts of it
@@ -447,7 +450,8 @@ class RiskScorer:
             if not cleaned[i].strip():
                 w.append("empty text: nothing to score")
             elif not ok:
-                w.append("the text does not look like English prose (too few known words): no score")
+                w.append("the text does not look like English prose (too few known words, Latin words or letters): "
+                         "no score")
             elif res.confidence[i] < LOW_CONFIDENCE:
                 w.append(f"low confidence: only {int(res.n_distinct[i])} distinct known words "
                          f"({res.coverage[i]:.0%} of the words); the scores may not be meaningful")
