@@ -28,7 +28,7 @@ The inputs ``V`` ``(n, n_forms + len(keys))``: per text, its distinct words (the
 and the words no paper uses that the dev incidents use, ``keys``), English stop words dropped,
 each ``1 / sqrt(count)`` (binary, L2-normalized rows: a word counts once, a long text does not
 count more). Chosen by dev cross-validation against tf-idf and sklearn word n-gram vocabularies
-(``benchmarks/risk_cv.py --incident-words``; README, *Incident words*).
+(``benchmarks/risk_cv.py --incident-words``; benchmarks/risk-evaluation-log.md, *Incident words*).
 """
 
 from __future__ import annotations

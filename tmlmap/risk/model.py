@@ -289,8 +289,8 @@ CONTEXT_MIN_LIFT = float(np.log(3.0))
 #: ... and when the text's **second** word leaning most to it does so at least this much (log lift of
 #: the second-word reading, paper-only or spelled): two words agree, so one generic definition word
 #: ("decide", "score", "detect") does not list a context alone. Display only, like the lift above;
-#: chosen on the dev splits (AIAAIC dev and the devset's dev part: 1, 1.5, 2, 3 tried; README,
-#: *Use contexts*, listing rule).
+#: chosen on the dev splits (AIAAIC dev and the devset's dev part: 1, 1.5, 2, 3 tried;
+#: benchmarks/risk-evaluation-log.md, *Listing rule*).
 CONTEXT_MIN_SECOND_LIFT = float(np.log(1.5))
 #: Longest list of contexts in a report, and evidence words per context.
 MAX_CONTEXTS = 6

@@ -131,7 +131,7 @@ LOW_CONFIDENCE = 0.3
 #: A description with fewer distinct known words than this gets a "few distinct words" warning:
 #: 95 % of the AIAAIC dev entries the risks are fitted on have at least 10 (median 15; the
 #: hand-written devset's median is 9), and cut to their headline (median 6) held-out entries
-#: rank at 0.766 / 0.738 AUC instead of 0.860 / 0.873 (README, *Short texts*).
+#: rank at 0.766 / 0.738 AUC instead of 0.860 / 0.873 (benchmarks/risk-evaluation-log.md, *Short texts*).
 SHORT_TEXT_WORDS = 10
 #: How that warning starts (batch output sums these up instead of repeating them per row).
 SHORT_TEXT_WARNING = "few distinct words"

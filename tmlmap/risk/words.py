@@ -80,7 +80,8 @@ SEED_FLOOR = True
 #: Whether a definition phrase that is no map term also seeds through its words ("emotion
 #: recognition" is no term, "emotion" is: the phrase alone cannot start the walk, and a context
 #: whose seeds start no walk is only "the few papers using its words", whose small mean makes
-#: any word of those papers lean to it many-fold). Since 2026-12-03; dev CV in the README.
+#: any word of those papers lean to it many-fold). Since 2026-12-03; dev CV in
+#: benchmarks/risk-evaluation-log.md.
 SPLIT_PHRASE_SEEDS = True
 #: A term seed's share of its context's restart distribution is proportional to its paper count
 #: to the power ``-SEED_DF_POWER`` (0: every seed alike).
