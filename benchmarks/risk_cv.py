@@ -1001,6 +1001,11 @@ def short_main() -> None:
     run("map/context weights on entries + headline copies, incident words on the entries",
         ["entry", "headline"], ["entry"])
     run("both stages on the metadata alone (headline removed)", ["metadata"], ["metadata"])
+    # A deployment description says what is decided and about whom, as an entry's metadata does:
+    # the map/context weights learn from that part, the incident words from the whole entry.
+    run("map/context weights on the metadata, incident words on the entries", ["metadata"], ["entry"])
+    run("map/context weights on entries + metadata copies, incident words on the entries",
+        ["entry", "metadata"], ["entry"])
     print(f"# {time.time() - t0:.0f} s", flush=True)
     print("\n| candidate (fitted on) | dev CV, entries: fairness / privacy | dev CV, headlines only "
           "| dev CV, headline + purpose | devset dev AUC | mean risk, risky / plain devset texts: fairness "
