@@ -3,7 +3,7 @@
 Usage::
 
     python benchmarks/risk_cv.py [--markdown | --spelling | --incident-words | --privacy-frontier | --short-texts
-                                  | --contexts | --phrase-seeds | --seed-walk | --listing]
+                                  | --contexts | --phrase-seeds | --seed-walk | --exceptions | --listing]
 
 Only the AIAAIC **dev** split (``data/aiaaic.jsonl``, 1,260 incidents) is read; the
 test split is never loaded here. Folds: stratified 5-fold on the (fairness, privacy)
@@ -1054,7 +1054,9 @@ def contexts_main(only: str | None = None) -> None:
     it, weigh more), and restart probabilities 0.5 and 0.75 (:data:`~tmlmap.risk.words.CONTEXT_RESTART`;
     the walk stays nearer its seeds, so contexts lean further from the corpus mean); (i) the definitions
     read without :func:`~tmlmap.risk.hygiene.unbracket_affixes` (6(d)'s "(re)offending" lost); then
-    :func:`walk_listing`."""
+    :func:`walk_listing`. ``only="exceptions"`` (``--exceptions``): part 1, the default, and (j) the
+    definitions read without the bracketed clauses that name what a point leaves out ("(fraud
+    detection excepted)"), then :func:`walk_listing`."""
     import re
     from dataclasses import replace
 
@@ -1160,6 +1162,22 @@ def contexts_main(only: str | None = None) -> None:
               flush=True)
 
     run("default", as_is)
+    if only == "exceptions":
+        # A bracketed clause naming what a point leaves out seeds that very point today: "(fraud
+        # detection excepted)" seeds 5(b) with "fraud detection", "(not mere verification that someone
+        # is who they claim)" 1(a) with "verification", "(checking travel documents excepted)" 7(d)
+        # with "check", "travel", "document", "(narrow exceptions)" 5(1)(h) with "narrow". The
+        # candidate reads the definitions without such clauses (brackets listing what is covered,
+        # "(granting, reducing, revoking, reclaiming)", stay).
+        exception_re = re.compile(r"\s*\((?:not\b[^()]*|[^()]*\b(?:excepted|excluded|exceptions?))\)", re.I)
+        without = [replace(c, definition=exception_re.sub("", c.definition)) for c in parse_contexts()]
+        print("# exception clauses removed from:", [c.point for c, d in zip(parse_contexts(), without, strict=True)
+                                                   if c.definition != d.definition], flush=True)
+        run("definitions read without their exception clauses", inputs(
+            texts, compute_word_fingerprints(M, without)))
+        print(f"# {time.time() - t0:.0f} s", flush=True)
+        table(base=RESULTS[0][1])
+        return walk_listing()
     if only == "walk":
         for power in (0.5, 1.0):
             assert power != SEED_DF_POWER
@@ -1357,6 +1375,8 @@ if __name__ == "__main__":
         frontier_main()
     elif "--spelling" in sys.argv:
         spelling_main()
+    elif "--exceptions" in sys.argv:
+        contexts_main(only="exceptions")
     elif "--short-texts" in sys.argv:
         short_main()
     elif "--contexts" in sys.argv:
