@@ -3,7 +3,8 @@
 Usage::
 
     python benchmarks/risk_cv.py [--markdown | --spelling | --incident-words | --privacy-frontier | --short-texts
-                                  | --contexts | --phrase-seeds | --seed-walk | --exceptions | --listing]
+                                  | --contexts | --phrase-seeds | --seed-walk | --exceptions | --area-listing
+                                  | --listing]
 
 Only the AIAAIC **dev** split (``data/aiaaic.jsonl``, 1,260 incidents) is read; the
 test split is never loaded here. Folds: stratified 5-fold on the (fairness, privacy)
@@ -1367,6 +1368,49 @@ def listing_main() -> None:
                   f"{wf.contexts[int(np.argmax(L.mean(0)))].point} ({L.mean(0).max():.2f}) | {one} |", flush=True)
 
 
+def area_listing_main() -> None:
+    """Issue 12, naming a listed Annex III point by its area (``--area-listing``; display only, no score
+    moves). Part 1, from the definitions and the map alone: for each lettered point, how many times as
+    much each word of its area's heading (which seeds all the area's points) and each of its own
+    definition words leans to it as to the most-leaning sibling point
+    (:data:`~tmlmap.risk.model.POINT_OVER_SIBLINGS` sits between the two). Part 2, on both dev splits:
+    the Annex III listings of the reports, how many are named by their area, and the commonest."""
+    import collections
+
+    from tmlmap.risk.model import POINT_OVER_SIBLINGS, area_siblings
+    from tmlmap.risk.scorer import RiskScorer
+    from tmlmap.risk.words import definition_forms, phrase_parts, word_fingerprints
+
+    wf = word_fingerprints(M)
+    nt = wf.n_topics
+    sib = area_siblings(wf.contexts)
+    lifts = wf.affinity[:, nt:] / np.maximum(wf.prior[nt:], 1e-300)
+    heading_ratios, own_ratios = [], []
+    print("| point | area heading words: lift over the most-leaning sibling | the point's own words |\n|---|---|---|")
+    for j, c in enumerate(wf.contexts):
+        if not sib[j]:
+            continue
+        head = [f for f in phrase_parts(M, definition_forms(M, c.area)) if f < wf.n_forms]
+        own = [f for f in phrase_parts(M, definition_forms(M, c.definition.split(": ", 1)[1]))
+               if f < wf.n_forms and f not in head]
+        ratio = {f: float(lifts[f, j] / lifts[f, sib[j]].max()) for f in head + own}
+        heading_ratios += [ratio[f] for f in head]
+        own_ratios += [ratio[f] for f in own]
+        print(f"| {c.point} | " + ", ".join(f"{wf.label(f)} {ratio[f]:.2f}" for f in head) + " | "
+              + ", ".join(f"{wf.label(f)} {ratio[f]:.1f}" for f in own) + " |")
+    own_ratios = np.asarray(own_ratios)
+    print(f"# heading words: {min(heading_ratios):.2f}-{max(heading_ratios):.2f}; own words: median "
+          f"{np.median(own_ratios):.1f}, {np.mean(own_ratios > POINT_OVER_SIBLINGS):.0%} above "
+          f"{POINT_OVER_SIBLINGS:g} (the rest are words several points share: 'decide', 'risk', 'people')")
+    scorer = RiskScorer(M, store)
+    for name, txts in (("devset dev", ds_texts), ("AIAAIC dev", texts)):
+        entries = [c for r in scorer.score_many(txts, with_spans=False) for c in r.contexts
+                   if c["point"].startswith("Annex III")]
+        area = [c for c in entries if "(" not in c["point"]]
+        common = collections.Counter((c["point"], ", ".join(c["words"][:3])) for c in area).most_common(6)
+        print(f"# {name}: {len(entries)} Annex III listings, {len(area)} named by their area; commonest: {common}")
+
+
 RESULTS: list = []
 if __name__ == "__main__":
     if "--incident-words" in sys.argv:
@@ -1375,6 +1419,8 @@ if __name__ == "__main__":
         frontier_main()
     elif "--spelling" in sys.argv:
         spelling_main()
+    elif "--area-listing" in sys.argv:
+        area_listing_main()
     elif "--exceptions" in sys.argv:
         contexts_main(only="exceptions")
     elif "--short-texts" in sys.argv:

@@ -370,6 +370,50 @@ def test_contexts_in_the_full_report_only(scorer: RiskScorer) -> None:
     json.dumps(full)
 
 
+def test_area_siblings_are_the_other_points_of_an_annex_area() -> None:
+    from tmlmap.risk.model import area_siblings, as_area
+
+    ctx = parse_contexts()
+    point = [c.point for c in ctx]
+    sib = area_siblings(ctx)
+    assert sorted(point[i] for i in sib[point.index("Annex III 5(b)")]) == [
+        "Annex III 5(a)", "Annex III 5(c)", "Annex III 5(d)"]
+    assert sib[point.index("Annex III 2")] == []  # one point: nothing to tell apart
+    assert all(sib[i] == [] for i, c in enumerate(ctx) if c.source != "annex3")
+    entry = {"key": "annex3-5b", "name": "x", "point": "Annex III 5(b)", "risk": "fairness", "score": 1.0,
+             "words": ["service"], "contribution": {"fairness": 0.5, "privacy": 0.0}}
+    area = as_area(entry, "Essential private and public services and benefits")
+    assert (area["key"], area["point"], area["name"]) == (
+        "annex3-5", "Annex III 5", "Essential private and public services and benefits")
+    assert {k: v for k, v in area.items() if k not in ("key", "point", "name")} == {
+        k: v for k, v in entry.items() if k not in ("key", "point", "name")}
+
+
+def test_a_point_is_named_by_its_area_when_its_words_are_the_areas(scorer: RiskScorer) -> None:
+    """The heading "Essential private and public services and benefits" seeds 5(a)-(d) alike: a text
+    with only those words is about the area, not creditworthiness (5(b)); a credit-scoring text keeps
+    5(b), and a point beside its own area's entry is listed alone."""
+    from itertools import combinations
+
+    heading = "Essential public and private services: the benefits sector."
+    credit = ("A credit scoring model for a consumer bank that approves or rejects credit card "
+              "applications in real time.")
+    welfare = "Caseworkers use a score to decide eligibility for welfare benefits"
+    rep_heading, rep_credit, rep_welfare = scorer.score_many([heading, credit, welfare])
+    area = [c for c in rep_heading.contexts if c["point"].startswith("Annex III 5")]
+    assert [c["point"] for c in area] == ["Annex III 5"] and area[0]["key"] == "annex3-5"
+    assert area[0]["name"] == "Essential private and public services and benefits"
+    assert "Annex III 5(b)" in [c["point"] for c in rep_credit.contexts]
+    assert [c["point"] for c in rep_welfare.contexts if c["point"].startswith("Annex III 5")] == ["Annex III 5(a)"]
+    # The area's contribution is the sum of the parts of the points it names (some of 5(a)-(d)).
+    cm = scorer.context_model
+    parts = cm.analyse([heading]).signal_parts()[0]
+    cols = [cm.words.n_topics + j for j, c in enumerate(cm.words.contexts) if c.point.startswith("Annex III 5(")]
+    sums = [parts[list(sub)].sum(axis=0) for r in range(1, len(cols) + 1) for sub in combinations(cols, r)]
+    got = np.array([area[0]["contribution"][lab] for lab in ("fairness", "privacy")])
+    assert min(np.abs(s_ - got).max() for s_ in sums) < 1e-3
+
+
 def test_context_contributions_are_their_parts_of_the_logits(scorer: RiskScorer) -> None:
     """Each listed context carries its part of each risk's logit: its weights times its inputs over the
     six readings, so the signals' parts plus the incident words' make up ``raw`` exactly, and a strong

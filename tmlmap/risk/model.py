@@ -292,6 +292,12 @@ CONTEXT_MIN_LIFT = float(np.log(3.0))
 #: chosen on the dev splits (AIAAIC dev and the devset's dev part: 1, 1.5, 2, 3 tried;
 #: benchmarks/risk-evaluation-log.md, *Listing rule*).
 CONTEXT_MIN_SECOND_LIFT = float(np.log(1.5))
+#: A listed Annex III point is named by its area ("Annex III 5") unless one of its evidence words
+#: leans to it at least this many times as much as to each other point of the area (display only).
+#: The same factor as the listing's lift (3): on the default map the words of an area's heading,
+#: which seed all its points, lean 0.2-2.1 times as much to one point as to its siblings, and a
+#: point's own definition words 7-150 times (``risk_cv.py --area-listing`` prints both).
+POINT_OVER_SIBLINGS = 3.0
 #: Longest list of contexts in a report, and evidence words per context.
 MAX_CONTEXTS = 6
 CONTEXT_WORDS = 5
@@ -310,6 +316,22 @@ MAX_DRIVERS = 10
 
 
 _LETTER = re.compile(r"[^\W\d_]")
+_POINT_RE = re.compile(r"^(Annex III (\d+))\([a-z]\)$")
+
+
+def area_siblings(contexts: Sequence) -> list[list[int]]:
+    """For each context, the indices of the other lettered points of its Annex III area (``[]`` for
+    an area with one point and for Article 5, GDPR and "decisions about people")."""
+    area = [m.group(1) if (m := _POINT_RE.match(c.point)) else None for c in contexts]
+    return [[i for i, b in enumerate(area) if a is not None and b == a and i != j] for j, a in enumerate(area)]
+
+
+def as_area(entry: dict, area: str) -> dict:
+    """A listed Annex III point ``entry`` named by its area instead ("Annex III 5", key ``annex3-5``):
+    for a listing whose words do not single out the point among its area's points."""
+    m = _POINT_RE.match(entry["point"])
+    assert m is not None, entry["point"]
+    return {**entry, "key": f"annex3-{m.group(2)}", "name": area, "point": m.group(1)}
 _NON_SPACE = re.compile(r"\S")
 
 
@@ -504,7 +526,11 @@ class Analysis:
             self._listed_cache = listed_contexts(self.Z, wf)
         listed = self._listed_cache[i]
         order = [j for j in np.argsort(-self.X[i, nt:], kind="stable").tolist() if listed[j]]
-        for j in order[:MAX_CONTEXTS]:
+        if not hasattr(self, "_siblings"):
+            self._siblings = area_siblings(wf.contexts)
+        for j in order:
+            if len(out) == MAX_CONTEXTS:
+                break
             lift_ = float(self.X[i, nt + j])
             c = wf.contexts[j]
             col = self.contrib[lo:hi, nt + j]
@@ -512,12 +538,30 @@ class Analysis:
             # Evidence words: those whose own fingerprint leans to the context as much as the listing
             # asks of the second word (1.5 times the corpus mean), so the agreeing words show.
             floor = np.exp(CONTEXT_MIN_SECOND_LIFT) * wf.prior[nt + j]
-            words = [self.word(int(self.W.indices[lo + b])) for b in best.tolist()
-                     if col[b] > 0 and self.affinity_row(int(self.W.indices[lo + b]))[nt + j] >= floor]
-            out.append({"key": c.key, "name": c.name, "point": c.point, "risk": c.risk,
-                        "score": round(lift_, 3), "words": words,
-                        "contribution": {lab: round(float(parts[nt + j, li]), 4) for li, lab in enumerate(LABELS)}})
-        return out
+            rows = [self.affinity_row(int(self.W.indices[lo + b])) for b in best.tolist()]
+            keep = [r for b, r in zip(best.tolist(), rows, strict=True) if col[b] > 0 and r[nt + j] >= floor]
+            words = [self.word(int(self.W.indices[lo + b])) for b, r in zip(best.tolist(), rows, strict=True)
+                     if col[b] > 0 and r[nt + j] >= floor]
+            entry = {"key": c.key, "name": c.name, "point": c.point, "risk": c.risk,
+                     "score": round(lift_, 3), "words": words,
+                     "contribution": {lab: round(float(parts[nt + j, li]), 4) for li, lab in enumerate(LABELS)}}
+            sib = [nt + s for s in self._siblings[j]]
+            # The area's heading seeds each of its points ("services", "benefits" for 5(a)-(d)): when no
+            # evidence word leans to this point POINT_OVER_SIBLINGS times as much as to each sibling, the
+            # words show the area, not the point (a welfare-fraud text is not about creditworthiness).
+            if sib and keep and not any(r[nt + j] / wf.prior[nt + j] > POINT_OVER_SIBLINGS * (r[sib] / wf.prior[sib]).max()
+                                        for r in keep):
+                entry = as_area(entry, c.area)
+                same = next((e for e in out if e["key"] == entry["key"]), None)
+                if same is not None:  # one entry per area: the strongest point's score, words joined
+                    same["words"] = list(dict.fromkeys(same["words"] + words))[:CONTEXT_WORDS]
+                    same["contribution"] = {lab: round(same["contribution"][lab] + entry["contribution"][lab], 4)
+                                            for lab in LABELS}
+                    continue
+            out.append(entry)
+        # An area named beside one of its own points says less than the point: the point stays.
+        named = {m.group(1) for e in out if (m := _POINT_RE.match(e["point"]))}
+        return [e for e in out if e["point"] not in named]
 
 
 def _paper_risks(Wp: sp.csr_matrix, wf: WordFingerprints, models: dict[str, Logistic],

@@ -48,7 +48,9 @@ CONTEXTS_CAPTION = ("A context is listed when the description leans to it at lea
                     "score: how much more the description leans to the context than an average corpus paper "
                     "(log lift; 0.69 = twice, 1.1 = three times). adds: the context's part of each risk's logit, "
                     "as the AIAAIC incidents weighed it. A context can be strong and add little, when the incidents "
-                    "touching it were rarely about that risk; its legal point stands whatever the risk says.")
+                    "touching it were rarely about that risk; its legal point stands whatever the risk says. "
+                    "An Annex III area without a letter (\"Annex III 5\") means the words fit the area's heading "
+                    "but single out none of its points.")
 
 
 def _signed(v: float | None) -> str:
