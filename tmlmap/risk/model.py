@@ -295,8 +295,9 @@ CONTEXT_MIN_SECOND_LIFT = float(np.log(1.5))
 #: A listed Annex III point is named by its area ("Annex III 5") unless one of its evidence words
 #: leans to it at least this many times as much as to each other point of the area (display only).
 #: The same factor as the listing's lift (3): on the default map the words of an area's heading,
-#: which seed all its points, lean 0.2-2.1 times as much to one point as to its siblings, and a
-#: point's own definition words 7-150 times (``risk_cv.py --area-listing`` prints both).
+#: which seed all its points, lean 0.2-2.1 times as much to one point as to its siblings, and 87 %
+#: of the points' own definition words 7-150 times (the rest are words several points share,
+#: "decide", "risk"; ``risk_cv.py --area-listing`` prints both).
 POINT_OVER_SIBLINGS = 3.0
 #: Longest list of contexts in a report, and evidence words per context.
 MAX_CONTEXTS = 6
@@ -316,6 +317,7 @@ MAX_DRIVERS = 10
 
 
 _LETTER = re.compile(r"[^\W\d_]")
+_NON_SPACE = re.compile(r"\S")
 _POINT_RE = re.compile(r"^(Annex III (\d+))\([a-z]\)$")
 
 
@@ -332,7 +334,6 @@ def as_area(entry: dict, area: str) -> dict:
     m = _POINT_RE.match(entry["point"])
     assert m is not None, entry["point"]
     return {**entry, "key": f"annex3-{m.group(2)}", "name": area, "point": m.group(1)}
-_NON_SPACE = re.compile(r"\S")
 
 
 def listed_contexts(Z: np.ndarray, wf: WordFingerprints, *, min_lift: float = CONTEXT_MIN_LIFT,
@@ -516,7 +517,10 @@ class Analysis:
     def contexts(self, i: int) -> list[dict]:
         """The contexts text ``i`` touches (:func:`listed_contexts`: lift >= :data:`CONTEXT_MIN_LIFT` and two
         words agreeing), strongest first, at most :data:`MAX_CONTEXTS`, with evidence words and
-        ``contribution``: the context's part of each risk's logit (:meth:`signal_parts`)."""
+        ``contribution``: the context's part of each risk's logit (:meth:`signal_parts`). An Annex III
+        point none of whose evidence words leans to it :data:`POINT_OVER_SIBLINGS` times as much as to
+        each sibling point is named by its area (:func:`as_area`; one entry per area, contributions
+        added), and an area listed beside one of its own points is left out."""
         wf = self.model.words
         nt = wf.n_topics
         parts = self.signal_parts()[i]
@@ -538,10 +542,9 @@ class Analysis:
             # Evidence words: those whose own fingerprint leans to the context as much as the listing
             # asks of the second word (1.5 times the corpus mean), so the agreeing words show.
             floor = np.exp(CONTEXT_MIN_SECOND_LIFT) * wf.prior[nt + j]
-            rows = [self.affinity_row(int(self.W.indices[lo + b])) for b in best.tolist()]
-            keep = [r for b, r in zip(best.tolist(), rows, strict=True) if col[b] > 0 and r[nt + j] >= floor]
-            words = [self.word(int(self.W.indices[lo + b])) for b, r in zip(best.tolist(), rows, strict=True)
-                     if col[b] > 0 and r[nt + j] >= floor]
+            evidence = [(f, row) for f in (int(self.W.indices[lo + b]) for b in best.tolist() if col[b] > 0)
+                        if (row := self.affinity_row(f))[nt + j] >= floor]
+            words = [self.word(f) for f, _ in evidence]
             entry = {"key": c.key, "name": c.name, "point": c.point, "risk": c.risk,
                      "score": round(lift_, 3), "words": words,
                      "contribution": {lab: round(float(parts[nt + j, li]), 4) for li, lab in enumerate(LABELS)}}
@@ -549,8 +552,9 @@ class Analysis:
             # The area's heading seeds each of its points ("services", "benefits" for 5(a)-(d)): when no
             # evidence word leans to this point POINT_OVER_SIBLINGS times as much as to each sibling, the
             # words show the area, not the point (a welfare-fraud text is not about creditworthiness).
-            if sib and keep and not any(r[nt + j] / wf.prior[nt + j] > POINT_OVER_SIBLINGS * (r[sib] / wf.prior[sib]).max()
-                                        for r in keep):
+            if sib and evidence and not any(
+                    row[nt + j] / wf.prior[nt + j] > POINT_OVER_SIBLINGS * (row[sib] / wf.prior[sib]).max()
+                    for _, row in evidence):
                 entry = as_area(entry, c.area)
                 same = next((e for e in out if e["key"] == entry["key"]), None)
                 if same is not None:  # one entry per area: the strongest point's score, words joined
