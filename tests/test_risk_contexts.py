@@ -414,10 +414,48 @@ def test_a_point_is_named_by_its_area_when_its_words_are_the_areas(scorer: RiskS
     assert min(np.abs(s_ - got).max() for s_ in sums) < 1e-3
 
 
+def test_exception_clauses_of_the_definitions() -> None:
+    from tmlmap.risk.contexts import exception_clauses
+
+    assert exception_clauses("credit scores (fraud detection excepted)") == ["fraud detection excepted"]
+    assert exception_clauses("x (Not mere verification) and y (narrow exceptions), z (items excluded)") == [
+        "Not mere verification", "narrow exceptions", "items excluded"]
+    for covered in ("benefits (granting, reducing, revoking)", "risk of (re)offending", "decisions (Article 22)",
+                    "tools (nothing excepting this)"):
+        assert exception_clauses(covered) == []
+    by_key = {c.key: c for c in parse_contexts()}
+    assert exception_clauses(by_key["annex3-5b"].definition) == ["fraud detection excepted"]
+    assert exception_clauses(by_key["annex3-7d"].definition) == ["checking travel documents excepted"]
+    assert exception_clauses(by_key["annex3-5a"].definition) == []
+
+
+def test_an_excepted_word_is_no_evidence_for_its_point(scorer: RiskScorer) -> None:
+    """Annex III 5(b) excepts fraud detection and 7(d) the checking of travel documents: those words
+    still seed the points (they carry 5(b)'s walk to banking) but are not shown as their evidence,
+    so a welfare-fraud text is not listed under creditworthiness, nor a passport check under 7(d)."""
+    from tmlmap.risk.words import exception_forms
+
+    cm = scorer.context_model
+    ex = cm.term_map.extractor
+    excepted = dict(zip([c.key for c in cm.words.contexts], exception_forms(cm.term_map, cm.words.contexts),
+                        strict=True))
+    assert {ex.form_index[w] for w in ("fraud", "fraud detection")} <= excepted["annex3-5b"]
+    assert ex.form_index["check"] in excepted["annex3-7d"] and not excepted[PEOPLE_KEY]
+    assert ex.form_index["fraud detection"] in cm.words.seeds["annex3-5b"]  # still a seed
+    fraud = ("A model ranks welfare benefit recipients by their risk of fraud; the top ones are referred to "
+             "fraud investigators and their benefits suspended.")
+    for rep in scorer.score_many([fraud, BORDER]):
+        for c in rep.contexts:
+            assert not (c["point"] == "Annex III 5(b)" and "fraud" in c["words"]), c
+            assert not (c["point"] == "Annex III 7(d)" and "check" in c["words"]), c
+
+
 def test_context_contributions_are_their_parts_of_the_logits(scorer: RiskScorer) -> None:
     """Each listed context carries its part of each risk's logit: its weights times its inputs over the
     six readings, so the signals' parts plus the incident words' make up ``raw`` exactly, and a strong
     context the incidents did not weigh shows 0 (not the impression that it drives the risk)."""
+    from itertools import combinations
+
     cm = scorer.context_model
     texts = [HIRING, LOAN, BORDER, "A credit scoring model for a consumer bank that approves or rejects credit "
              "card applications in real time.", "Caseworkers use a score to decide eligibility for welfare benefits"]
@@ -435,6 +473,13 @@ def test_context_contributions_are_their_parts_of_the_logits(scorer: RiskScorer)
     assert sum(len(r.contexts) for r in reps) >= 4
     for i, rep in enumerate(reps):
         for c in rep.contexts:
+            if c["key"] not in keys:  # an area ("Annex III 7"): the sum of some of its points' parts
+                cols = [nt + j for j, x in enumerate(cm.words.contexts) if x.point.startswith(c["point"] + "(")]
+                sums = [parts[i, list(sub)].sum(axis=0) for r in range(1, len(cols) + 1)
+                        for sub in combinations(cols, r)]
+                got = np.array([c["contribution"][lab] for lab in ("fairness", "privacy")])
+                assert cols and min(np.abs(x - got).max() for x in sums) < 1e-3, c
+                continue
             s = nt + keys.index(c["key"])
             for lab in ("fairness", "privacy"):
                 coef = cm.models[lab].coef.reshape(-1, k)[:, s]

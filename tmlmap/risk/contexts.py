@@ -69,6 +69,18 @@ class Context:
     risk: str = field(default="fairness")
 
 
+# A bracketed clause naming what a point leaves out: "(fraud detection excepted)", "(not mere
+# verification that someone is who they claim)", "(narrow exceptions)". Brackets listing what a
+# point covers ("(granting, reducing, revoking, reclaiming)") are not such clauses.
+_EXCEPTION_RE = re.compile(r"\((not\b[^()]*|[^()]*\b(?:excepted|excluded|exceptions?))\)", re.I)
+
+
+def exception_clauses(text: str) -> list[str]:
+    """The bracketed clauses of a definition that name what its point leaves out, in order:
+    ``"credit scores (fraud detection excepted)"`` -> ``["fraud detection excepted"]``."""
+    return [m.group(1).strip() for m in _EXCEPTION_RE.finditer(text)]
+
+
 def _clean(text: str) -> str:
     return " ".join(text.replace("**", "").split())
 

@@ -520,7 +520,8 @@ class Analysis:
         ``contribution``: the context's part of each risk's logit (:meth:`signal_parts`). An Annex III
         point none of whose evidence words leans to it :data:`POINT_OVER_SIBLINGS` times as much as to
         each sibling point is named by its area (:func:`as_area`; one entry per area, contributions
-        added), and an area listed beside one of its own points is left out."""
+        added), and an area listed beside one of its own points is left out. A word of a clause the
+        point's definition excepts (:func:`~tmlmap.risk.words.exception_forms`) is no evidence for it."""
         wf = self.model.words
         nt = wf.n_topics
         parts = self.signal_parts()[i]
@@ -531,7 +532,10 @@ class Analysis:
         listed = self._listed_cache[i]
         order = [j for j in np.argsort(-self.X[i, nt:], kind="stable").tolist() if listed[j]]
         if not hasattr(self, "_siblings"):
+            from tmlmap.risk.words import exception_forms
+
             self._siblings = area_siblings(wf.contexts)
+            self._excepted = exception_forms(self.model.term_map, wf.contexts)
         for j in order:
             if len(out) == MAX_CONTEXTS:
                 break
@@ -542,8 +546,10 @@ class Analysis:
             # Evidence words: those whose own fingerprint leans to the context as much as the listing
             # asks of the second word (1.5 times the corpus mean), so the agreeing words show.
             floor = np.exp(CONTEXT_MIN_SECOND_LIFT) * wf.prior[nt + j]
+            # ... and not a word of a clause the point excepts ("fraud" is no evidence of 5(b),
+            # creditworthiness, "(fraud detection excepted)").
             evidence = [(f, row) for f in (int(self.W.indices[lo + b]) for b in best.tolist() if col[b] > 0)
-                        if (row := self.affinity_row(f))[nt + j] >= floor]
+                        if f not in self._excepted[j] and (row := self.affinity_row(f))[nt + j] >= floor]
             words = [self.word(f) for f, _ in evidence]
             entry = {"key": c.key, "name": c.name, "point": c.point, "risk": c.risk,
                      "score": round(lift_, 3), "words": words,

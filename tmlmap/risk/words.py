@@ -61,7 +61,13 @@ from typing import TYPE_CHECKING
 import numpy as np
 import scipy.sparse as sp
 
-from tmlmap.risk.contexts import PEOPLE_KEY, PEOPLE_MIN_AREAS, Context, parse_contexts
+from tmlmap.risk.contexts import (
+    PEOPLE_KEY,
+    PEOPLE_MIN_AREAS,
+    Context,
+    exception_clauses,
+    parse_contexts,
+)
 from tmlmap.risk.fingerprint import Fingerprints, diffusion_topic_affinity, fingerprints
 from tmlmap.risk.hygiene import unbracket_affixes
 from tmlmap.text.normalize import BOUNDARY
@@ -187,6 +193,23 @@ def definition_forms(term_map: TermMap, text: str) -> list[int]:
         if f >= 0 and f not in seen:
             seen.append(f)
     return seen
+
+
+def exception_forms(term_map: TermMap, contexts: Sequence[Context]) -> list[set[int]]:
+    """Per context, the forms of the clauses its definition excepts
+    (:func:`~tmlmap.risk.contexts.exception_clauses`), phrases and each of their words: "fraud
+    detection", "fraud", "detection" for Annex III 5(b). They seed the point like the rest of its
+    definition (as seeds they carry 5(b)'s walk to banking; benchmarks/risk-evaluation-log.md,
+    2026-12-03 18:50 UTC), but a report does not show them as evidence for it."""
+    out = []
+    for c in contexts:
+        # "decisions about people" joins every point's definition: one point's exception is not its
+        clauses = [] if c.source == "people" else exception_clauses(c.definition)
+        forms: set[int] = set()
+        for text in clauses + [w for clause in clauses for w in clause.split()]:
+            forms.update(definition_forms(term_map, text))
+        out.append(forms)
+    return out
 
 
 def phrase_parts(term_map: TermMap, forms: Sequence[int]) -> list[int]:
