@@ -1064,7 +1064,7 @@ def contexts_main(only: str | None = None) -> None:
     from scipy.optimize import minimize
 
     import tmlmap.risk.words as words_mod
-    from tmlmap.risk.contexts import PEOPLE_KEY, SOURCE_RISK, parse_contexts
+    from tmlmap.risk.contexts import PEOPLE_KEY, SOURCE_RISK, exception_clauses, parse_contexts
     from tmlmap.risk.incident_words import IncidentVocabulary
     from tmlmap.risk.logistic import penalised_log_loss
     from tmlmap.risk.model import CONTEXT_MIN_LIFT, L2, Logistic, features, listed_contexts, views
@@ -1170,8 +1170,11 @@ def contexts_main(only: str | None = None) -> None:
         # with "check", "travel", "document", "(narrow exceptions)" 5(1)(h) with "narrow". The
         # candidate reads the definitions without such clauses (brackets listing what is covered,
         # "(granting, reducing, revoking, reclaiming)", stay).
-        exception_re = re.compile(r"\s*\((?:not\b[^()]*|[^()]*\b(?:excepted|excluded|exceptions?))\)", re.I)
-        without = [replace(c, definition=exception_re.sub("", c.definition)) for c in parse_contexts()]
+        def without_exceptions(definition: str) -> str:
+            for clause in exception_clauses(definition):
+                definition = definition.replace(f" ({clause})", "")
+            return definition
+        without = [replace(c, definition=without_exceptions(c.definition)) for c in parse_contexts()]
         print("# exception clauses removed from:", [c.point for c, d in zip(parse_contexts(), without, strict=True)
                                                    if c.definition != d.definition], flush=True)
         run("definitions read without their exception clauses", inputs(

@@ -370,6 +370,15 @@ def test_contexts_in_the_full_report_only(scorer: RiskScorer) -> None:
     json.dumps(full)
 
 
+def _sum_of_some(parts: np.ndarray, cols: list[int], got: np.ndarray) -> bool:
+    """Whether ``got`` ``(2,)`` is, within rounding, the sum of the rows ``parts[cols]`` of some
+    non-empty subset of ``cols`` (an area entry adds the parts of the points it names)."""
+    from itertools import combinations
+
+    return bool(cols) and min(np.abs(parts[list(sub)].sum(axis=0) - got).max()
+                              for r in range(1, len(cols) + 1) for sub in combinations(cols, r)) < 1e-3
+
+
 def test_area_siblings_are_the_other_points_of_an_annex_area() -> None:
     from tmlmap.risk.model import area_siblings, as_area
 
@@ -393,8 +402,6 @@ def test_a_point_is_named_by_its_area_when_its_words_are_the_areas(scorer: RiskS
     """The heading "Essential private and public services and benefits" seeds 5(a)-(d) alike: a text
     with only those words is about the area, not creditworthiness (5(b)); a credit-scoring text keeps
     5(b), and a point beside its own area's entry is listed alone."""
-    from itertools import combinations
-
     heading = "Essential public and private services: the benefits sector."
     credit = ("A credit scoring model for a consumer bank that approves or rejects credit card "
               "applications in real time.")
@@ -409,9 +416,7 @@ def test_a_point_is_named_by_its_area_when_its_words_are_the_areas(scorer: RiskS
     cm = scorer.context_model
     parts = cm.analyse([heading]).signal_parts()[0]
     cols = [cm.words.n_topics + j for j, c in enumerate(cm.words.contexts) if c.point.startswith("Annex III 5(")]
-    sums = [parts[list(sub)].sum(axis=0) for r in range(1, len(cols) + 1) for sub in combinations(cols, r)]
-    got = np.array([area[0]["contribution"][lab] for lab in ("fairness", "privacy")])
-    assert min(np.abs(s_ - got).max() for s_ in sums) < 1e-3
+    assert _sum_of_some(parts, cols, np.array([area[0]["contribution"][lab] for lab in ("fairness", "privacy")]))
 
 
 def test_exception_clauses_of_the_definitions() -> None:
@@ -454,8 +459,6 @@ def test_context_contributions_are_their_parts_of_the_logits(scorer: RiskScorer)
     """Each listed context carries its part of each risk's logit: its weights times its inputs over the
     six readings, so the signals' parts plus the incident words' make up ``raw`` exactly, and a strong
     context the incidents did not weigh shows 0 (not the impression that it drives the risk)."""
-    from itertools import combinations
-
     cm = scorer.context_model
     texts = [HIRING, LOAN, BORDER, "A credit scoring model for a consumer bank that approves or rejects credit "
              "card applications in real time.", "Caseworkers use a score to decide eligibility for welfare benefits"]
@@ -475,10 +478,8 @@ def test_context_contributions_are_their_parts_of_the_logits(scorer: RiskScorer)
         for c in rep.contexts:
             if c["key"] not in keys:  # an area ("Annex III 7"): the sum of some of its points' parts
                 cols = [nt + j for j, x in enumerate(cm.words.contexts) if x.point.startswith(c["point"] + "(")]
-                sums = [parts[i, list(sub)].sum(axis=0) for r in range(1, len(cols) + 1)
-                        for sub in combinations(cols, r)]
-                got = np.array([c["contribution"][lab] for lab in ("fairness", "privacy")])
-                assert cols and min(np.abs(x - got).max() for x in sums) < 1e-3, c
+                assert _sum_of_some(parts[i], cols, np.array([c["contribution"][lab]
+                                                               for lab in ("fairness", "privacy")])), c
                 continue
             s = nt + keys.index(c["key"])
             for lab in ("fairness", "privacy"):

@@ -531,11 +531,7 @@ class Analysis:
             self._listed_cache = listed_contexts(self.Z, wf)
         listed = self._listed_cache[i]
         order = [j for j in np.argsort(-self.X[i, nt:], kind="stable").tolist() if listed[j]]
-        if not hasattr(self, "_siblings"):
-            from tmlmap.risk.words import exception_forms
-
-            self._siblings = area_siblings(wf.contexts)
-            self._excepted = exception_forms(self.model.term_map, wf.contexts)
+        siblings, excepted = self.model.siblings, self.model.excepted_forms
         for j in order:
             if len(out) == MAX_CONTEXTS:
                 break
@@ -549,12 +545,12 @@ class Analysis:
             # ... and not a word of a clause the point excepts ("fraud" is no evidence of 5(b),
             # creditworthiness, "(fraud detection excepted)").
             evidence = [(f, row) for f in (int(self.W.indices[lo + b]) for b in best.tolist() if col[b] > 0)
-                        if f not in self._excepted[j] and (row := self.affinity_row(f))[nt + j] >= floor]
+                        if f not in excepted[j] and (row := self.affinity_row(f))[nt + j] >= floor]
             words = [self.word(f) for f, _ in evidence]
             entry = {"key": c.key, "name": c.name, "point": c.point, "risk": c.risk,
                      "score": round(lift_, 3), "words": words,
                      "contribution": {lab: round(float(parts[nt + j, li]), 4) for li, lab in enumerate(LABELS)}}
-            sib = [nt + s for s in self._siblings[j]]
+            sib = [nt + s for s in siblings[j]]
             # The area's heading seeds each of its points ("services", "benefits" for 5(a)-(d)): when no
             # evidence word leans to this point POINT_OVER_SIBLINGS times as much as to each sibling, the
             # words show the area, not the point (a welfare-fraud text is not about creditworthiness).
@@ -720,6 +716,19 @@ class ContextModel:
         conf = np.where(is_lang, conf, 0.0)
         return Analysis(self, W, contrib, S, X, Z, parts, risk, pct, n_known, n_distinct, coverage, conf, is_lang, stream,
                         known_mask, new_keys, unseen, V, word_parts)
+
+    @functools.cached_property
+    def siblings(self) -> list[list[int]]:
+        """Per context, the other points of its Annex III area (:func:`area_siblings`), once per model."""
+        return area_siblings(self.words.contexts)
+
+    @functools.cached_property
+    def excepted_forms(self) -> list[set[int]]:
+        """Per context, the forms of the clauses its definition excepts
+        (:func:`~tmlmap.risk.words.exception_forms`): about 7 ms of tokenizing, once per model."""
+        from tmlmap.risk.words import exception_forms
+
+        return exception_forms(self.term_map, self.words.contexts)
 
     @functools.cached_property
     def forms_papers(self) -> sp.csr_matrix:

@@ -203,7 +203,8 @@ def exception_forms(term_map: TermMap, contexts: Sequence[Context]) -> list[set[
     2026-12-03 18:50 UTC), but a report does not show them as evidence for it."""
     out = []
     for c in contexts:
-        # "decisions about people" joins every point's definition: one point's exception is not its
+        # "decisions about people" joins every point's definition: one point's exception excepts no
+        # word from it
         clauses = [] if c.source == "people" else exception_clauses(c.definition)
         forms: set[int] = set()
         for text in clauses + [w for clause in clauses for w in clause.split()]:
